@@ -1,0 +1,63 @@
+/* Settings from the configuration file and the command line (the command
+ * line wins). File syntax: "key = value" lines, '#' comments; keys are the
+ * long option names without "--". Implemented in config.c. */
+#ifndef NS_CONFIG_H
+#define NS_CONFIG_H
+
+#include <stdbool.h>
+#include <talloc.h>
+
+#include "err.h"
+
+enum ns_method {
+	NS_METHOD_AUTO = 0,	/* POST when GetCACaps says POSTPKIOperation */
+	NS_METHOD_GET,
+	NS_METHOD_POST,
+};
+
+enum ns_auth {
+	NS_AUTH_ANY = 0,	/* Negotiate or NTLM, whatever the server offers */
+	NS_AUTH_NTLM,
+	NS_AUTH_NEGOTIATE,
+	NS_AUTH_BASIC,		/* only over TLS, only when asked for */
+};
+
+struct ns_config {
+	/* SCEP side */
+	const char *url;		/* url: SCEP endpoint .../certsrv/mscep/mscep.dll */
+	const char *ca_bundle;		/* ca-bundle: TLS trust for every request */
+	const char *trusted_ca;		/* trusted-ca: PEM file of trust anchors for FETCH-ROOTS */
+	const char *ca_fingerprint;	/* ca-fingerprint: pinned SHA-256 of the CA cert (hex, ':' allowed) */
+	long connect_timeout;		/* connect-timeout: seconds (default 10) */
+	long timeout;			/* timeout: seconds for a whole request (default 60) */
+	enum ns_method method;		/* method: auto|get|post */
+	long max_get_url;		/* max-get-length: longest query string we send with GET (default 2048, IIS maxQueryString) */
+	long poll_interval;		/* poll-interval: seconds between POLLs while PENDING (default 600) */
+	long retry_interval;		/* retry-interval: seconds before retrying transient failures (default 300) */
+	bool allow_sha1;		/* allow-sha1: accept SHA-1 signed CertReps (NDES sends them; default yes) */
+	const char *caps_override;	/* caps: use these capabilities instead of asking (comma separated) */
+
+	/* one-time passwords (mscep_admin) */
+	const char *admin_url;		/* admin-url: default https://HOST/certsrv/mscep_admin/ from url */
+	const char *user;		/* user: DOMAIN\name or name@domain */
+	const char *password_file;	/* password-file: the user's password, mode 0600/0400 */
+	enum ns_auth auth;		/* auth: any|ntlm|negotiate|basic */
+	const char *keytab;		/* keytab: client keytab for Negotiate (host joined to AD) */
+	const char *ccache;		/* ccache: Kerberos credential cache for Negotiate */
+	bool auto_otp;			/* auto-password: fetch passwords for requests made with getcert -l FILE */
+	const char *requests_dir;	/* certmonger-requests-dir: default /var/lib/certmonger/requests */
+
+	const char *config_file;	/* the file these came from, if any */
+	int verbose;			/* verbose: 0..2 */
+};
+
+/* Fills defaults, reads the config file (--config, else none), then applies
+ * options from argv. On return *optind_out is the index of the first
+ * non-option argument (the subcommand, if any). Errors are NS_UNCONFIGURED. */
+int ns_config_load(TALLOC_CTX *mem, int argc, char **argv,
+		   struct ns_config **cfg_out, int *optind_out, struct ns_err *err);
+
+/* Checks that the settings an operation needs are there (e.g. url). */
+int ns_config_require_url(const struct ns_config *cfg, struct ns_err *err);
+
+#endif

@@ -1,0 +1,52 @@
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <openssl/err.h>
+
+#include "err.h"
+
+void ns_err_clear(struct ns_err *err)
+{
+	err->status = NS_ISSUED;
+	err->msg[0] = '\0';
+}
+
+static void vset(struct ns_err *err, enum ns_status status, const char *fmt, va_list ap)
+{
+	char *nl;
+
+	err->status = status;
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	/* certmonger keeps only the first line as ca-error: keep it one line. */
+	while ((nl = strpbrk(err->msg, "\r\n")) != NULL)
+		*nl = ' ';
+}
+
+int ns_err_set(struct ns_err *err, enum ns_status status, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vset(err, status, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int ns_err_set_ssl(struct ns_err *err, enum ns_status status, const char *fmt, ...)
+{
+	va_list ap;
+	unsigned long e;
+	size_t used;
+
+	va_start(ap, fmt);
+	vset(err, status, fmt, ap);
+	va_end(ap);
+	e = ERR_peek_last_error();
+	if (e != 0) {
+		used = strlen(err->msg);
+		snprintf(err->msg + used, sizeof(err->msg) - used, ": %s",
+			 ERR_reason_error_string(e) ? ERR_reason_error_string(e) : "OpenSSL error");
+	}
+	ERR_clear_error();
+	return -1;
+}

@@ -1,0 +1,47 @@
+/* HTTP(S) through libcurl. Every request goes through one function that
+ * applies TLS trust (ca-bundle), timeouts, proxies from the environment and
+ * authentication, so no request can miss one. Implemented in http.c. */
+#ifndef NS_HTTP_H
+#define NS_HTTP_H
+
+#include <stddef.h>
+#include <talloc.h>
+
+#include "config.h"
+#include "err.h"
+
+struct ns_ctx;
+
+struct ns_http_reply {
+	long status;			/* HTTP status code */
+	char *content_type;		/* NULL when absent; lower-cased, parameters stripped */
+	unsigned char *body;		/* NUL-terminated for convenience (not counted in len) */
+	size_t len;
+	char *www_authenticate;		/* the schemes offered on a 401, or NULL */
+};
+
+struct ns_http_auth {
+	enum ns_auth auth;
+	const char *user;		/* NULL with Negotiate from a ccache/keytab */
+	const char *password;		/* never logged */
+};
+
+/* GET url. auth may be NULL. Returns 0 when an HTTP reply arrived (any status:
+ * callers judge it) and -1 when none did: connection refused, DNS, timeout,
+ * TLS failure (err->status NS_UNREACHABLE, message names the cause). */
+int ns_http_get(TALLOC_CTX *mem, const struct ns_ctx *ctx, const char *url,
+		const struct ns_http_auth *auth, struct ns_http_reply **reply,
+		struct ns_err *err);
+
+/* POST body with the given Content-Type. Same contract as ns_http_get. */
+int ns_http_post(TALLOC_CTX *mem, const struct ns_ctx *ctx, const char *url,
+		 const char *content_type, const unsigned char *body, size_t len,
+		 struct ns_http_reply **reply, struct ns_err *err);
+
+/* Percent-escapes everything outside [A-Za-z0-9-_.~] (RFC 3986 unreserved). */
+char *ns_url_escape(TALLOC_CTX *mem, const char *s);
+
+/* base URL + "?operation=OP" (+ "&message=MSG", MSG escaped). */
+char *ns_scep_url(TALLOC_CTX *mem, const char *base, const char *op, const char *msg);
+
+#endif

@@ -1,0 +1,28 @@
+/* The operations main() dispatches to. Each returns the process exit status
+ * (enum ns_status for helper operations). When it returns non-zero with a
+ * non-empty err->msg, main() prints that one line: on stdout in helper mode
+ * (certmonger shows it as ca-error), on stderr for the admin subcommands.
+ * Operations print their own stdout on success (and for WAIT/WAIT_WITH_DELAY
+ * the "SECONDS\nCOOKIE" answer). */
+#ifndef NS_OPS_H
+#define NS_OPS_H
+
+#include <stdbool.h>
+#include <talloc.h>
+
+#include "ns.h"
+
+/* cadata.c: IDENTIFY, FETCH-*, GET-*; unknown operation -> NS_NOT_SUPPORTED. */
+int ns_op_cadata(TALLOC_CTX *mem, const struct ns_ctx *ctx, const char *operation,
+		 struct ns_err *err);
+
+/* submit.c: SUBMIT (poll=false) and POLL (poll=true). */
+int ns_op_submit(TALLOC_CTX *mem, const struct ns_ctx *ctx, bool poll, struct ns_err *err);
+
+/* Admin subcommands; argv[0] is the subcommand name. */
+int ns_cmd_caps(TALLOC_CTX *mem, const struct ns_ctx *ctx, int argc, char **argv, struct ns_err *err);
+int ns_cmd_cacert(TALLOC_CTX *mem, const struct ns_ctx *ctx, int argc, char **argv, struct ns_err *err);
+int ns_cmd_check(TALLOC_CTX *mem, const struct ns_ctx *ctx, int argc, char **argv, struct ns_err *err);
+int ns_cmd_otp(TALLOC_CTX *mem, const struct ns_ctx *ctx, int argc, char **argv, struct ns_err *err);
+
+#endif
