@@ -36,6 +36,7 @@ struct ns_config {
 	long retry_interval;		/* retry-interval: seconds before retrying transient failures (default 300) */
 	bool allow_sha1;		/* allow-sha1: accept SHA-1 signed CertReps (NDES sends them; default yes) */
 	const char *caps_override;	/* caps: use these capabilities instead of asking (comma separated) */
+	const char *state_dir;		/* state-dir: cache of GetCACaps etc. (default /var/lib/ndes-submit; unusable = no cache) */
 
 	/* one-time passwords (mscep_admin) */
 	const char *admin_url;		/* admin-url: default https://HOST/certsrv/mscep_admin/ from url */
