@@ -1,0 +1,50 @@
+#!/bin/sh
+# README command 2: install what is missing, build (warnings are errors) and run
+# the whole suite: unit tests, script tests, the NDES stand-in's own tests and
+# the end-to-end scenarios through the real certmonger daemon.
+# Ends with "N passed, N failed". Environment: BUILD_DIR (default ./build),
+# NS_SKIP_DEPS=1 to skip the package check, TESTS="..." to run a subset.
+set -eu
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+build=${BUILD_DIR:-$top/build}
+
+if [ "${NS_SKIP_DEPS:-0}" != 1 ]; then
+	"$top/scripts/install-deps.sh"
+fi
+
+cd "$top"
+autoreconf -fi >/dev/null
+mkdir -p "$build"
+cd "$build"
+"$top/configure" --enable-werror >configure.out 2>&1 || { cat configure.out; exit 1; }
+make -j"$(nproc)" >make.out 2>&1 || { cat make.out; exit 1; }
+
+rc=0
+if [ -n "${TESTS:-}" ]; then
+	make -j1 check TESTS="$TESTS" || rc=$?
+else
+	make -j1 check || rc=$?
+fi
+
+# Automake's summary counts one line per test case (cmocka runs through the TAP driver).
+log=test-suite.log
+count() { sed -n "s/^# $1: *\([0-9][0-9]*\)$/\1/p" "$log" | head -n 1; }
+if [ -f "$log" ]; then
+	pass=$(count PASS); fail=$(count FAIL); err=$(count ERROR)
+	skip=$(count SKIP); xfail=$(count XFAIL); xpass=$(count XPASS)
+	passed=$(( ${pass:-0} + ${xfail:-0} ))
+	failed=$(( ${fail:-0} + ${err:-0} + ${xpass:-0} ))
+	if [ "$failed" -gt 0 ]; then
+		echo "--- failed tests ---"
+		grep -E '^(FAIL|ERROR|XPASS):' "$log" || true
+	fi
+else
+	passed=0; failed=1
+	echo "no test-suite.log: the suite did not run" >&2
+fi
+if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then
+	failed=1
+fi
+echo "${passed} passed, ${failed} failed, ${skip:-0} skipped"
+[ "$failed" -eq 0 ]
