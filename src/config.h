@@ -50,6 +50,8 @@ struct ns_config {
 
 	const char *config_file;	/* the file these came from, if any */
 	int verbose;			/* verbose: 0..2 */
+	bool help;			/* --help was given */
+	bool version;			/* --version was given */
 };
 
 /* Fills defaults, reads the config file (--config, else none), then applies
@@ -60,5 +62,16 @@ int ns_config_load(TALLOC_CTX *mem, int argc, char **argv,
 
 /* Checks that the settings an operation needs are there (e.g. url). */
 int ns_config_require_url(const struct ns_config *cfg, struct ns_err *err);
+
+/* A configuration holding only the defaults (for operations such as
+ * IDENTIFY that must work even when the configuration is broken). */
+struct ns_config *ns_config_defaults(TALLOC_CTX *mem);
+
+/* Notes on ns_config_load:
+ * - Options may come before or after the subcommand. Options after the
+ *   subcommand that are not ndes-submit options (the subcommand's own) are
+ *   left in place: argv is permuted so that argv[*optind_out .. argc) is the
+ *   subcommand followed by its remaining arguments, in their order.
+ * - ca_fingerprint is stored normalized: 64 upper-case hex digits, no ':'. */
 
 #endif

@@ -1,2 +1,173 @@
-/* placeholder: replaced by the real main() */
-int main(void) { return 0; }
+/* main(): one talloc root, the configuration, then either certmonger's helper
+ * protocol (CERTMONGER_OPERATION set) or an admin subcommand. The only place
+ * that prints an operation's failure reason (ops.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <curl/curl.h>
+#include <talloc.h>
+
+#include "ns.h"
+#include "ops.h"
+
+#ifndef NS_VERSION
+#define NS_VERSION "0"
+#endif
+
+static void usage(FILE *f)
+{
+	fputs("Usage: ndes-submit [OPTIONS]                 (run by certmonger: CERTMONGER_OPERATION set)\n"
+	      "       ndes-submit [OPTIONS] caps|cacert|check|otp [ARGS]\n"
+	      "\n"
+	      "certmonger CA helper for Microsoft NDES (SCEP, RFC 8894).\n"
+	      "\n"
+	      "Subcommands:\n"
+	      "  caps      show the server's GetCACaps and what the helper makes of them\n"
+	      "  cacert    show the GetCACert certificates with their roles and fingerprints\n"
+	      "  check     check everything enrollment needs; exits non-zero on a failure\n"
+	      "  otp       fetch a one-time challenge password from mscep_admin\n"
+	      "\n"
+	      "Options (a --config file takes the same keys without \"--\"):\n"
+	      "  --url URL                 SCEP endpoint, e.g. http://HOST/certsrv/mscep/mscep.dll\n"
+	      "  --config FILE             read settings from FILE (options override it)\n"
+	      "  --ca-bundle FILE          TLS trust anchors for every request\n"
+	      "  --trusted-ca FILE         PEM trust anchors offered to certmonger (FETCH-ROOTS)\n"
+	      "  --ca-fingerprint SHA256   pinned SHA-256 fingerprint of the CA certificate\n"
+	      "  --timeout SECONDS         limit for a whole request (default 60)\n"
+	      "  --connect-timeout SECONDS limit for connecting (default 10)\n"
+	      "  --method auto|get|post    how PKIOperation is sent (default auto)\n"
+	      "  --max-get-length N        longest GET query string (default 2048)\n"
+	      "  --poll-interval SECONDS   delay between polls while pending (default 600)\n"
+	      "  --retry-interval SECONDS  delay before retrying transient failures (default 300)\n"
+	      "  --allow-sha1, --no-allow-sha1  accept SHA-1 signed replies (default yes)\n"
+	      "  --caps LIST               comma-separated capabilities instead of GetCACaps\n"
+	      "  --state-dir DIR           cache directory (default /var/lib/ndes-submit)\n"
+	      "  --admin-url URL           mscep_admin page (default from --url)\n"
+	      "  --user USER               DOMAIN\\user or user@domain for mscep_admin\n"
+	      "  --password-file FILE      that user's password (mode 0600)\n"
+	      "  --auth any|ntlm|negotiate|basic  mscep_admin authentication (default any)\n"
+	      "  --keytab FILE             client keytab for Negotiate\n"
+	      "  --ccache CCACHE           Kerberos credential cache for Negotiate\n"
+	      "  --auto-password, --no-auto-password  fetch passwords for getcert -l FILE requests\n"
+	      "  --certmonger-requests-dir DIR  certmonger's requests (default /var/lib/certmonger/requests)\n"
+	      "  -v, --verbose             more detail on stderr (twice: debug)\n"
+	      "  -h, --help                this text\n"
+	      "  -V, --version             print the version\n"
+	      "\n"
+	      "Exit status: certmonger's (0 issued, 1 wait, 2 rejected, 3 unreachable,\n"
+	      "4 unconfigured, 5 wait with delay, 6 not supported, 16/17). See ndes-submit(8).\n",
+	      f);
+}
+
+/* ops.h: the one line goes to stdout for certmonger, stderr for people. */
+static void report(const struct ns_err *err, bool helper_mode)
+{
+	if (err->msg[0] == '\0')
+		return;
+	if (helper_mode)
+		printf("%s\n", err->msg);
+	else
+		fprintf(stderr, NS_PROGRAM ": %s\n", err->msg);
+}
+
+static int run_helper(TALLOC_CTX *root, struct ns_ctx *ctx, const char *op, struct ns_err *err)
+{
+	if (strcmp(op, "SUBMIT") == 0)
+		return ns_op_submit(root, ctx, false, err);
+	if (strcmp(op, "POLL") == 0)
+		return ns_op_submit(root, ctx, true, err);
+	return ns_op_cadata(root, ctx, op, err);
+}
+
+static int run_subcommand(TALLOC_CTX *root, struct ns_ctx *ctx, int argc, char **argv,
+			  struct ns_err *err)
+{
+	const char *name = argv[0];
+
+	if (strcmp(name, "caps") == 0)
+		return ns_cmd_caps(root, ctx, argc, argv, err);
+	if (strcmp(name, "cacert") == 0)
+		return ns_cmd_cacert(root, ctx, argc, argv, err);
+	if (strcmp(name, "check") == 0)
+		return ns_cmd_check(root, ctx, argc, argv, err);
+	if (strcmp(name, "otp") == 0)
+		return ns_cmd_otp(root, ctx, argc, argv, err);
+	ns_err_set(err, NS_UNCONFIGURED,
+		   "unknown subcommand \"%s\" (caps, cacert, check, otp; see --help)", name);
+	return NS_UNCONFIGURED;
+}
+
+int main(int argc, char **argv)
+{
+	TALLOC_CTX *root = talloc_new(NULL);
+	const char *op = getenv("CERTMONGER_OPERATION");
+	struct ns_config *cfg = NULL;
+	struct ns_ctx ctx;
+	struct ns_err err;
+	int first = argc, rc;
+
+	memset(&ctx, 0, sizeof(ctx));
+	ns_err_clear(&err);
+	ctx.helper_mode = op != NULL && op[0] != '\0';
+	if (root == NULL) {
+		fputs(NS_PROGRAM ": out of memory\n", ctx.helper_mode ? stdout : stderr);
+		return ctx.helper_mode ? NS_UNREACHABLE : 1;
+	}
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
+		fputs(NS_PROGRAM ": cannot initialise libcurl\n", ctx.helper_mode ? stdout : stderr);
+		talloc_free(root);
+		return NS_UNREACHABLE;
+	}
+
+	if (ns_config_load(root, argc, argv, &cfg, &first, &err) != 0) {
+		/* IDENTIFY must answer even with a broken configuration. */
+		if (ctx.helper_mode && strcmp(op, "IDENTIFY") == 0) {
+			cfg = ns_config_defaults(root);
+			first = argc;
+		} else {
+			report(&err, ctx.helper_mode);
+			rc = NS_UNCONFIGURED;
+			goto out;
+		}
+	}
+	ctx.cfg = cfg;
+	ctx.verbose = cfg->verbose;
+
+	if (cfg->help) {
+		usage(stdout);
+		rc = 0;
+		goto out;
+	}
+	if (cfg->version) {
+		printf(NS_PROGRAM " %s\n", NS_VERSION);
+		rc = 0;
+		goto out;
+	}
+
+	if (ctx.helper_mode) {
+		if (first < argc && strcmp(op, "IDENTIFY") != 0) {
+			ns_err_set(&err, NS_UNCONFIGURED,
+				   "unexpected argument \"%s\" in the helper's command line", argv[first]);
+			rc = NS_UNCONFIGURED;
+		} else {
+			rc = run_helper(root, &ctx, op, &err);
+		}
+	} else if (first < argc) {
+		rc = run_subcommand(root, &ctx, argc - first, argv + first, &err);
+	} else {
+		usage(stderr);
+		ns_err_set(&err, NS_UNCONFIGURED,
+			   "no subcommand given and CERTMONGER_OPERATION is not set");
+		rc = NS_UNCONFIGURED;
+	}
+	if (rc != 0)
+		report(&err, ctx.helper_mode);
+
+out:
+	/* A lost answer must not look like success to certmonger. */
+	if (fflush(stdout) != 0 && rc == 0)
+		rc = NS_UNREACHABLE;
+	talloc_free(root);
+	curl_global_cleanup();
+	return rc < 0 || rc > 255 ? NS_UNREACHABLE : rc;
+}

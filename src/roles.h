@@ -27,4 +27,31 @@ struct ns_roles {
 int ns_roles_assign(TALLOC_CTX *mem, STACK_OF(X509) *certs, struct ns_roles **out,
 		    struct ns_err *err);
 
+/* Is the issuing CA's issuer name its own subject (a root)? certmonger builds
+ * GetCertInitial's issuer from the issuer name of the 2nd certificate of
+ * FETCH-SCEP-CA-CERTS, which only names the CA when this holds. */
+bool ns_roles_ca_is_self_signed(const struct ns_roles *roles);
+
+/* The order FETCH-SCEP-CA-CERTS prints (certmonger: 1st = encrypt to it,
+ * 2nd = "CA", the rest a pool):
+ *  - RA server, self-signed CA: encryption RA, CA, signing RA, the rest.
+ *  - RA server, subordinate CA: encryption RA, then a certificate whose
+ *    issuer IS the CA (signing RA, else the encryption RA again), then the
+ *    CA, then the rest; *note (may be NULL) gets a sentence explaining it.
+ *  - CA only: the CA alone; with other certificates: CA, CA, the rest.
+ * *out: a new stack holding references (sk_X509_pop_free(.., X509_free)). */
+int ns_roles_certmonger_order(TALLOC_CTX *mem, const struct ns_roles *roles,
+			      STACK_OF(X509) **out, const char **note, struct ns_err *err);
+
+/* Did issuer sign cert? Names (and key identifiers) match and the signature
+ * verifies with issuer's key. */
+bool ns_cert_issued_by(X509 *cert, X509 *issuer);
+
+/* Is cert a CA certificate (basicConstraints CA, or a v1 self-signed one)? */
+bool ns_cert_is_ca(X509 *cert);
+
+/* Human-readable role of cert within roles ("encryption RA", "signing RA",
+ * "encryption+signing RA", "issuing CA", "CA (every role)", "chain"). */
+const char *ns_roles_name(const struct ns_roles *roles, X509 *cert);
+
 #endif

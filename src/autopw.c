@@ -1,0 +1,479 @@
+/* Automatic one-time passwords (autopw.h). certmonger does not tell a helper
+ * which request it runs for, nor where its "-l FILE" is: the request is
+ * found by its CSR in certmonger's requests directory (cmreq.c). A fresh
+ * password goes into FILE and exit 17 (NEED_REKEY) makes certmonger build a
+ * new key and a CSR that carries it (it re-reads FILE then).
+ *
+ * Each fetch holds one of NDES' 5 cache slots for up to an hour, so a small
+ * record next to FILE ("FILE.ndes-submit-state") remembers what was written
+ * and when: a CSR that does not carry the password yet gets exit 17 again
+ * without a new fetch, and fetches are limited per request and hour. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <openssl/evp.h>
+
+#include "autopw.h"
+#include "cmreq.h"
+#include "csr.h"
+#include "ns.h"
+#include "otp.h"
+#include "x509util.h"
+
+/* A password we wrote is stale after this (NDES default validity 60 min). */
+#define AUTOPW_MAX_AGE (57 * 60)
+/* A refusal of a password fetched less than this ago is not "expired". */
+#define AUTOPW_FRESH 120
+/* Fetches per request within one hour (NDES caches 5 for everybody). */
+#define AUTOPW_MAX_FETCHES 3
+/* Exit 17 without a new fetch, at most this many times per password. */
+#define AUTOPW_MAX_NUDGES 3
+#define AUTOPW_MAX_REFUSED_FRESH 2
+
+struct record {
+	time_t fetches[AUTOPW_MAX_FETCHES + 1];	/* within the last hour, oldest first */
+	int nfetches;
+	time_t written;		/* when our password went into FILE (0: none pending) */
+	char sha256[65];	/* SHA-256 hex of that password ("" none) */
+	int nudges;		/* exit 17 since then without a fetch */
+	int refused_fresh;	/* fresh passwords refused in a row */
+};
+
+/* Everything one call needs: found once, used by the three entry points. */
+struct job {
+	const struct ns_ctx *ctx;
+	struct ns_cmreq *req;
+	char *state_path;
+	char *file_pw;		/* FILE's current password, NULL if empty/absent */
+	struct record rec;
+	time_t now;
+};
+
+static int wipe(char *s)
+{
+	explicit_bzero(s, talloc_get_size(s));
+	return 0;
+}
+
+static void sha256_hex(const char *s, char out[65])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int n = 0, i;
+
+	out[0] = '\0';
+	if (s == NULL || !EVP_Digest(s, strlen(s), md, &n, EVP_sha256(), NULL))
+		return;
+	for (i = 0; i < n && i < 32; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+}
+
+/* ---- files ------------------------------------------------------------- */
+
+/* Reads FILE the way certmonger does: up to the first line end; empty ->
+ * NULL. A missing file is empty. */
+static int read_pw_file(TALLOC_CTX *mem, const char *path, char **out, struct ns_err *err)
+{
+	char *buf;
+	ssize_t r;
+	size_t got = 0;
+	int fd;
+
+	*out = NULL;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return 0;
+		return ns_err_set(err, NS_UNCONFIGURED, "automatic password: cannot read %s: %s",
+				  path, strerror(errno));
+	}
+	buf = talloc_zero_size(mem, 4097);
+	if (buf == NULL) {
+		close(fd);
+		return ns_err_set(err, NS_UNCONFIGURED, "out of memory");
+	}
+	talloc_set_destructor(buf, wipe);
+	while (got < 4096 && (r = read(fd, buf + got, 4096 - got)) > 0)
+		got += (size_t)r;
+	close(fd);
+	buf[strcspn(buf, "\r\n")] = '\0';
+	if (buf[0] != '\0')
+		*out = buf;
+	else
+		talloc_free(buf);
+	return 0;
+}
+
+/* Writes text to path atomically (temp file in the same directory, then
+ * rename), mode 0600, keeping the owner and group of an existing file. */
+static int write_atomic(TALLOC_CTX *mem, const char *path, const char *text, struct ns_err *err)
+{
+	char *tmp = talloc_asprintf(mem, "%s.XXXXXX", path);
+	struct stat st;
+	bool exists;
+	size_t len = strlen(text), done = 0;
+	ssize_t w;
+	int fd;
+
+	if (tmp == NULL)
+		return ns_err_set(err, NS_UNCONFIGURED, "out of memory");
+	exists = stat(path, &st) == 0;
+	fd = mkstemp(tmp);	/* created 0600 */
+	if (fd < 0)
+		return ns_err_set(err, NS_UNCONFIGURED, "automatic password: cannot create a file "
+				  "next to %s: %s", path, strerror(errno));
+	while (done < len && (w = write(fd, text + done, len - done)) > 0)
+		done += (size_t)w;
+	if (done != len || fchmod(fd, 0600) != 0 ||
+	    (exists && fchown(fd, st.st_uid, st.st_gid) != 0 && errno != EPERM) ||
+	    fsync(fd) != 0) {
+		int e = errno;
+		close(fd);
+		unlink(tmp);
+		return ns_err_set(err, NS_UNCONFIGURED, "automatic password: cannot write %s: %s",
+				  path, strerror(e));
+	}
+	if (close(fd) != 0 || rename(tmp, path) != 0) {
+		int e = errno;
+		unlink(tmp);
+		return ns_err_set(err, NS_UNCONFIGURED, "automatic password: cannot replace %s: %s",
+				  path, strerror(e));
+	}
+	return 0;
+}
+
+static void load_record(struct job *j)
+{
+	TALLOC_CTX *tmp = talloc_new(NULL);
+	FILE *f = fopen(j->state_path, "re");
+	char line[256];
+
+	memset(&j->rec, 0, sizeof(j->rec));
+	if (f == NULL) {
+		talloc_free(tmp);
+		return;
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		long long v;
+		char hex[65];
+
+		if (sscanf(line, "fetched=%lld", &v) == 1) {
+			/* keep only the last hour, oldest first */
+			if ((time_t)v > j->now - 3600 && (time_t)v <= j->now) {
+				if (j->rec.nfetches == AUTOPW_MAX_FETCHES + 1) {
+					memmove(j->rec.fetches, j->rec.fetches + 1,
+						sizeof(time_t) * AUTOPW_MAX_FETCHES);
+					j->rec.nfetches--;
+				}
+				j->rec.fetches[j->rec.nfetches++] = (time_t)v;
+			}
+		} else if (sscanf(line, "written=%lld", &v) == 1) {
+			j->rec.written = (time_t)v;
+		} else if (sscanf(line, "sha256=%64[0-9a-f]", hex) == 1) {
+			memcpy(j->rec.sha256, hex, sizeof(hex));
+		} else if (sscanf(line, "nudges=%lld", &v) == 1) {
+			j->rec.nudges = (int)v;
+		} else if (sscanf(line, "refused_fresh=%lld", &v) == 1) {
+			j->rec.refused_fresh = (int)v;
+		}
+	}
+	fclose(f);
+	talloc_free(tmp);
+}
+
+static int save_record(TALLOC_CTX *mem, struct job *j, struct ns_err *err)
+{
+	char *s = talloc_strdup(mem, "# ndes-submit automatic password record (no secrets)\n");
+	int i;
+
+	for (i = 0; s != NULL && i < j->rec.nfetches; i++)
+		s = talloc_asprintf_append(s, "fetched=%lld\n", (long long)j->rec.fetches[i]);
+	if (s != NULL)
+		s = talloc_asprintf_append(s, "written=%lld\nsha256=%s\nnudges=%d\nrefused_fresh=%d\n",
+					   (long long)j->rec.written, j->rec.sha256, j->rec.nudges,
+					   j->rec.refused_fresh);
+	if (s == NULL)
+		return ns_err_set(err, NS_UNCONFIGURED, "out of memory");
+	return write_atomic(mem, j->state_path, s, err);
+}
+
+/* ---- the job ----------------------------------------------------------- */
+
+/* Finds the request; 1 = found with a FILE, 0 = automatic mode cannot help
+ * (logged), -1 = error in err. */
+static int job_start(TALLOC_CTX *mem, const struct ns_ctx *ctx, const char *csr_pem,
+		     struct job *j, struct ns_err *err)
+{
+	const char *dir = ctx->cfg->requests_dir != NULL ? ctx->cfg->requests_dir
+							 : "/var/lib/certmonger/requests";
+
+	memset(j, 0, sizeof(*j));
+	j->ctx = ctx;
+	j->now = time(NULL);
+	if (ns_cmreq_find(mem, dir, csr_pem, &j->req, err) != 0)
+		return -1;
+	if (j->req == NULL) {
+		ns_err_set(err, NS_UNCONFIGURED,
+			   "automatic password: no certmonger request in %s has this CSR "
+			   "(is certmonger-requests-dir right?)", dir);
+		return -1;
+	}
+	if (j->req->pw_file == NULL) {
+		ns_log(ctx, NS_LOG_WARN,
+		       "automatic password: request %s was not made with \"getcert request -l FILE\"%s; "
+		       "automatic passwords need it (an empty FILE will do)",
+		       j->req->id != NULL ? j->req->id : j->req->path,
+		       j->req->has_inline_pw ? " (it has a fixed -L password)" : "");
+		return 0;
+	}
+	j->state_path = talloc_asprintf(mem, "%s.ndes-submit-state", j->req->pw_file);
+	if (j->state_path == NULL)
+		return ns_err_set(err, NS_UNCONFIGURED, "out of memory");
+	if (read_pw_file(mem, j->req->pw_file, &j->file_pw, err) != 0)
+		return -1;
+	load_record(j);
+	return 1;
+}
+
+static bool file_pw_is_ours(const struct job *j)
+{
+	char h[65];
+
+	if (j->file_pw == NULL || j->rec.sha256[0] == '\0')
+		return false;
+	sha256_hex(j->file_pw, h);
+	return strcmp(h, j->rec.sha256) == 0;
+}
+
+static bool same_pw(const char *a, const char *b)
+{
+	return a != NULL && b != NULL && strcmp(a, b) == 0;
+}
+
+/* The password in FILE has not reached a CSR yet: exit 17 again, no fetch. */
+static int nudge(TALLOC_CTX *mem, struct job *j, struct ns_err *err)
+{
+	if (j->rec.nudges >= AUTOPW_MAX_NUDGES) {
+		ns_err_set(err, NS_UNCONFIGURED,
+			   "automatic password: certmonger sent %d CSRs without the password waiting "
+			   "in %s; not asking again (check the request's -l file with getcert list)",
+			   j->rec.nudges + 1, j->req->pw_file);
+		return 1;
+	}
+	j->rec.nudges++;
+	if (save_record(mem, j, err) != 0)
+		return 1;
+	ns_log(j->ctx, NS_LOG_INFO, "automatic password: %s holds a password the CSR lacks; "
+	       "asking certmonger to rebuild the CSR", j->req->pw_file);
+	ns_err_set(err, NS_NEED_REKEY,
+		   "a one-time password is waiting in %s: certmonger rebuilds the key and CSR",
+		   j->req->pw_file);
+	return 1;
+}
+
+/* Compares the page's thumbprint with the CA certmonger got from
+ * FETCH-SCEP-CA-CERTS (in the environment: no extra request). */
+static void check_thumbprint(TALLOC_CTX *mem, const struct ns_ctx *ctx, const char *thumbprint)
+{
+	static const char *const vars[] = { "CERTMONGER_SCEP_CA_CERTIFICATE",
+					    "CERTMONGER_SCEP_CERTIFICATES",
+					    "CERTMONGER_SCEP_RA_CERTIFICATE" };
+	STACK_OF(X509) *all = sk_X509_new_null(), *certs;
+	struct ns_err e;
+	char *desc = NULL;
+	size_t i;
+
+	if (thumbprint == NULL || all == NULL) {
+		sk_X509_free(all);
+		return;
+	}
+	for (i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
+		const char *pem = getenv(vars[i]);
+		if (pem == NULL || pem[0] == '\0')
+			continue;
+		certs = NULL;
+		if (ns_certs_parse((const unsigned char *)pem, strlen(pem), &certs, &e) != 0)
+			continue;
+		while (sk_X509_num(certs) > 0)
+			sk_X509_push(all, sk_X509_shift(certs));
+		sk_X509_free(certs);
+	}
+	if (sk_X509_num(all) > 0 && !ns_otp_thumbprint_matches(mem, thumbprint, all, &desc))
+		ns_log(ctx, NS_LOG_WARN,
+		       "warning: the admin page's CA thumbprint %s matches none of the SCEP CA "
+		       "certificates (%s): admin-url and url may point at different NDES servers",
+		       thumbprint, desc != NULL && desc[0] != '\0' ? desc : "no CA certificate");
+	sk_X509_pop_free(all, X509_free);
+}
+
+/* Fetches a password (rate limited), writes FILE, exits 17. Returns 1. */
+static int supply(TALLOC_CTX *mem, struct job *j, const char *why, struct ns_err *err)
+{
+	struct ns_otp *otp = NULL;
+	enum ns_otp_fail fail;
+	char *text;
+	struct ns_err e;
+
+	if (j->rec.nfetches >= AUTOPW_MAX_FETCHES) {
+		time_t next = j->rec.fetches[j->rec.nfetches - AUTOPW_MAX_FETCHES] + 3600;
+		struct tm tm;
+		char when[32] = "";
+
+		gmtime_r(&next, &tm);
+		strftime(when, sizeof(when), "%H:%M UTC", &tm);
+		ns_err_set(err, NS_UNREACHABLE,
+			   "automatic password: %d passwords were fetched for this request within the "
+			   "last hour (each holds one of NDES' cache slots for up to 60 minutes); "
+			   "not fetching another before %s", j->rec.nfetches, when);
+		return 1;
+	}
+	ns_log(j->ctx, NS_LOG_INFO, "automatic password: %s; fetching one for %s", why,
+	       j->req->pw_file);
+	ns_err_clear(&e);
+	if (ns_otp_fetch(mem, j->ctx, &otp, &fail, &e) != 0) {
+		ns_err_set(err, e.status, "automatic password: %s", e.msg);
+		return 1;
+	}
+	check_thumbprint(mem, j->ctx, otp->thumbprint);
+	text = talloc_asprintf(mem, "%s\n", otp->password);
+	if (text == NULL) {
+		ns_err_set(err, NS_UNCONFIGURED, "out of memory");
+		return 1;
+	}
+	talloc_set_destructor(text, wipe);
+	if (write_atomic(mem, j->req->pw_file, text, err) != 0)
+		return 1;
+	j->rec.fetches[j->rec.nfetches++] = j->now;
+	j->rec.written = j->now;
+	sha256_hex(otp->password, j->rec.sha256);
+	j->rec.nudges = 0;
+	if (save_record(mem, j, &e) != 0)
+		ns_log(j->ctx, NS_LOG_WARN, "automatic password: %s", e.msg);
+	ns_err_set(err, NS_NEED_REKEY,
+		   "wrote a fresh one-time password to %s: certmonger builds a new key and CSR with it",
+		   j->req->pw_file);
+	return 1;
+}
+
+/* ---- entry points (autopw.h) ------------------------------------------ */
+
+int ns_autopw_before_submit(TALLOC_CTX *mem, const struct ns_ctx *ctx,
+			    const char *csr_pem, struct ns_err *err)
+{
+	TALLOC_CTX *tmp;
+	const char *cert = getenv("CERTMONGER_CERTIFICATE");
+	struct job j;
+	int rc;
+
+	if (!ctx->cfg->auto_otp || ns_csr_has_challenge(csr_pem) != 0)
+		return 0;
+	/* A renewal is signed with the old certificate; NDES (Renewal) may
+	 * take it without a password. A refusal brings us back. */
+	if (cert != NULL && cert[0] != '\0') {
+		ns_log(ctx, NS_LOG_INFO, "automatic password: renewal without a password first");
+		return 0;
+	}
+	tmp = talloc_new(mem);
+	rc = job_start(tmp, ctx, csr_pem, &j, err);
+	if (rc <= 0) {
+		talloc_free(tmp);
+		return rc < 0 ? 1 : 0;
+	}
+	if (j.file_pw != NULL && (!file_pw_is_ours(&j) || j.now - j.rec.written < AUTOPW_MAX_AGE))
+		rc = nudge(tmp, &j, err);	/* certmonger has not re-read FILE yet */
+	else
+		rc = supply(tmp, &j, "the CSR has no challenge password", err);
+	talloc_free(tmp);
+	return rc;
+}
+
+int ns_autopw_after_refusal(TALLOC_CTX *mem, const struct ns_ctx *ctx,
+			    const char *csr_pem, struct ns_err *err)
+{
+	TALLOC_CTX *tmp;
+	char *csr_pw = NULL, h[65];
+	struct ns_err e;
+	struct job j;
+	int rc;
+
+	if (!ctx->cfg->auto_otp)
+		return 0;
+	tmp = talloc_new(mem);
+	ns_err_clear(&e);
+	rc = job_start(tmp, ctx, csr_pem, &j, &e);
+	if (rc <= 0) {
+		if (rc < 0)
+			ns_log(ctx, NS_LOG_WARN, "%s", e.msg);
+		talloc_free(tmp);
+		return 0;	/* the caller reports the refusal */
+	}
+	if (ns_csr_challenge(tmp, csr_pem, &csr_pw) == 0 && csr_pw != NULL)
+		talloc_set_destructor(csr_pw, wipe);
+	sha256_hex(csr_pw, h);
+	if (csr_pw != NULL && strcmp(h, j.rec.sha256) == 0 && j.now - j.rec.written < AUTOPW_FRESH) {
+		/* Refused within minutes of the fetch: not an expired password. */
+		if (++j.rec.refused_fresh >= AUTOPW_MAX_REFUSED_FRESH) {
+			save_record(tmp, &j, &e);
+			ns_err_set(err, NS_REJECTED,
+				   "NDES refused %d freshly fetched one-time passwords in a row; not "
+				   "fetching more (do admin-url and url name the same NDES server? does "
+				   "the account have Enroll permission on the template?)",
+				   j.rec.refused_fresh);
+			talloc_free(tmp);
+			return 1;
+		}
+	} else {
+		j.rec.refused_fresh = 0;
+	}
+	if (j.file_pw != NULL && !same_pw(j.file_pw, csr_pw) &&
+	    (!file_pw_is_ours(&j) || j.now - j.rec.written < AUTOPW_MAX_AGE))
+		rc = nudge(tmp, &j, err);	/* a newer password waits in FILE */
+	else
+		rc = supply(tmp, &j, csr_pw != NULL ? "NDES refused the request's password"
+						    : "NDES wants a password", err);
+	talloc_free(tmp);
+	return rc;
+}
+
+void ns_autopw_after_issue(TALLOC_CTX *mem, const struct ns_ctx *ctx, const char *csr_pem)
+{
+	TALLOC_CTX *tmp;
+	char *csr_pw = NULL;
+	struct ns_err e;
+	struct job j;
+	int fd;
+
+	if (!ctx->cfg->auto_otp)
+		return;
+	tmp = talloc_new(mem);
+	ns_err_clear(&e);
+	if (job_start(tmp, ctx, csr_pem, &j, &e) <= 0) {
+		if (e.msg[0] != '\0')
+			ns_log(ctx, NS_LOG_WARN, "%s", e.msg);
+		talloc_free(tmp);
+		return;
+	}
+	if (ns_csr_challenge(tmp, csr_pem, &csr_pw) == 0 && csr_pw != NULL)
+		talloc_set_destructor(csr_pw, wipe);
+	/* NDES consumed the password: erase it, keep the file (certmonger reads
+	 * an empty file as "no password"; a missing one makes it log errors). */
+	if (j.file_pw != NULL && same_pw(j.file_pw, csr_pw)) {
+		fd = open(j.req->pw_file, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOFOLLOW);
+		if (fd < 0)
+			ns_log(ctx, NS_LOG_WARN, "automatic password: cannot erase the used password "
+			       "in %s: %s", j.req->pw_file, strerror(errno));
+		else
+			close(fd);
+	}
+	j.rec.written = 0;
+	j.rec.sha256[0] = '\0';
+	j.rec.nudges = 0;
+	j.rec.refused_fresh = 0;
+	if (save_record(tmp, &j, &e) != 0)
+		ns_log(ctx, NS_LOG_WARN, "%s", e.msg);
+	talloc_free(tmp);
+}

@@ -1,0 +1,123 @@
+/* GetCACert through http.c, x509util.c and roles.c. */
+#include <string.h>
+#include <time.h>
+#include <openssl/x509.h>
+
+#include "cacert.h"
+#include "ns.h"
+#include "x509util.h"
+
+static int cacert_destructor(struct ns_cacert *c)
+{
+	sk_X509_pop_free(c->certs, X509_free);
+	return 0;
+}
+
+/* Content types lie (ndes.md): ns_certs_parse tries every shape. */
+static int parse(struct ns_cacert *c, const unsigned char *data, size_t len, struct ns_err *err)
+{
+	if (ns_certs_parse(data, len, &c->certs, err) != 0)
+		return -1;
+	return ns_roles_assign(c, c->certs, &c->roles, err);
+}
+
+int ns_cacert_fetch(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_cacert **out,
+		    struct ns_err *err)
+{
+	struct ns_cacert *c;
+
+	*out = NULL;
+	if (ns_config_require_url(ctx->cfg, err) != 0)
+		return -1;
+	c = talloc_zero(mem, struct ns_cacert);
+	if (c == NULL)
+		return ns_err_set(err, NS_UNREACHABLE, "out of memory");
+	talloc_set_destructor(c, cacert_destructor);
+	/* "message" is the CA identifier; NDES ignores it but logs its absence. */
+	c->url = ns_scep_url(c, ctx->cfg->url, "GetCACert", "0");
+	if (c->url == NULL) {
+		talloc_free(c);
+		return ns_err_set(err, NS_UNREACHABLE, "out of memory");
+	}
+	if (ns_http_get(c, ctx, c->url, NULL, &c->reply, err) != 0) {
+		talloc_free(c);
+		return -1;
+	}
+	if (c->reply->status != 200) {
+		ns_err_set(err, NS_UNREACHABLE, "GetCACert: the server answered HTTP %ld (%s)",
+			   c->reply->status, ctx->cfg->url);
+		talloc_free(c);
+		return -1;
+	}
+	ns_log(ctx, NS_LOG_DEBUG, "GetCACert: %zu bytes of %s", c->reply->len,
+	       c->reply->content_type != NULL ? c->reply->content_type : "no content type");
+	if (parse(c, c->reply->body, c->reply->len, err) != 0) {
+		char msg[sizeof(err->msg)];
+		snprintf(msg, sizeof(msg), "%s", err->msg);
+		ns_err_set(err, NS_UNREACHABLE, "GetCACert (%s): %s", ctx->cfg->url, msg);
+		talloc_free(c);
+		return -1;
+	}
+	*out = c;
+	return 0;
+}
+
+int ns_cacert_from_data(TALLOC_CTX *mem, const char *label, const unsigned char *data,
+			size_t len, struct ns_cacert **out, struct ns_err *err)
+{
+	struct ns_cacert *c = talloc_zero(mem, struct ns_cacert);
+
+	*out = NULL;
+	if (c == NULL)
+		return ns_err_set(err, NS_UNREACHABLE, "out of memory");
+	talloc_set_destructor(c, cacert_destructor);
+	c->url = talloc_strdup(c, label);
+	if (parse(c, data, len, err) != 0) {
+		char msg[sizeof(err->msg)];
+		snprintf(msg, sizeof(msg), "%s", err->msg);
+		ns_err_set(err, NS_UNREACHABLE, "%s: %s", label, msg);
+		talloc_free(c);
+		return -1;
+	}
+	*out = c;
+	return 0;
+}
+
+static int warn_one(const struct ns_ctx *ctx, X509 *cert, const char *role, time_t now)
+{
+	TALLOC_CTX *tmp = talloc_new(NULL);
+	time_t t = now;
+	int n = 0;
+	const char *subject = ns_name_str(tmp, X509_get_subject_name(cert));
+	const char *from = ns_asn1_time_str(tmp, X509_get0_notBefore(cert));
+	const char *until = ns_asn1_time_str(tmp, X509_get0_notAfter(cert));
+
+	if (X509_cmp_time(X509_get0_notAfter(cert), now != 0 ? &t : NULL) < 0) {
+		ns_log(ctx, NS_LOG_WARN, "the %s certificate %s EXPIRED on %s (valid %s to %s)%s",
+		       role, subject ? subject : "?", until, from, until,
+		       strstr(role, "RA") != NULL ?
+		       ": NDES cannot work until its RA certificates are renewed" : "");
+		n = 1;
+	} else if (X509_cmp_time(X509_get0_notBefore(cert), now != 0 ? &t : NULL) > 0) {
+		ns_log(ctx, NS_LOG_WARN, "the %s certificate %s is NOT YET VALID (valid %s to %s)",
+		       role, subject ? subject : "?", from, until);
+		n = 1;
+	}
+	talloc_free(tmp);
+	return n;
+}
+
+int ns_cacert_warn_validity(const struct ns_ctx *ctx, const struct ns_roles *roles, time_t now)
+{
+	int n = 0;
+
+	if (roles == NULL)
+		return 0;
+	if (!roles->ca_only) {
+		n += warn_one(ctx, roles->encrypt, "encryption RA", now);
+		if (X509_cmp(roles->sign, roles->encrypt) != 0 && X509_cmp(roles->sign, roles->ca) != 0)
+			n += warn_one(ctx, roles->sign, "signing RA", now);
+	}
+	n += warn_one(ctx, roles->ca, "CA", now);
+	return n;
+}

@@ -1,0 +1,331 @@
+/* certmonger's CA-data operations (certmonger-helper-protocol.md): IDENTIFY,
+ * FETCH-SCEP-CA-CAPS, FETCH-SCEP-CA-CERTS, FETCH-ROOTS and the GET-* ones.
+ * Exit 6 on a CA-data operation makes certmonger wipe that data and stop
+ * asking, which is what we want where NDES has nothing to say. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <openssl/x509.h>
+
+#include "cacert.h"
+#include "caps.h"
+#include "ns.h"
+#include "ops.h"
+#include "roles.h"
+#include "x509util.h"
+
+#ifndef NS_VERSION
+#define NS_VERSION "0"
+#endif
+
+static int op_identify(void)
+{
+	printf(NS_PROGRAM " %s\n", NS_VERSION);
+	return NS_ISSUED;
+}
+
+static int op_caps(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_err *err)
+{
+	struct ns_caps *caps;
+
+	/* Always ask (and refresh the cache): certmonger runs this on start
+	 * and on "getcert refresh-ca". */
+	if (ns_caps_fetch(mem, ctx, &caps, err) != 0)
+		return err->status;
+	fputs(caps->text, stdout);
+	return NS_ISSUED;
+}
+
+static int print_certs(TALLOC_CTX *mem, STACK_OF(X509) *certs, struct ns_err *err)
+{
+	int i;
+
+	for (i = 0; i < sk_X509_num(certs); i++) {
+		char *pem = ns_cert_pem(mem, sk_X509_value(certs, i));
+		if (pem == NULL)
+			return ns_err_set(err, NS_UNREACHABLE, "cannot encode a certificate as PEM");
+		fputs(pem, stdout);
+	}
+	return 0;
+}
+
+static int op_ca_certs(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_err *err)
+{
+	struct ns_cacert *cc;
+	STACK_OF(X509) *order = NULL;
+	const char *note = NULL;
+	int rc;
+
+	if (ns_cacert_fetch(mem, ctx, &cc, err) != 0)
+		return err->status;
+	/* Expired RA certificates are still returned: certmonger keeps
+	 * working data, and the admin learns why NDES fails. */
+	ns_cacert_warn_validity(ctx, cc->roles, 0);
+	if (ns_roles_certmonger_order(mem, cc->roles, &order, &note, err) != 0)
+		return err->status;
+	if (note != NULL)
+		ns_log(ctx, NS_LOG_INFO, "%s", note);
+	if (cc->roles->ca_only)
+		ns_log(ctx, NS_LOG_INFO, "no RA certificates: the CA encrypts, signs and issues");
+	if (cc->roles->ca_only && !ns_roles_ca_is_self_signed(cc->roles))
+		ns_log(ctx, NS_LOG_WARN,
+		       "the CA is not self-signed and the server sends no RA certificate: "
+		       "certmonger's GetCertInitial (polling) will name the CA's issuer");
+	rc = print_certs(mem, order, err);
+	sk_X509_pop_free(order, X509_free);
+	return rc == 0 ? NS_ISSUED : err->status;
+}
+
+/* JSON string body (RFC 8259): quotes, backslashes and control characters. */
+static char *json_str(TALLOC_CTX *mem, const char *s)
+{
+	char *out = talloc_strdup(mem, "\"");
+
+	for (; out != NULL && *s != '\0'; s++) {
+		unsigned char ch = (unsigned char)*s;
+		switch (ch) {
+		case '"':
+			out = talloc_strdup_append(out, "\\\"");
+			break;
+		case '\\':
+			out = talloc_strdup_append(out, "\\\\");
+			break;
+		case '\n':
+			out = talloc_strdup_append(out, "\\n");
+			break;
+		case '\r':
+			out = talloc_strdup_append(out, "\\r");
+			break;
+		case '\t':
+			out = talloc_strdup_append(out, "\\t");
+			break;
+		default:
+			if (ch < 0x20)
+				out = talloc_asprintf_append(out, "\\u%04x", ch);
+			else
+				out = talloc_asprintf_append(out, "%c", ch);
+		}
+	}
+	return out != NULL ? talloc_strdup_append(out, "\"") : NULL;
+}
+
+static char *nickname(TALLOC_CTX *mem, X509 *cert)
+{
+	X509_NAME *name = X509_get_subject_name(cert);
+	int i = X509_NAME_get_index_by_NID(name, NID_commonName, -1);
+	const ASN1_STRING *cn;
+	unsigned char *utf8 = NULL;
+	char *s;
+	int n;
+
+	if (i >= 0 && (cn = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, i))) != NULL &&
+	    (n = ASN1_STRING_to_UTF8(&utf8, cn)) > 0) {
+		s = talloc_strndup(mem, (char *)utf8, (size_t)n);
+		OPENSSL_free(utf8);
+		return s;
+	}
+	return ns_name_str(mem, name);
+}
+
+/* {"nickname":"..","certificate":"PEM"},... for one JSON array. */
+static char *json_list(TALLOC_CTX *mem, STACK_OF(X509) *certs)
+{
+	char *out = talloc_strdup(mem, "");
+	int i;
+
+	for (i = 0; out != NULL && i < sk_X509_num(certs); i++) {
+		X509 *c = sk_X509_value(certs, i);
+		char *nick = nickname(mem, c), *pem = ns_cert_pem(mem, c);
+		char *jn = nick != NULL ? json_str(mem, nick) : NULL;
+		char *jp = pem != NULL ? json_str(mem, pem) : NULL;
+		if (jn == NULL || jp == NULL)
+			return NULL;
+		out = talloc_asprintf_append(out, "%s{\"nickname\":%s,\"certificate\":%s}",
+					     i > 0 ? "," : "", jn, jp);
+	}
+	return out;
+}
+
+/* certmonger's JSON form; empty lists are left out (certmonger ignores them). */
+static int print_roots(TALLOC_CTX *mem, STACK_OF(X509) *roots, STACK_OF(X509) *other,
+		       struct ns_err *err)
+{
+	char *r = json_list(mem, roots), *o = json_list(mem, other);
+
+	if (r == NULL || o == NULL)
+		return ns_err_set(err, NS_UNREACHABLE, "out of memory");
+	printf("{");
+	if (sk_X509_num(roots) > 0)
+		printf("\"roots\":[%s]", r);
+	if (sk_X509_num(other) > 0)
+		printf("%s\"other\":[%s]", sk_X509_num(roots) > 0 ? "," : "", o);
+	printf("}\n");
+	return 0;
+}
+
+static bool self_signed(X509 *c)
+{
+	return X509_NAME_cmp(X509_get_subject_name(c), X509_get_issuer_name(c)) == 0;
+}
+
+static int roots_from_file(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_err *err)
+{
+	const char *path = ctx->cfg->trusted_ca;
+	STACK_OF(X509) *certs = NULL, *roots = sk_X509_new_null(), *other = sk_X509_new_null();
+	unsigned char *data;
+	size_t len = 0;
+	FILE *f;
+	int i, rc = -1;
+
+	data = talloc_size(mem, 1024 * 1024 + 1);
+	f = fopen(path, "rb");
+	if (data == NULL || roots == NULL || other == NULL) {
+		ns_err_set(err, NS_UNREACHABLE, "out of memory");
+		goto out;
+	}
+	if (f == NULL) {
+		ns_err_set(err, NS_UNCONFIGURED, "cannot read trusted-ca %s: %s", path, strerror(errno));
+		goto out;
+	}
+	len = fread(data, 1, 1024 * 1024 + 1, f);
+	if (ferror(f) || len > 1024 * 1024) {
+		ns_err_set(err, NS_UNCONFIGURED, "cannot read trusted-ca %s: %s", path,
+			   ferror(f) ? strerror(errno) : "larger than 1 MiB");
+		goto out;
+	}
+	if (ns_certs_parse(data, len, &certs, err) != 0) {
+		char msg[sizeof(err->msg)];
+		snprintf(msg, sizeof(msg), "%s", err->msg);
+		ns_err_set(err, NS_UNCONFIGURED, "trusted-ca %s: no usable certificate (%s)", path,
+			   msg);
+		goto out;
+	}
+	for (i = 0; i < sk_X509_num(certs); i++) {
+		X509 *c = sk_X509_value(certs, i);
+		if (!sk_X509_push(self_signed(c) ? roots : other, c)) {
+			ns_err_set(err, NS_UNREACHABLE, "out of memory");
+			goto out;
+		}
+	}
+	ns_log(ctx, NS_LOG_INFO, "FETCH-ROOTS: %d root(s) and %d other certificate(s) from %s",
+	       sk_X509_num(roots), sk_X509_num(other), path);
+	rc = print_roots(mem, roots, other, err);
+out:
+	if (f != NULL)
+		fclose(f);
+	sk_X509_free(roots);	/* references belong to certs */
+	sk_X509_free(other);
+	sk_X509_pop_free(certs, X509_free);
+	return rc == 0 ? NS_ISSUED : err->status;
+}
+
+/* The pinned CA from GetCACert, and its parents in the same reply whose
+ * signatures verify: the pin authenticates them all. */
+static int roots_from_pin(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_err *err)
+{
+	struct ns_cacert *cc;
+	STACK_OF(X509) *roots = NULL, *other = NULL;
+	X509 *pinned = NULL, *cur;
+	int i, depth, rc = -1;
+
+	if (ns_cacert_fetch(mem, ctx, &cc, err) != 0)
+		return err->status;
+	for (i = 0; i < sk_X509_num(cc->certs) && pinned == NULL; i++) {
+		X509 *c = sk_X509_value(cc->certs, i);
+		char *fp = ns_cert_fingerprint(mem, c, EVP_sha256(), NULL);
+		if (fp != NULL && strcmp(fp, ctx->cfg->ca_fingerprint) == 0)
+			pinned = c;
+	}
+	if (pinned == NULL) {
+		char *have = ns_cert_fingerprint(mem, cc->roles->ca, EVP_sha256(), ":");
+		ns_err_set(err, NS_UNCONFIGURED,
+			   "FETCH-ROOTS: no certificate from %s matches ca-fingerprint "
+			   "(the CA it sends has SHA-256 %s): not trusting it",
+			   ctx->cfg->url, have != NULL ? have : "?");
+		return NS_UNCONFIGURED;
+	}
+	if (!ns_cert_is_ca(pinned))
+		ns_log(ctx, NS_LOG_WARN, "the pinned certificate is not a CA certificate");
+	roots = sk_X509_new_null();
+	other = sk_X509_new_null();
+	if (roots == NULL || other == NULL) {
+		ns_err_set(err, NS_UNREACHABLE, "out of memory");
+		goto out;
+	}
+	/* Walk up while a parent in the reply verifiably signed the current one. */
+	for (cur = pinned, depth = 0; cur != NULL && depth < 10; depth++) {
+		X509 *parent = NULL;
+		if (self_signed(cur)) {
+			if (!sk_X509_push(roots, cur))
+				goto oom;
+			break;
+		}
+		for (i = 0; i < sk_X509_num(cc->certs) && parent == NULL; i++) {
+			X509 *p = sk_X509_value(cc->certs, i);
+			if (p != cur && ns_cert_issued_by(cur, p))
+				parent = p;
+		}
+		if (parent == NULL) {
+			/* The top we can vouch for: the admin pinned it. */
+			if (!sk_X509_push(roots, cur))
+				goto oom;
+			break;
+		}
+		if (!sk_X509_push(other, cur))
+			goto oom;
+		cur = parent;
+	}
+	rc = print_roots(mem, roots, other, err);
+	goto out;
+oom:
+	ns_err_set(err, NS_UNREACHABLE, "out of memory");
+out:
+	sk_X509_free(roots);
+	sk_X509_free(other);
+	return rc == 0 ? NS_ISSUED : err->status;
+}
+
+static int op_roots(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_err *err)
+{
+	if (ctx->cfg->trusted_ca != NULL)
+		return roots_from_file(mem, ctx, err);
+	if (ctx->cfg->ca_fingerprint != NULL)
+		return roots_from_pin(mem, ctx, err);
+	/* GetCACert is unauthenticated: storing its CA as trusted would let
+	 * anyone on the path choose certmonger's roots. */
+	ns_err_set(err, NS_NOT_SUPPORTED,
+		   "FETCH-ROOTS needs trusted-ca or ca-fingerprint (GetCACert alone is not authenticated)");
+	return NS_NOT_SUPPORTED;
+}
+
+int ns_op_cadata(TALLOC_CTX *mem, const struct ns_ctx *ctx, const char *operation,
+		 struct ns_err *err)
+{
+	ns_err_clear(err);
+	if (strcmp(operation, "IDENTIFY") == 0)
+		return op_identify();
+	if (strcmp(operation, "FETCH-SCEP-CA-CAPS") == 0)
+		return op_caps(mem, ctx, err);
+	if (strcmp(operation, "FETCH-SCEP-CA-CERTS") == 0)
+		return op_ca_certs(mem, ctx, err);
+	if (strcmp(operation, "FETCH-ROOTS") == 0)
+		return op_roots(mem, ctx, err);
+	if (strcmp(operation, "GET-NEW-REQUEST-REQUIREMENTS") == 0 ||
+	    strcmp(operation, "GET-RENEW-REQUEST-REQUIREMENTS") == 0) {
+		/* NDES needs a subject; the template comes from keyUsage and the
+		 * password travels in the CSR, so nothing else is required. */
+		printf("CERTMONGER_REQ_SUBJECT\n");
+		return NS_ISSUED;
+	}
+	if (strcmp(operation, "GET-SUPPORTED-TEMPLATES") == 0 ||
+	    strcmp(operation, "GET-DEFAULT-TEMPLATE") == 0) {
+		/* NDES picks the template itself from the CSR's keyUsage
+		 * (SignatureTemplate / EncryptionTemplate / GeneralPurposeTemplate):
+		 * a client has none to choose. */
+		ns_err_set(err, NS_NOT_SUPPORTED,
+			   "%s: NDES chooses the template from the request's keyUsage", operation);
+		return NS_NOT_SUPPORTED;
+	}
+	ns_err_set(err, NS_NOT_SUPPORTED, "unsupported operation %s", operation);
+	return NS_NOT_SUPPORTED;
+}

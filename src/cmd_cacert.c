@@ -1,0 +1,109 @@
+/* "ndes-submit cacert [--pem] [--file FILE]": the GetCACert certificates with
+ * their roles, so an admin can compare them with the NDES server (its admin
+ * page shows the CA's MD5 thumbprint). --file reads a saved reply instead. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <openssl/evp.h>
+
+#include "cacert.h"
+#include "certinfo.h"
+#include "ns.h"
+#include "ops.h"
+#include "x509util.h"
+
+static void print_cert(TALLOC_CTX *mem, const struct ns_roles *roles, X509 *c, int n, bool pem)
+{
+	const char *state;
+
+	switch (ns_cert_validity(c, 0)) {
+	case 1:
+		state = "  EXPIRED";
+		break;
+	case -1:
+		state = "  NOT YET VALID";
+		break;
+	default:
+		state = "";
+	}
+	printf("Certificate %d: %s\n", n, ns_roles_name(roles, c));
+	printf("  Subject:            %s\n", ns_name_str(mem, X509_get_subject_name(c)));
+	printf("  Issuer:             %s\n", ns_name_str(mem, X509_get_issuer_name(c)));
+	printf("  Key usage:          %s\n", ns_cert_ku_str(mem, c));
+	printf("  Extended key usage: %s\n", ns_cert_eku_str(mem, c));
+	printf("  Valid:              %s to %s%s\n", ns_asn1_time_str(mem, X509_get0_notBefore(c)),
+	       ns_asn1_time_str(mem, X509_get0_notAfter(c)), state);
+	printf("  SHA-256:            %s\n", ns_cert_fingerprint(mem, c, EVP_sha256(), ":"));
+	if (X509_cmp(c, roles->ca) == 0 || ns_cert_is_ca(c))
+		printf("  NDES thumbprint:    %s (MD5, as mscep_admin shows it)\n",
+		       ns_cert_ndes_thumbprint(mem, c));
+	if (pem)
+		fputs(ns_cert_pem(mem, c), stdout);
+	printf("\n");
+}
+
+static int from_file(TALLOC_CTX *mem, const char *path, struct ns_cacert **out, struct ns_err *err)
+{
+	unsigned char *data = talloc_size(mem, 1024 * 1024 + 1);
+	FILE *f = fopen(path, "rb");
+	size_t len;
+	int rc = -1;
+
+	if (data == NULL) {
+		ns_err_set(err, NS_UNCONFIGURED, "out of memory");
+	} else if (f == NULL) {
+		ns_err_set(err, NS_UNCONFIGURED, "cannot read %s: %s", path, strerror(errno));
+	} else if ((len = fread(data, 1, 1024 * 1024 + 1, f)) > 1024 * 1024) {
+		ns_err_set(err, NS_UNCONFIGURED, "%s is larger than 1 MiB", path);
+	} else {
+		rc = ns_cacert_from_data(mem, path, data, len, out, err);
+		if (rc != 0)
+			err->status = NS_UNCONFIGURED;
+	}
+	if (f != NULL)
+		fclose(f);
+	talloc_free(data);
+	return rc;
+}
+
+int ns_cmd_cacert(TALLOC_CTX *mem, const struct ns_ctx *ctx, int argc, char **argv,
+		  struct ns_err *err)
+{
+	static const struct option opts[] = {
+		{ "pem", no_argument, NULL, 'p' },
+		{ "file", required_argument, NULL, 'f' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct ns_cacert *cc = NULL;
+	const char *file = NULL;
+	bool pem = false;
+	int c, i;
+
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+		if (c == 'p') {
+			pem = true;
+		} else if (c == 'f') {
+			file = optarg;
+		} else {
+			ns_err_set(err, NS_UNCONFIGURED, "cacert: unknown option %s (--pem, --file FILE)",
+				   argv[optind - 1]);
+			return NS_UNCONFIGURED;
+		}
+	}
+	if (optind < argc) {
+		ns_err_set(err, NS_UNCONFIGURED, "cacert: unexpected argument \"%s\"", argv[optind]);
+		return NS_UNCONFIGURED;
+	}
+	if (file != NULL ? from_file(mem, file, &cc, err) : ns_cacert_fetch(mem, ctx, &cc, err))
+		return err->status;
+
+	printf("%d certificate(s) from %s%s\n\n", sk_X509_num(cc->certs), cc->url,
+	       cc->roles->ca_only ? " (no RA certificates: the CA plays every role)" : "");
+	for (i = 0; i < sk_X509_num(cc->certs); i++)
+		print_cert(mem, cc->roles, sk_X509_value(cc->certs, i), i + 1, pem);
+	talloc_free(cc);
+	return 0;
+}

@@ -1,0 +1,287 @@
+/* "ndes-submit check": one line per thing enrollment needs, [ OK ] / [WARN] /
+ * [FAIL], stopping early only where later checks cannot run. Exit 0 when
+ * nothing failed, else the certmonger status of the first failure. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/objects.h>
+#include <openssl/x509_vfy.h>
+#include <openssl/x509v3.h>
+
+#include "cacert.h"
+#include "caps.h"
+#include "certinfo.h"
+#include "http.h"
+#include "ns.h"
+#include "ops.h"
+#include "x509util.h"
+
+#define NS_CHECK_EXPIRY_WARN_DAYS 30
+
+struct report {
+	int fails, warns;
+	enum ns_status first;	/* status of the first failure */
+};
+
+static void line(struct report *r, const char *tag, enum ns_status st, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void line(struct report *r, const char *tag, enum ns_status st, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (strcmp(tag, "FAIL") == 0) {
+		if (r->fails++ == 0)
+			r->first = st;
+	} else if (strcmp(tag, "WARN") == 0) {
+		r->warns++;
+	}
+	printf("[%s] ", strcmp(tag, "OK") == 0 ? " OK " : tag);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	fflush(stdout);
+}
+
+#define OK(...) line(r, "OK", NS_ISSUED, __VA_ARGS__)
+#define WARN(...) line(r, "WARN", NS_ISSUED, __VA_ARGS__)
+#define FAIL(st, ...) line(r, "FAIL", st, __VA_ARGS__)
+
+static bool sha1_signed(X509 *c)
+{
+	int md = NID_undef, pk = NID_undef;
+
+	return OBJ_find_sigid_algs(X509_get_signature_nid(c), &md, &pk) && md == NID_sha1;
+}
+
+static void check_validity(TALLOC_CTX *mem, struct report *r, X509 *c, const char *role)
+{
+	const char *from = ns_asn1_time_str(mem, X509_get0_notBefore(c));
+	const char *until = ns_asn1_time_str(mem, X509_get0_notAfter(c));
+	long long left;
+
+	switch (ns_cert_validity(c, 0)) {
+	case 1:
+		FAIL(NS_REJECTED, "%s certificate EXPIRED on %s (valid %s to %s)%s", role, until, from,
+		     until, strstr(role, "RA") != NULL ?
+		     ": renew NDES' RA certificates (a classic NDES outage)" : "");
+		return;
+	case -1:
+		FAIL(NS_REJECTED, "%s certificate NOT YET VALID (valid %s to %s): check clocks",
+		     role, from, until);
+		return;
+	}
+	left = ns_cert_seconds_left(c);
+	if (left < (long long)NS_CHECK_EXPIRY_WARN_DAYS * 86400)
+		WARN("%s certificate expires in %lld day(s), on %s", role, left / 86400, until);
+	else
+		OK("%s certificate valid until %s", role, until);
+}
+
+static void check_signed_by(TALLOC_CTX *mem, struct report *r, X509 *c, X509 *ca, const char *role)
+{
+	const char *ca_name = ns_name_str(mem, X509_get_subject_name(ca));
+
+	if (ns_cert_issued_by(c, ca)) {
+		OK("%s certificate is signed by %s", role, ca_name);
+		return;
+	}
+	FAIL(NS_REJECTED, "%s certificate is not signed by %s (names or signature do not match)%s",
+	     role, ca_name, sha1_signed(c) ?
+	     "; it is SHA-1 signed: a crypto policy forbidding SHA-1 signatures also fails this" : "");
+}
+
+/* The CA against trusted-ca, with the reply's certificates as intermediates. */
+static void check_trusted_ca(TALLOC_CTX *mem, struct report *r, const struct ns_ctx *ctx,
+			     struct ns_cacert *cc)
+{
+	X509_STORE *store = X509_STORE_new();
+	X509_STORE_CTX *vctx = X509_STORE_CTX_new();
+	int ok = 0;
+
+	if (store == NULL || vctx == NULL ||
+	    X509_STORE_load_file(store, ctx->cfg->trusted_ca) != 1) {
+		FAIL(NS_UNCONFIGURED, "cannot load trusted-ca %s", ctx->cfg->trusted_ca);
+		goto out;
+	}
+	/* An admin may anchor trust at the issuing CA itself. */
+	X509_STORE_set_flags(store, X509_V_FLAG_PARTIAL_CHAIN);
+	if (X509_STORE_CTX_init(vctx, store, cc->roles->ca, cc->certs) == 1)
+		ok = X509_verify_cert(vctx);
+	if (ok == 1)
+		OK("the CA chains to trusted-ca %s", ctx->cfg->trusted_ca);
+	else
+		FAIL(NS_REJECTED, "the CA does not chain to trusted-ca %s: %s", ctx->cfg->trusted_ca,
+		     X509_verify_cert_error_string(X509_STORE_CTX_get_error(vctx)));
+out:
+	ERR_clear_error();
+	X509_STORE_CTX_free(vctx);
+	X509_STORE_free(store);
+	(void)mem;
+}
+
+/* Reachability, TLS and GetCACaps. Returns false when nothing more can run. */
+static bool check_server(TALLOC_CTX *mem, struct report *r, const struct ns_ctx *ctx)
+{
+	struct ns_http_request req = { 0 };
+	struct ns_http_reply *reply = NULL;
+	enum ns_http_fail fail;
+	struct ns_caps *caps = NULL;
+	struct ns_err err;
+	bool https = strncasecmp(ctx->cfg->url, "https://", 8) == 0;
+
+	ns_err_clear(&err);
+	req.url = ns_scep_url(mem, ctx->cfg->url, "GetCACaps", "0");
+	if (ns_http_request(mem, ctx, &req, &reply, &fail, &err) != 0) {
+		if (fail == NS_HTTP_FAIL_TLS) {
+			OK("%s answers", ctx->cfg->url);
+			FAIL(NS_UNREACHABLE, "%s", err.msg);
+			return false;
+		}
+		if (fail != NS_HTTP_FAIL_CLOSED && fail != NS_HTTP_FAIL_TRUNCATED) {
+			FAIL(err.status, "not reachable: %s", err.msg);
+			return false;
+		}
+		OK("%s is reachable", ctx->cfg->url);
+		WARN("GetCACaps: %s (Windows 2008 NDES does that): assuming DES3, SHA-1, GET", err.msg);
+		return true;
+	}
+	OK("%s is reachable (GetCACaps: HTTP %ld)", ctx->cfg->url, reply->status);
+	if (https)
+		OK("TLS certificate trusted (%s)", ctx->cfg->ca_bundle != NULL ?
+		   ctx->cfg->ca_bundle : "system trust store");
+	if (reply->status != 200 ||
+	    ns_caps_parse(mem, (const char *)reply->body, reply->len, &caps) != 0 ||
+	    !caps->from_server || (reply->content_type != NULL &&
+				   strcmp(reply->content_type, "text/html") == 0)) {
+		WARN("no capabilities (HTTP %ld, %zu bytes): assuming what old NDES does (DES3, SHA-1, GET)",
+		     reply->status, reply->len);
+		if (ctx->cfg->method != NS_METHOD_POST)
+			WARN("requests go by GET: a 2048-bit request is ~3.5 KB of query string "
+			     "(max-get-length %ld; IIS maxQueryString)", ctx->cfg->max_get_url);
+		return true;
+	}
+	{
+		char *list = talloc_strdup(mem, caps->text), *p;
+		for (p = list; p != NULL && *p != '\0'; p++)
+			if (*p == '\n')
+				*p = p[1] != '\0' ? ' ' : '\0';
+		OK("capabilities: %s", list != NULL ? list : "?");
+	}
+	if (caps->post)
+		OK("POSTPKIOperation offered: requests go by POST");
+	else
+		WARN("no POSTPKIOperation: requests go by GET, ~3.5 KB of query string for a 2048-bit "
+		     "key (max-get-length %ld; IIS maxQueryString)", ctx->cfg->max_get_url);
+	return true;
+}
+
+static void check_roles(TALLOC_CTX *mem, struct report *r, const struct ns_ctx *ctx,
+			struct ns_cacert *cc)
+{
+	struct ns_roles *ro = cc->roles;
+	const char *ca_name = ns_name_str(mem, X509_get_subject_name(ro->ca));
+	bool sign_is_ra = X509_cmp(ro->sign, ro->ca) != 0;
+	bool split = sign_is_ra && X509_cmp(ro->sign, ro->encrypt) != 0;
+
+	OK("GetCACert: %d certificate(s); issuing CA %s", sk_X509_num(cc->certs), ca_name);
+	if (ro->ca_only) {
+		WARN("no RA certificates (a plain RFC 8894 server, not NDES-shaped): the CA encrypts and signs");
+	} else {
+		char *ku = ns_cert_ku_str(mem, ro->encrypt);
+		if (X509_get_key_usage(ro->encrypt) & KU_KEY_ENCIPHERMENT &&
+		    (X509_get_extension_flags(ro->encrypt) & EXFLAG_KUSAGE))
+			OK("encryption RA: %s (%s)", ns_name_str(mem, X509_get_subject_name(ro->encrypt)), ku);
+		else
+			WARN("encryption RA chosen without keyUsage keyEncipherment: %s (%s)",
+			     ns_name_str(mem, X509_get_subject_name(ro->encrypt)), ku);
+		if (!sign_is_ra)
+			FAIL(NS_REJECTED, "no signing RA (keyUsage digitalSignature): NDES' "
+			     "\"Exchange Enrollment Agent (Offline request)\" certificate is missing");
+		else if ((X509_get_extension_flags(ro->sign) & EXFLAG_KUSAGE) &&
+			 (X509_get_key_usage(ro->sign) & KU_DIGITAL_SIGNATURE))
+			OK("signing RA: %s (%s)", ns_name_str(mem, X509_get_subject_name(ro->sign)),
+			   ns_cert_ku_str(mem, ro->sign));
+		else
+			WARN("signing RA chosen without keyUsage digitalSignature: %s",
+			     ns_name_str(mem, X509_get_subject_name(ro->sign)));
+	}
+
+	if (!ro->ca_only) {
+		check_validity(mem, r, ro->encrypt, split ? "encryption RA" : "RA");
+		if (split)
+			check_validity(mem, r, ro->sign, "signing RA");
+	}
+	check_validity(mem, r, ro->ca, "CA");
+
+	if (!ro->ca_only) {
+		check_signed_by(mem, r, ro->encrypt, ro->ca, split ? "encryption RA" : "RA");
+		if (split)
+			check_signed_by(mem, r, ro->sign, ro->ca, "signing RA");
+	}
+	if (ns_roles_ca_is_self_signed(ro)) {
+		if (ns_cert_issued_by(ro->ca, ro->ca))
+			OK("the CA is self-signed (its signature verifies)");
+		else
+			FAIL(NS_REJECTED, "the CA's self-signature does not verify%s", sha1_signed(ro->ca) ?
+			     " (SHA-1 signed: a crypto policy forbidding SHA-1 signatures also fails this)" : "");
+	} else {
+		X509 *parent = NULL;
+		int i;
+		for (i = 0; i < sk_X509_num(cc->certs) && parent == NULL; i++) {
+			X509 *p = sk_X509_value(cc->certs, i);
+			if (X509_cmp(p, ro->ca) != 0 &&
+			    X509_check_issued(p, ro->ca) == X509_V_OK)
+				parent = p;
+		}
+		if (parent != NULL)
+			check_signed_by(mem, r, ro->ca, parent, "CA");
+		else
+			OK("the CA's issuer %s is not in the reply (not needed for enrollment)",
+			   ns_name_str(mem, X509_get_issuer_name(ro->ca)));
+	}
+
+	if (ctx->cfg->ca_fingerprint != NULL) {
+		char *fp = ns_cert_fingerprint(mem, ro->ca, EVP_sha256(), NULL);
+		if (fp != NULL && strcmp(fp, ctx->cfg->ca_fingerprint) == 0)
+			OK("the CA matches ca-fingerprint");
+		else
+			FAIL(NS_REJECTED, "the CA's SHA-256 %s does not match ca-fingerprint %s",
+			     ns_cert_fingerprint(mem, ro->ca, EVP_sha256(), ":"), ctx->cfg->ca_fingerprint);
+	}
+	if (ctx->cfg->trusted_ca != NULL)
+		check_trusted_ca(mem, r, ctx, cc);
+}
+
+int ns_cmd_check(TALLOC_CTX *mem, const struct ns_ctx *ctx, int argc, char **argv,
+		 struct ns_err *err)
+{
+	struct report rep = { 0, 0, NS_ISSUED }, *r = &rep;
+	struct ns_cacert *cc = NULL;
+	struct ns_err e;
+
+	if (argc > 1) {
+		ns_err_set(err, NS_UNCONFIGURED, "check: unexpected argument \"%s\"", argv[1]);
+		return NS_UNCONFIGURED;
+	}
+	if (ns_config_require_url(ctx->cfg, err) != 0) {
+		FAIL(NS_UNCONFIGURED, "%s", err->msg);
+		return NS_UNCONFIGURED;
+	}
+	if (check_server(mem, r, ctx)) {
+		ns_err_clear(&e);
+		if (ns_cacert_fetch(mem, ctx, &cc, &e) != 0)
+			FAIL(e.status, "%s", e.msg);
+		else
+			check_roles(mem, r, ctx, cc);
+	}
+	printf("%d failure(s), %d warning(s)\n", rep.fails, rep.warns);
+	if (rep.fails == 0)
+		return 0;
+	ns_err_set(err, rep.first, "check: %d failure(s)", rep.fails);
+	return rep.first == NS_ISSUED ? NS_REJECTED : (int)rep.first;
+}

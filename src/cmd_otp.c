@@ -1,0 +1,91 @@
+/* "ndes-submit otp [--show-thumbprint]": prints a fresh one-time password
+ * alone on stdout (and the CA thumbprint on a second line when asked).
+ * Settings (--admin-url, --user, --password-file, --auth, --keytab,
+ * --ccache) come through config.c, before or after the subcommand. */
+#include <stdio.h>
+#include <string.h>
+
+#include "http.h"
+#include "ns.h"
+#include "ops.h"
+#include "otp.h"
+#include "x509util.h"
+
+/* The page's thumbprint is the CA certificate's MD5: compare it with what
+ * GetCACert (anonymous, cheap, no cache slot) says, so a wrong admin-url or
+ * a man in the middle shows. Only warns: the password is already fetched. */
+static void check_thumbprint(TALLOC_CTX *mem, const struct ns_ctx *ctx, const struct ns_otp *otp)
+{
+	struct ns_http_reply *reply = NULL;
+	STACK_OF(X509) *certs = NULL;
+	struct ns_err err;
+	char *url, *desc = NULL;
+
+	ns_err_clear(&err);
+	if (otp->thumbprint == NULL) {
+		ns_log(ctx, NS_LOG_INFO, "the admin page shows no CA thumbprint: not compared");
+		return;
+	}
+	if (ctx->cfg->url == NULL) {
+		ns_log(ctx, NS_LOG_INFO, "no SCEP url configured: the CA thumbprint was not compared "
+		       "with GetCACert");
+		return;
+	}
+	url = ns_scep_url(mem, ctx->cfg->url, "GetCACert", "0");
+	if (url == NULL || ns_http_get(mem, ctx, url, NULL, &reply, &err) != 0) {
+		ns_log(ctx, NS_LOG_WARN, "warning: could not compare the CA thumbprint with GetCACert: %s",
+		       err.msg[0] != '\0' ? err.msg : "out of memory");
+		return;
+	}
+	if (reply->status != 200 || ns_certs_parse(reply->body, reply->len, &certs, &err) != 0) {
+		ns_log(ctx, NS_LOG_WARN, "warning: could not compare the CA thumbprint with GetCACert: "
+		       "%s", reply->status != 200 ? "HTTP error" : err.msg);
+		return;
+	}
+	if (!ns_otp_thumbprint_matches(mem, otp->thumbprint, certs, &desc))
+		ns_log(ctx, NS_LOG_WARN,
+		       "warning: the admin page's CA thumbprint %s matches no certificate from "
+		       "GetCACert at %s (%s): admin-url and url may point at different NDES servers",
+		       otp->thumbprint, ctx->cfg->url,
+		       desc != NULL && desc[0] != '\0' ? desc : "no CA certificate in the reply");
+	else
+		ns_log(ctx, NS_LOG_INFO, "CA thumbprint %s matches GetCACert", otp->thumbprint);
+	sk_X509_pop_free(certs, X509_free);
+}
+
+int ns_cmd_otp(TALLOC_CTX *mem, const struct ns_ctx *ctx, int argc, char **argv, struct ns_err *err)
+{
+	TALLOC_CTX *tmp = talloc_new(mem);
+	struct ns_otp *otp = NULL;
+	enum ns_otp_fail fail = NS_OTP_FAIL_CONFIG;
+	bool show_thumbprint = false;
+	int i, rc;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--show-thumbprint") == 0) {
+			show_thumbprint = true;
+		} else {
+			ns_err_set(err, NS_UNCONFIGURED,
+				   "otp: unknown argument \"%s\" (otp takes --show-thumbprint and the "
+				   "--admin-url, --user, --password-file, --auth, --keytab, --ccache "
+				   "options)", argv[i]);
+			rc = NS_UNCONFIGURED;
+			goto out;
+		}
+	}
+	if (ns_otp_fetch(tmp, ctx, &otp, &fail, err) != 0) {
+		rc = ns_otp_exit_code(fail);
+		goto out;
+	}
+	if (show_thumbprint)
+		printf("%s\n%s\n", otp->password,
+		       otp->thumbprint != NULL ? otp->thumbprint : "(no thumbprint on the page)");
+	else
+		printf("%s\n", otp->password);
+	fflush(stdout);
+	check_thumbprint(tmp, ctx, otp);
+	rc = 0;
+out:
+	talloc_free(tmp);
+	return rc;
+}

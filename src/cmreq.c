@@ -1,0 +1,223 @@
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <openssl/x509.h>
+
+#include "cmreq.h"
+#include "csr.h"
+
+#define CMREQ_MAX_FILE (1024 * 1024)
+
+char *ns_cmreq_value(TALLOC_CTX *mem, const char *text, const char *key)
+{
+	size_t klen = strlen(key), n;
+	const char *line = text, *next;
+	char *val = NULL;
+	bool in_item = false;
+
+	for (; line != NULL && *line != '\0'; line = next) {
+		next = strchr(line, '\n');
+		n = next != NULL ? (size_t)(next - line) : strlen(line);
+		if (next != NULL)
+			next++;
+		if (n > 0 && line[n - 1] == '\r')
+			n--;
+		if (line[0] == ' ') {
+			/* continuation of the item before */
+			if (in_item)
+				val = talloc_asprintf_append(val, "\n%.*s", (int)(n - 1), line + 1);
+			continue;
+		}
+		if (line[0] == '#' || line[0] == ';')
+			continue;
+		if (val != NULL && in_item)
+			break;		/* the item we wanted is complete */
+		in_item = false;
+		if (line[0] == '=') {	/* certmonger skips a leading '=' */
+			line++;
+			n = n > 0 ? n - 1 : 0;
+		}
+		if (n > klen && strncasecmp(line, key, klen) == 0 && line[klen] == '=') {
+			val = talloc_strndup(mem, line + klen + 1, n - klen - 1);
+			in_item = val != NULL;
+		}
+	}
+	if (val != NULL) {
+		n = strlen(val);
+		while (n > 0 && isspace((unsigned char)val[n - 1]))
+			val[--n] = '\0';
+		if (n == 0) {
+			talloc_free(val);
+			val = NULL;
+		}
+	}
+	return val;
+}
+
+/* DER SubjectPublicKeyInfo of a DER CSR. */
+static unsigned char *csr_spki(TALLOC_CTX *mem, const unsigned char *der, size_t len,
+			       size_t *out_len)
+{
+	const unsigned char *p = der;
+	X509_REQ *req = d2i_X509_REQ(NULL, &p, (long)len);
+	unsigned char *buf = NULL, *out = NULL;
+	int n;
+
+	if (req == NULL)
+		return NULL;
+	n = i2d_PUBKEY(X509_REQ_get0_pubkey(req), &buf);
+	if (n > 0) {
+		out = talloc_memdup(mem, buf, (size_t)n);
+		*out_len = (size_t)n;
+	}
+	OPENSSL_free(buf);
+	X509_REQ_free(req);
+	return out;
+}
+
+static bool hex_equals(const char *hex, const unsigned char *der, size_t len)
+{
+	size_t i;
+	unsigned int b;
+
+	if (hex == NULL || strlen(hex) != len * 2)
+		return false;
+	for (i = 0; i < len; i++) {
+		if (sscanf(hex + 2 * i, "%2x", &b) != 1 || b != der[i])
+			return false;
+	}
+	return true;
+}
+
+static char *read_small(TALLOC_CTX *mem, const char *path)
+{
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
+	char *buf = NULL;
+	ssize_t r;
+	size_t got = 0;
+
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > CMREQ_MAX_FILE)
+		goto out;
+	buf = talloc_array(mem, char, (size_t)st.st_size + 1);
+	if (buf == NULL)
+		goto out;
+	while (got < (size_t)st.st_size && (r = read(fd, buf + got, (size_t)st.st_size - got)) > 0)
+		got += (size_t)r;
+	buf[got] = '\0';
+out:
+	close(fd);
+	return buf;
+}
+
+/* certmonger ignores these names in its directories (store-files.c). */
+static bool ignored_name(const char *name)
+{
+	static const char *const suffix[] = { ".tmp", ".rpmsave", ".rpmorig", ".rpmnew", "~", "#" };
+	size_t i, n = strlen(name), k;
+
+	if (name[0] == '.')
+		return true;
+	for (i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
+		k = strlen(suffix[i]);
+		if (n > k && strcmp(name + n - k, suffix[i]) == 0)
+			return true;
+	}
+	return false;
+}
+
+static struct ns_cmreq *make_req(TALLOC_CTX *mem, const char *path, const char *text)
+{
+	struct ns_cmreq *r = talloc_zero(mem, struct ns_cmreq);
+
+	if (r == NULL)
+		return NULL;
+	r->path = talloc_strdup(r, path);
+	r->id = ns_cmreq_value(r, text, "id");
+	r->pw_file = ns_cmreq_value(r, text, "template_challenge_password_file");
+	r->has_inline_pw = ns_cmreq_value(r, text, "template_challenge_password") != NULL;
+	return r;
+}
+
+int ns_cmreq_find(TALLOC_CTX *mem, const char *dir, const char *csr_pem,
+		  struct ns_cmreq **out, struct ns_err *err)
+{
+	TALLOC_CTX *tmp = talloc_new(mem);
+	unsigned char *der, *spki = NULL;
+	size_t len = 0, spki_len = 0;
+	DIR *d = NULL;
+	struct dirent *de;
+	struct ns_cmreq *exact = NULL, *by_key = NULL;
+	int key_matches = 0, rc = -1;
+
+	*out = NULL;
+	der = ns_csr_der(tmp, csr_pem, &len);
+	if (der == NULL) {
+		ns_err_set(err, NS_UNCONFIGURED, "automatic password: cannot read the CSR certmonger passed");
+		goto done;
+	}
+	spki = csr_spki(tmp, der, len, &spki_len);
+	d = opendir(dir);
+	if (d == NULL) {
+		ns_err_set(err, NS_UNCONFIGURED,
+			   "automatic password: cannot read certmonger's requests directory %s: %s "
+			   "(set certmonger-requests-dir)", dir, strerror(errno));
+		goto done;
+	}
+	while ((de = readdir(d)) != NULL && exact == NULL) {
+		char *path, *text, *csr;
+		unsigned char *fder, *fspki;
+		size_t flen = 0, fspki_len = 0;
+		bool same_key = false;
+
+		if (ignored_name(de->d_name))
+			continue;
+		path = talloc_asprintf(tmp, "%s/%s", dir, de->d_name);
+		text = path != NULL ? read_small(tmp, path) : NULL;
+		if (text == NULL)
+			continue;
+		csr = ns_cmreq_value(tmp, text, "csr");
+		fder = csr != NULL ? ns_csr_der(tmp, csr, &flen) : NULL;
+		if (fder != NULL && flen == len && memcmp(fder, der, len) == 0) {
+			exact = make_req(tmp, path, text);
+			break;
+		}
+		if (spki == NULL)
+			continue;
+		/* certmonger may not have saved a rebuilt CSR yet: match the key. */
+		fspki = fder != NULL ? csr_spki(tmp, fder, flen, &fspki_len) : NULL;
+		if (fspki != NULL && fspki_len == spki_len && memcmp(fspki, spki, spki_len) == 0)
+			same_key = true;
+		if (hex_equals(ns_cmreq_value(tmp, text, "key_pubkey_info"), spki, spki_len) ||
+		    hex_equals(ns_cmreq_value(tmp, text, "key_next_pubkey_info"), spki, spki_len))
+			same_key = true;
+		if (same_key) {
+			key_matches++;
+			by_key = make_req(tmp, path, text);
+		}
+	}
+	if (exact != NULL) {
+		*out = talloc_steal(mem, exact);
+	} else if (key_matches == 1) {
+		*out = talloc_steal(mem, by_key);
+	} else if (key_matches > 1) {
+		ns_err_set(err, NS_UNCONFIGURED,
+			   "automatic password: %d certmonger requests in %s use this key; "
+			   "cannot tell which one this is", key_matches, dir);
+		goto done;
+	}
+	rc = 0;
+done:
+	if (d != NULL)
+		closedir(d);
+	talloc_free(tmp);
+	return rc;
+}

@@ -1,0 +1,36 @@
+/* certmonger's request files (one per tracked request, in
+ * /var/lib/certmonger/requests): certmonger does not tell a helper which
+ * request it is running for, so automatic passwords find it by its CSR.
+ * Format (certmonger src/store-files.c): "key=value" lines; a value that
+ * spans lines continues on lines starting with one space; '#' and ';' lines
+ * are comments. Keys used here: id, csr, template_challenge_password_file
+ * ("getcert request -l FILE"), template_challenge_password (-L),
+ * key_pubkey_info / key_next_pubkey_info (hex DER SubjectPublicKeyInfo).
+ * Implemented in cmreq.c. */
+#ifndef NS_CMREQ_H
+#define NS_CMREQ_H
+
+#include <stdbool.h>
+#include <talloc.h>
+
+#include "err.h"
+
+struct ns_cmreq {
+	char *path;		/* the request file */
+	char *id;		/* certmonger's request id (nickname) */
+	char *pw_file;		/* template_challenge_password_file, or NULL */
+	bool has_inline_pw;	/* template_challenge_password set (-L) */
+};
+
+/* Finds the request whose stored CSR is csr_pem (same DER), or failing that
+ * the only one whose CSR or current/next key has the same public key.
+ * *out is NULL when none matches. Errors (unreadable directory, ambiguous
+ * key match): -1 with err NS_UNCONFIGURED. */
+int ns_cmreq_find(TALLOC_CTX *mem, const char *dir, const char *csr_pem,
+		  struct ns_cmreq **out, struct ns_err *err);
+
+/* Parses one request file's text; exposed for tests. Returns the value of
+ * key (continuation lines joined with '\n'), or NULL when absent/empty. */
+char *ns_cmreq_value(TALLOC_CTX *mem, const char *text, const char *key);
+
+#endif

@@ -1,0 +1,148 @@
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cookie.h"
+#include "x509util.h"
+
+#define PREFIX "ndes1:"
+
+static char *clean_reason(TALLOC_CTX *mem, const char *r)
+{
+	size_t i, n = r ? strlen(r) : 0;
+	char *s;
+
+	if (n > 300)
+		n = 300;
+	s = talloc_strndup(mem, r ? r : "", n);
+	for (i = 0; s != NULL && s[i] != '\0'; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == ' ')
+			s[i] = '_';
+		else if (c < 0x21 || c > 0x7e || c == ':')
+			s[i] = '.';
+	}
+	return s;
+}
+
+char *ns_cookie_encode(TALLOC_CTX *mem, const struct ns_cookie *c)
+{
+	char *b64, *s, *r;
+
+	if (c->kind == NS_COOKIE_PENDING) {
+		b64 = ns_base64(mem, c->certpoll, c->certpoll_len);
+		if (b64 == NULL)
+			return NULL;
+		s = talloc_asprintf(mem, PREFIX "P:%c:%d:%lld:%s", (char)c->transport,
+				    c->issuer_ok ? 1 : 0, (long long)c->since, b64);
+		talloc_free(b64);
+		return s;
+	}
+	r = clean_reason(mem, c->reason);
+	if (r == NULL)
+		return NULL;
+	s = talloc_asprintf(mem, PREFIX "R:%lld:%s", (long long)c->since, r);
+	talloc_free(r);
+	return s;
+}
+
+/* Splits off the next ':'-separated field (in place). */
+static char *field(char **p)
+{
+	char *f = *p, *c;
+
+	if (f == NULL)
+		return NULL;
+	c = strchr(f, ':');
+	if (c != NULL) {
+		*c = '\0';
+		*p = c + 1;
+	} else {
+		*p = NULL;
+	}
+	return f;
+}
+
+static int parse_time(const char *s, time_t *out)
+{
+	char *end = NULL;
+	long long v;
+
+	if (s == NULL || !isdigit((unsigned char)s[0]))
+		return -1;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < 0)
+		return -1;
+	*out = (time_t)v;
+	return 0;
+}
+
+int ns_cookie_decode(TALLOC_CTX *mem, const char *text, struct ns_cookie **out,
+		     struct ns_err *err)
+{
+	TALLOC_CTX *tmp;
+	struct ns_cookie *c;
+	char *copy, *p, *kind, *f;
+	size_t n;
+
+	*out = NULL;
+	if (text == NULL || text[0] == '\0')
+		return ns_err_set(err, NS_REJECTED, "there is no stored cookie to continue from; start over with getcert resubmit");
+	if (strncmp(text, PREFIX, strlen(PREFIX)) != 0) {
+		if (strncmp(text, "ndes", 4) == 0)
+			return ns_err_set(err, NS_REJECTED,
+					  "the stored cookie is from another version of ndes-submit; "
+					  "start over with getcert resubmit");
+		return ns_err_set(err, NS_REJECTED,
+				  "the stored cookie was not made by ndes-submit (maybe by another "
+				  "helper used for this request before); start over with getcert resubmit");
+	}
+	tmp = talloc_new(NULL);
+	c = talloc_zero(tmp, struct ns_cookie);
+	n = strcspn(text, "\r\n");
+	copy = talloc_strndup(tmp, text + strlen(PREFIX), n - strlen(PREFIX));
+	if (c == NULL || copy == NULL)
+		goto bad;
+	p = copy;
+	kind = field(&p);
+	if (kind == NULL || strlen(kind) != 1)
+		goto bad;
+	if (kind[0] == NS_COOKIE_PENDING) {
+		c->kind = NS_COOKIE_PENDING;
+		f = field(&p);
+		if (f == NULL || strlen(f) != 1 || (f[0] != NS_TRANSPORT_GET && f[0] != NS_TRANSPORT_POST))
+			goto bad;
+		c->transport = (enum ns_transport)f[0];
+		f = field(&p);
+		if (f == NULL || (strcmp(f, "0") != 0 && strcmp(f, "1") != 0))
+			goto bad;
+		c->issuer_ok = f[0] == '1';
+		if (parse_time(field(&p), &c->since) != 0)
+			goto bad;
+		f = field(&p);
+		if (f == NULL || p != NULL)
+			goto bad;
+		c->certpoll = ns_unbase64(c, f, &c->certpoll_len);
+		if (c->certpoll == NULL || c->certpoll_len == 0)
+			goto bad;
+	} else if (kind[0] == NS_COOKIE_RETRY) {
+		c->kind = NS_COOKIE_RETRY;
+		if (parse_time(field(&p), &c->since) != 0)
+			goto bad;
+		/* The reason is the rest of the line (it may hold anything printable). */
+		c->reason = talloc_strdup(c, p ? p : "");
+		if (c->reason == NULL)
+			goto bad;
+	} else {
+		goto bad;
+	}
+	*out = talloc_steal(mem, c);
+	talloc_free(tmp);
+	return 0;
+bad:
+	talloc_free(tmp);
+	return ns_err_set(err, NS_REJECTED,
+			  "the stored cookie is damaged; start over with getcert resubmit");
+}

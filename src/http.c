@@ -1,0 +1,469 @@
+/* HTTP(S) through libcurl. The one place that applies TLS trust, timeouts,
+ * proxies (libcurl reads http_proxy/https_proxy/no_proxy itself: nothing here
+ * may disable that) and authentication, and that turns libcurl's failures
+ * into messages an admin can act on. */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <curl/curl.h>
+
+#include "http.h"
+#include "ns.h"
+
+#ifndef NS_VERSION
+#define NS_VERSION "0"
+#endif
+
+struct sink {
+	TALLOC_CTX *mem;
+	unsigned char *buf;
+	size_t len, cap;
+	bool too_large;
+	char *www_auth;		/* schemes of the current response's WWW-Authenticate */
+};
+
+static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+	struct sink *s = userdata;
+	size_t n = size * nmemb, want;
+
+	if (n == 0)
+		return 0;
+	if (s->len + n > NS_HTTP_MAX_BODY) {
+		s->too_large = true;
+		return 0;	/* aborts the transfer with CURLE_WRITE_ERROR */
+	}
+	if (s->len + n + 1 > s->cap) {
+		want = s->cap == 0 ? 16384 : s->cap;
+		while (want < s->len + n + 1)
+			want *= 2;
+		s->buf = talloc_realloc_size(s->mem, s->buf, want);
+		if (s->buf == NULL)
+			return 0;
+		s->cap = want;
+	}
+	memcpy(s->buf + s->len, ptr, n);
+	s->len += n;
+	s->buf[s->len] = '\0';
+	return n;
+}
+
+/* Keeps only the final response's WWW-Authenticate schemes and body: auth
+ * handshakes and redirects go through several responses. */
+static size_t on_header(char *buf, size_t size, size_t nitems, void *userdata)
+{
+	struct sink *s = userdata;
+	size_t n = size * nitems, i, start;
+	const char *name = "www-authenticate:";
+	size_t nlen = strlen(name);
+
+	if (n >= 5 && memcmp(buf, "HTTP/", 5) == 0) {
+		TALLOC_FREE(s->www_auth);
+		s->len = 0;
+		return n;
+	}
+	if (n > nlen && strncasecmp(buf, name, nlen) == 0) {
+		for (i = nlen; i < n && (buf[i] == ' ' || buf[i] == '\t'); i++)
+			;
+		start = i;
+		while (i < n && !isspace((unsigned char)buf[i]) && buf[i] != ',')
+			i++;
+		if (i > start) {
+			if (s->www_auth == NULL)
+				s->www_auth = talloc_strndup(s->mem, buf + start, i - start);
+			else
+				s->www_auth = talloc_asprintf_append(s->www_auth, ", %.*s",
+								     (int)(i - start), buf + start);
+		}
+	}
+	return n;
+}
+
+/* "host:port" of url for messages ("?" when it cannot be parsed). */
+static char *host_port(TALLOC_CTX *mem, const char *url)
+{
+	CURLU *u = curl_url();
+	char *host = NULL, *port = NULL, *out = NULL;
+
+	if (u != NULL && url != NULL &&
+	    curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK)
+		out = talloc_asprintf(mem, "%s:%s", host, port);
+	curl_free(host);
+	curl_free(port);
+	curl_url_cleanup(u);
+	return out != NULL ? out : talloc_strdup(mem, "?");
+}
+
+static char *clean_content_type(TALLOC_CTX *mem, const char *ct)
+{
+	char *s, *p;
+
+	if (ct == NULL)
+		return NULL;
+	s = talloc_strdup(mem, ct);
+	if (s == NULL)
+		return NULL;
+	if ((p = strchr(s, ';')) != NULL)
+		*p = '\0';
+	for (p = s; *p != '\0'; p++)
+		*p = (char)tolower((unsigned char)*p);
+	while (p > s && isspace((unsigned char)p[-1]))
+		*--p = '\0';
+	for (p = s; isspace((unsigned char)*p); p++)
+		;
+	return p[0] != '\0' ? talloc_strdup(mem, p) : NULL;
+}
+
+static const char *lower_first(char *buf, size_t size, const char *s)
+{
+	snprintf(buf, size, "%s", s);
+	if (buf[0] != '\0')
+		buf[0] = (char)tolower((unsigned char)buf[0]);
+	return buf;
+}
+
+/* Turns a libcurl failure into a message and a failure kind. */
+static int explain(TALLOC_CTX *mem, const struct ns_config *cfg, CURL *h, CURLcode rc,
+		   const char *url, const char *errbuf, const struct sink *s,
+		   enum ns_http_fail *fail, struct ns_err *err)
+{
+	char *eff = NULL, *hp;
+	const char *detail = errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc);
+	long os_errno = 0, tmo = cfg != NULL ? cfg->timeout : 60;
+	long ctmo = cfg != NULL ? cfg->connect_timeout : 10;
+	curl_off_t connect_us = 0, announced = -1;
+	char buf[256];
+
+	if (curl_easy_getinfo(h, CURLINFO_EFFECTIVE_URL, &eff) != CURLE_OK || eff == NULL)
+		eff = (char *)url;
+	hp = host_port(mem, eff);
+
+	switch (rc) {
+	case CURLE_COULDNT_RESOLVE_HOST:
+		*fail = NS_HTTP_FAIL_DNS;
+		return ns_err_set(err, NS_UNREACHABLE, "cannot resolve the host name of %s (%s)",
+				  hp, detail);
+	case CURLE_COULDNT_RESOLVE_PROXY:
+		*fail = NS_HTTP_FAIL_DNS;
+		return ns_err_set(err, NS_UNREACHABLE,
+				  "cannot resolve the proxy's host name (from the *_proxy environment variables): %s",
+				  detail);
+	case CURLE_COULDNT_CONNECT:
+		*fail = NS_HTTP_FAIL_CONNECT;
+		curl_easy_getinfo(h, CURLINFO_OS_ERRNO, &os_errno);
+		if (os_errno != 0)
+			return ns_err_set(err, NS_UNREACHABLE, "cannot connect to %s (%s)", hp,
+					  lower_first(buf, sizeof(buf), strerror((int)os_errno)));
+		return ns_err_set(err, NS_UNREACHABLE, "cannot connect to %s (%s)", hp, detail);
+	case CURLE_OPERATION_TIMEDOUT:
+		curl_easy_getinfo(h, CURLINFO_CONNECT_TIME_T, &connect_us);
+		if (connect_us == 0) {
+			*fail = NS_HTTP_FAIL_CONNECT;
+			return ns_err_set(err, NS_UNREACHABLE,
+					  "cannot connect to %s: timed out after %ld s (connect-timeout)",
+					  hp, ctmo);
+		}
+		*fail = NS_HTTP_FAIL_TIMEOUT;
+		return ns_err_set(err, NS_UNREACHABLE,
+				  "no complete reply from %s: timed out after %ld s (timeout)", hp, tmo);
+	case CURLE_PEER_FAILED_VERIFICATION:
+		*fail = NS_HTTP_FAIL_TLS;
+		if (strstr(detail, "subject name") != NULL || strstr(detail, "does not match") != NULL)
+			return ns_err_set(err, NS_UNREACHABLE,
+					  "TLS: the certificate of %s does not match its host name (%s)",
+					  hp, detail);
+		if (cfg != NULL && cfg->ca_bundle != NULL)
+			return ns_err_set(err, NS_UNREACHABLE,
+					  "TLS: certificate of %s not trusted by ca-bundle %s (%s)",
+					  hp, cfg->ca_bundle, detail);
+		return ns_err_set(err, NS_UNREACHABLE,
+				  "TLS: certificate of %s not trusted (set ca-bundle to its CA): %s",
+				  hp, detail);
+	case CURLE_SSL_CACERT_BADFILE:
+		*fail = NS_HTTP_FAIL_CONFIG;
+		return ns_err_set(err, NS_UNCONFIGURED, "TLS: cannot use ca-bundle %s: %s",
+				  cfg != NULL && cfg->ca_bundle != NULL ? cfg->ca_bundle : "(system)",
+				  detail);
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CIPHER:
+	case CURLE_USE_SSL_FAILED:
+		*fail = NS_HTTP_FAIL_TLS;
+		return ns_err_set(err, NS_UNREACHABLE, "TLS handshake with %s failed: %s", hp, detail);
+	case CURLE_GOT_NOTHING:
+		*fail = NS_HTTP_FAIL_CLOSED;
+		return ns_err_set(err, NS_UNREACHABLE,
+				  "%s closed the connection without answering", hp);
+	case CURLE_SEND_ERROR:
+	case CURLE_RECV_ERROR:
+		*fail = s->len == 0 ? NS_HTTP_FAIL_CLOSED : NS_HTTP_FAIL_TRUNCATED;
+		return ns_err_set(err, NS_UNREACHABLE, "the connection to %s broke: %s", hp, detail);
+	case CURLE_PARTIAL_FILE:
+		*fail = NS_HTTP_FAIL_TRUNCATED;
+		curl_easy_getinfo(h, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &announced);
+		if (announced >= 0)
+			return ns_err_set(err, NS_UNREACHABLE,
+					  "the reply from %s was cut short (%zu of %lld bytes)",
+					  hp, s->len, (long long)announced);
+		return ns_err_set(err, NS_UNREACHABLE, "the reply from %s was cut short (%s)",
+				  hp, detail);
+	case CURLE_WRITE_ERROR:
+		if (s->too_large) {
+			*fail = NS_HTTP_FAIL_TOO_LARGE;
+			return ns_err_set(err, NS_UNREACHABLE,
+					  "the reply from %s is larger than %d bytes: not a SCEP server?",
+					  hp, NS_HTTP_MAX_BODY);
+		}
+		*fail = NS_HTTP_FAIL_OTHER;
+		return ns_err_set(err, NS_UNREACHABLE, "out of memory reading the reply from %s", hp);
+	case CURLE_UNSUPPORTED_PROTOCOL:
+	case CURLE_URL_MALFORMAT:
+		*fail = NS_HTTP_FAIL_CONFIG;
+		return ns_err_set(err, NS_UNCONFIGURED, "bad URL %s: %s", url, detail);
+	case CURLE_TOO_MANY_REDIRECTS:
+		*fail = NS_HTTP_FAIL_OTHER;
+		return ns_err_set(err, NS_UNREACHABLE, "%s redirects in a loop", hp);
+	default:
+		*fail = NS_HTTP_FAIL_OTHER;
+		return ns_err_set(err, NS_UNREACHABLE, "request to %s failed: %s", hp, detail);
+	}
+}
+
+static bool is_https(const char *url)
+{
+	return strncasecmp(url, "https://", 8) == 0;
+}
+
+/* Sets every option that must hold for every request. */
+static int setup(CURL *h, const struct ns_config *cfg, const struct ns_http_request *req,
+		 struct sink *s, char *errbuf, struct curl_slist **headers, struct ns_err *err)
+{
+	CURLcode c = CURLE_OK;
+	long ctmo = cfg != NULL ? cfg->connect_timeout : 10;
+	long tmo = cfg != NULL ? cfg->timeout : 60;
+
+#define SET(opt, val) do { if (c == CURLE_OK) c = curl_easy_setopt(h, opt, val); } while (0)
+	SET(CURLOPT_URL, req->url);
+	SET(CURLOPT_ERRORBUFFER, errbuf);
+	SET(CURLOPT_NOSIGNAL, 1L);
+	SET(CURLOPT_NOPROGRESS, 1L);
+	/* certmonger applies no timeout to helpers: both limits, always. */
+	SET(CURLOPT_CONNECTTIMEOUT, ctmo);
+	SET(CURLOPT_TIMEOUT, tmo);
+#if LIBCURL_VERSION_NUM >= 0x075500
+	SET(CURLOPT_PROTOCOLS_STR, "http,https");
+	SET(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+#endif
+	SET(CURLOPT_USERAGENT, NS_PROGRAM "/" NS_VERSION);
+	SET(CURLOPT_WRITEFUNCTION, on_body);
+	SET(CURLOPT_WRITEDATA, s);
+	SET(CURLOPT_HEADERFUNCTION, on_header);
+	SET(CURLOPT_HEADERDATA, s);
+	SET(CURLOPT_SSL_VERIFYPEER, 1L);
+	SET(CURLOPT_SSL_VERIFYHOST, 2L);
+	if (cfg != NULL && cfg->ca_bundle != NULL)
+		SET(CURLOPT_CAINFO, cfg->ca_bundle);
+	/* Keep-alive is libcurl's default; NTLM's handshake relies on it. */
+	SET(CURLOPT_TCP_KEEPALIVE, 1L);
+
+	if (req->body != NULL) {
+		*headers = curl_slist_append(*headers, "Expect:");
+		if (req->content_type != NULL) {
+			char line[256];
+			snprintf(line, sizeof(line), "Content-Type: %s", req->content_type);
+			*headers = curl_slist_append(*headers, line);
+		}
+		SET(CURLOPT_POST, 1L);
+		SET(CURLOPT_POSTFIELDS, (const char *)req->body);
+		SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->len);
+		SET(CURLOPT_FOLLOWLOCATION, 0L);
+		SET(CURLOPT_HTTPHEADER, *headers);
+	} else {
+		SET(CURLOPT_HTTPGET, 1L);
+		/* e.g. mscep_admin without its trailing slash answers 301. */
+		SET(CURLOPT_FOLLOWLOCATION, 1L);
+		SET(CURLOPT_MAXREDIRS, 5L);
+	}
+
+	if (req->auth != NULL) {
+		unsigned long mask;
+		switch (req->auth->auth) {
+		case NS_AUTH_NTLM:
+			mask = CURLAUTH_NTLM;
+			break;
+		case NS_AUTH_NEGOTIATE:
+			mask = CURLAUTH_NEGOTIATE;
+			break;
+		case NS_AUTH_BASIC:
+			/* A password in clear text: refuse outside TLS. */
+			if (!is_https(req->url))
+				return ns_err_set(err, NS_UNCONFIGURED,
+						  "auth = basic needs an https:// URL (got %s)", req->url);
+			mask = CURLAUTH_BASIC;
+			break;
+		default:
+			mask = CURLAUTH_NEGOTIATE | CURLAUTH_NTLM;
+			break;
+		}
+		SET(CURLOPT_HTTPAUTH, mask);
+		if (req->auth->user != NULL) {
+			SET(CURLOPT_USERNAME, req->auth->user);
+			SET(CURLOPT_PASSWORD, req->auth->password != NULL ? req->auth->password : "");
+		} else {
+			/* Negotiate from a ccache/keytab: libcurl wants an empty user. */
+			SET(CURLOPT_USERPWD, ":");
+		}
+		/* Credentials stay with the host they were meant for. */
+		SET(CURLOPT_UNRESTRICTED_AUTH, 0L);
+	}
+#undef SET
+	if (c != CURLE_OK)
+		return ns_err_set(err, NS_UNCONFIGURED, "cannot set up the HTTP request: %s",
+				  curl_easy_strerror(c));
+	return 0;
+}
+
+int ns_http_request(TALLOC_CTX *mem, const struct ns_ctx *ctx, const struct ns_http_request *req,
+		    struct ns_http_reply **reply, enum ns_http_fail *fail_out,
+		    struct ns_err *err)
+{
+	const struct ns_config *cfg = ctx != NULL ? ctx->cfg : NULL;
+	TALLOC_CTX *tmp = talloc_new(NULL);
+	struct ns_http_reply *r;
+	struct curl_slist *headers = NULL;
+	char errbuf[CURL_ERROR_SIZE];
+	enum ns_http_fail fail = NS_HTTP_FAIL_OTHER;
+	struct sink s;
+	char *ct = NULL;
+	CURL *h = NULL;
+	CURLcode rc;
+	int ret = -1;
+
+	*reply = NULL;
+	memset(&s, 0, sizeof(s));
+	errbuf[0] = '\0';
+	s.mem = tmp;
+	if (tmp == NULL || req == NULL || req->url == NULL) {
+		ns_err_set(err, NS_UNCONFIGURED, "no URL to request");
+		goto out;
+	}
+	h = curl_easy_init();
+	if (h == NULL) {
+		ns_err_set(err, NS_UNREACHABLE, "cannot initialise libcurl");
+		goto out;
+	}
+	if (setup(h, cfg, req, &s, errbuf, &headers, err) != 0) {
+		fail = NS_HTTP_FAIL_CONFIG;
+		goto out;
+	}
+	ns_log(ctx, NS_LOG_DEBUG, "%s %.300s%s", req->body != NULL ? "POST" : "GET", req->url,
+	       strlen(req->url) > 300 ? "..." : "");
+
+	rc = curl_easy_perform(h);
+	if (rc != CURLE_OK) {
+		explain(tmp, cfg, h, rc, req->url, errbuf, &s, &fail, err);
+		ns_log(ctx, NS_LOG_DEBUG, "HTTP request failed: %s", err->msg);
+		goto out;
+	}
+
+	r = talloc_zero(tmp, struct ns_http_reply);
+	if (r == NULL) {
+		ns_err_set(err, NS_UNREACHABLE, "out of memory");
+		goto out;
+	}
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r->status);
+	curl_easy_getinfo(h, CURLINFO_CONTENT_TYPE, &ct);
+	r->content_type = clean_content_type(r, ct);
+	if (s.buf == NULL)
+		s.buf = talloc_zero_size(tmp, 1);
+	r->body = talloc_steal(r, s.buf);
+	r->len = s.len;
+	r->www_authenticate = talloc_steal(r, s.www_auth);
+	if (r->body == NULL) {
+		ns_err_set(err, NS_UNREACHABLE, "out of memory");
+		goto out;
+	}
+	ns_log(ctx, NS_LOG_DEBUG, "HTTP %ld, %zu bytes, %s", r->status, r->len,
+	       r->content_type != NULL ? r->content_type : "no content type");
+	*reply = talloc_steal(mem, r);
+	fail = NS_HTTP_OK;
+	ret = 0;
+out:
+	if (fail_out != NULL)
+		*fail_out = fail;
+	curl_slist_free_all(headers);
+	if (h != NULL)
+		curl_easy_cleanup(h);
+	talloc_free(tmp);
+	return ret;
+}
+
+int ns_http_get(TALLOC_CTX *mem, const struct ns_ctx *ctx, const char *url,
+		const struct ns_http_auth *auth, struct ns_http_reply **reply,
+		struct ns_err *err)
+{
+	struct ns_http_request req = { .url = url, .auth = auth };
+
+	return ns_http_request(mem, ctx, &req, reply, NULL, err);
+}
+
+int ns_http_post(TALLOC_CTX *mem, const struct ns_ctx *ctx, const char *url,
+		 const char *content_type, const unsigned char *body, size_t len,
+		 struct ns_http_reply **reply, struct ns_err *err)
+{
+	static const unsigned char empty[1] = { 0 };
+	struct ns_http_request req = {
+		.url = url, .content_type = content_type,
+		.body = body != NULL ? body : empty, .len = body != NULL ? len : 0,
+	};
+
+	return ns_http_request(mem, ctx, &req, reply, NULL, err);
+}
+
+char *ns_url_escape(TALLOC_CTX *mem, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t n = strlen(s), i, j = 0;
+	char *out = talloc_size(mem, 3 * n + 1);
+
+	if (out == NULL)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		if (isalnum(ch) && ch < 0x80) {
+			out[j++] = (char)ch;
+		} else if (ch == '-' || ch == '_' || ch == '.' || ch == '~') {
+			out[j++] = (char)ch;
+		} else {
+			out[j++] = '%';
+			out[j++] = hex[ch >> 4];
+			out[j++] = hex[ch & 15];
+		}
+	}
+	out[j] = '\0';
+	return out;
+}
+
+char *ns_scep_url(TALLOC_CTX *mem, const char *base, const char *op, const char *msg)
+{
+	const char *sep = strchr(base, '?') != NULL ? "&" : "?";
+	char *url, *esc_op, *esc_msg;
+
+	esc_op = ns_url_escape(mem, op);
+	if (esc_op == NULL)
+		return NULL;
+	if (msg == NULL) {
+		url = talloc_asprintf(mem, "%s%soperation=%s", base, sep, esc_op);
+	} else {
+		esc_msg = ns_url_escape(mem, msg);
+		url = esc_msg == NULL ? NULL :
+			talloc_asprintf(mem, "%s%soperation=%s&message=%s", base, sep, esc_op, esc_msg);
+		talloc_free(esc_msg);
+	}
+	talloc_free(esc_op);
+	return url;
+}

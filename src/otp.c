@@ -1,0 +1,454 @@
+/* Fetching a one-time password from mscep_admin (ndes.md "One-time
+ * passwords"): IIS Windows authentication (NTLM or Negotiate) through
+ * libcurl, then the page decides, since NDES reports its failures as
+ * HTTP 200 pages. */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <curl/curl.h>
+#include <openssl/x509v3.h>
+
+#include "adminpage.h"
+#include "ns.h"
+#include "otp.h"
+#include "x509util.h"
+
+#define OTP_MAX_SECRET 4096
+#define OTP_PAGE_TEXT_MAX 300
+
+char *ns_otp_admin_url(TALLOC_CTX *mem, const struct ns_config *cfg, struct ns_err *err)
+{
+	CURLU *u = NULL;
+	char *scheme = NULL, *host = NULL, *port = NULL, *out = NULL;
+
+	if (cfg->admin_url != NULL)
+		return talloc_strdup(mem, cfg->admin_url);
+	if (cfg->url == NULL) {
+		ns_err_set(err, NS_UNCONFIGURED,
+			   "no admin page URL: set admin-url (https://HOST/certsrv/mscep_admin/) "
+			   "or url, from which it is derived");
+		return NULL;
+	}
+	u = curl_url();
+	if (u == NULL || curl_url_set(u, CURLUPART_URL, cfg->url, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
+		ns_err_set(err, NS_UNCONFIGURED, "cannot derive the admin page URL from url %s: "
+			   "set admin-url", cfg->url);
+		goto out;
+	}
+	/* An explicit port only carries over when it already speaks TLS. */
+	if (strcasecmp(scheme, "https") != 0 ||
+	    curl_url_get(u, CURLUPART_PORT, &port, 0) != CURLUE_OK)
+		port = NULL;
+	out = talloc_asprintf(mem, "https://%s%s%s/certsrv/mscep_admin/", host,
+			      port != NULL ? ":" : "", port != NULL ? port : "");
+	if (out == NULL)
+		ns_err_set(err, NS_UNCONFIGURED, "out of memory");
+out:
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(port);
+	curl_url_cleanup(u);
+	return out;
+}
+
+static int wipe(char *s)
+{
+	/* Secrets do not linger in freed memory. */
+	explicit_bzero(s, talloc_get_size(s));
+	return 0;
+}
+
+int ns_otp_read_secret(TALLOC_CTX *mem, const char *path, const char *what, char **out,
+		       struct ns_err *err)
+{
+	struct stat st;
+	char *buf = NULL;
+	size_t got = 0, n;
+	ssize_t r;
+	int fd, rc = -1;
+
+	*out = NULL;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return ns_err_set(err, NS_UNCONFIGURED, "cannot read %s %s: %s", what, path,
+				  strerror(errno));
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		ns_err_set(err, NS_UNCONFIGURED, "%s %s is not a regular file", what, path);
+		goto out;
+	}
+	if ((st.st_mode & 077) != 0) {
+		ns_err_set(err, NS_UNCONFIGURED,
+			   "%s %s has mode %04o: group or others may access it; refusing to use it "
+			   "(fix: chmod 600 %s)", what, path, (unsigned)(st.st_mode & 07777), path);
+		goto out;
+	}
+	if (st.st_size > OTP_MAX_SECRET) {
+		ns_err_set(err, NS_UNCONFIGURED, "%s %s is larger than %d bytes: not a password",
+			   what, path, OTP_MAX_SECRET);
+		goto out;
+	}
+	buf = talloc_zero_size(mem, OTP_MAX_SECRET + 2);
+	if (buf == NULL) {
+		ns_err_set(err, NS_UNCONFIGURED, "out of memory");
+		goto out;
+	}
+	talloc_set_destructor(buf, wipe);
+	while (got <= OTP_MAX_SECRET && (r = read(fd, buf + got, OTP_MAX_SECRET + 1 - got)) > 0)
+		got += (size_t)r;
+	if (got > OTP_MAX_SECRET) {
+		ns_err_set(err, NS_UNCONFIGURED, "%s %s is larger than %d bytes: not a password",
+			   what, path, OTP_MAX_SECRET);
+		goto out;
+	}
+	n = got;
+	if (n > 0 && buf[n - 1] == '\n')
+		n--;
+	if (n > 0 && buf[n - 1] == '\r')
+		n--;
+	buf[n] = '\0';
+	if (memchr(buf, '\0', n) != NULL || strpbrk(buf, "\r\n") != NULL) {
+		ns_err_set(err, NS_UNCONFIGURED,
+			   "%s %s must hold the password alone on one line", what, path);
+		goto out;
+	}
+	if (n == 0) {
+		ns_err_set(err, NS_UNCONFIGURED, "%s %s is empty", what, path);
+		goto out;
+	}
+	*out = buf;
+	buf = NULL;
+	rc = 0;
+out:
+	talloc_free(buf);
+	close(fd);
+	return rc;
+}
+
+static bool is_https(const char *url)
+{
+	return strncasecmp(url, "https://", 8) == 0;
+}
+
+static const char *auth_name(enum ns_auth a)
+{
+	switch (a) {
+	case NS_AUTH_NTLM:
+		return "ntlm";
+	case NS_AUTH_NEGOTIATE:
+		return "negotiate";
+	case NS_AUTH_BASIC:
+		return "basic";
+	default:
+		return "any";
+	}
+}
+
+int ns_otp_auth(TALLOC_CTX *mem, const struct ns_ctx *ctx, const char *admin_url,
+		struct ns_http_auth **out, struct ns_err *err)
+{
+	const struct ns_config *cfg = ctx->cfg;
+	struct ns_http_auth *a = talloc_zero(mem, struct ns_http_auth);
+	char *pw = NULL;
+	bool kerberos_set = cfg->keytab != NULL || cfg->ccache != NULL;
+
+	*out = NULL;
+	if (a == NULL)
+		return ns_err_set(err, NS_UNCONFIGURED, "out of memory");
+	a->auth = cfg->auth;
+
+	if (cfg->auth == NS_AUTH_BASIC && !is_https(admin_url))
+		return ns_err_set(err, NS_UNCONFIGURED,
+				  "auth = basic sends the password in clear text: it needs an https:// "
+				  "admin URL (got %s)", admin_url);
+	if ((cfg->auth == NS_AUTH_NTLM || cfg->auth == NS_AUTH_BASIC) &&
+	    (cfg->user == NULL || cfg->password_file == NULL))
+		return ns_err_set(err, NS_UNCONFIGURED,
+				  "auth = %s needs user (DOMAIN\\name or name@domain) and password-file",
+				  auth_name(cfg->auth));
+	if (cfg->auth == NS_AUTH_NEGOTIATE || cfg->auth == NS_AUTH_ANY) {
+		if (ns_otp_krb_setup(cfg, err) != 0)
+			return -1;
+	}
+	if (cfg->auth == NS_AUTH_NEGOTIATE) {
+		/* libcurl's Negotiate uses the Kerberos credentials, not a password. */
+		if (cfg->password_file != NULL)
+			ns_log(ctx, NS_LOG_INFO, "auth = negotiate: password-file is not used "
+			       "(Kerberos credentials come from the ccache or keytab)");
+		*out = a;
+		return 0;
+	}
+	if (cfg->user != NULL && cfg->password_file != NULL) {
+		if (ns_otp_read_secret(a, cfg->password_file, "password file", &pw, err) != 0)
+			return -1;
+		a->user = talloc_strdup(a, cfg->user);
+		a->password = pw;
+		/* "any" with a password and no Kerberos settings: NTLM. libcurl
+		 * prefers Negotiate when offered and does not fall back to NTLM
+		 * when no ticket can be had, so do not offer it without one. */
+		if (cfg->auth == NS_AUTH_ANY && !kerberos_set)
+			a->auth = NS_AUTH_NTLM;
+	} else if (cfg->auth == NS_AUTH_ANY) {
+		if (cfg->user != NULL)
+			ns_log(ctx, NS_LOG_WARN, "user is set but password-file is not: "
+			       "trying Kerberos (Negotiate) only");
+		a->auth = NS_AUTH_NEGOTIATE;
+	}
+	if (!is_https(admin_url) && a->password != NULL)
+		ns_log(ctx, NS_LOG_WARN,
+		       "warning: the admin page URL %s is plain http: the NTLM exchange can be "
+		       "captured and the password attacked offline or relayed; use https", admin_url);
+	*out = a;
+	return 0;
+}
+
+/* Runs of 8 or more hex digits become "[hex]": a page we could not read may
+ * still hold a password, and this text ends up in certmonger's log. */
+static char *mask_hex(TALLOC_CTX *mem, const char *text)
+{
+	char *s = talloc_strdup(mem, "");
+	size_t i = 0, j;
+
+	while (s != NULL && text[i] != '\0') {
+		for (j = i; isxdigit((unsigned char)text[j]); j++)
+			;
+		if (j - i >= 8) {
+			s = talloc_strdup_append(s, "[hex]");
+			i = j;
+		} else if (j > i) {
+			s = talloc_strndup_append(s, text + i, j - i);
+			i = j;
+		} else {
+			s = talloc_strndup_append(s, text + i, 1);
+			i++;
+		}
+	}
+	return s;
+}
+
+static char *page_text(TALLOC_CTX *mem, const struct ns_http_reply *reply)
+{
+	struct ns_adminpage *page = NULL;
+	char *t;
+
+	if (reply->len == 0 || ns_adminpage_parse(mem, reply->body, reply->len, &page) != 0)
+		return talloc_strdup(mem, "(empty page)");
+	t = mask_hex(mem, page->text);
+	if (t == NULL || t[0] == '\0')
+		return talloc_strdup(mem, "(no text)");
+	return ns_adminpage_truncate(mem, t, OTP_PAGE_TEXT_MAX);
+}
+
+static int fail_with(enum ns_otp_fail *fail, enum ns_otp_fail kind)
+{
+	*fail = kind;
+	return -1;
+}
+
+int ns_otp_judge(TALLOC_CTX *mem, const struct ns_http_reply *reply, const struct ns_http_auth *auth,
+		 struct ns_otp **out, enum ns_otp_fail *fail, struct ns_err *err)
+{
+	TALLOC_CTX *tmp = talloc_new(mem);
+	struct ns_adminpage *page = NULL;
+	struct ns_otp *otp;
+	const char *offered = reply->www_authenticate;
+	int rc = -1;
+
+	*out = NULL;
+	*fail = NS_OTP_OK;
+	if (reply->status == 401) {
+		const char *how = auth == NULL ? "no credentials" :
+			auth->auth == NS_AUTH_NEGOTIATE ? "Kerberos (Negotiate): check the ticket with klist, "
+							  "the ccache or keytab setting, and that the URL uses the "
+							  "server's DNS name (HTTP/NAME principal)" :
+			auth->auth == NS_AUTH_BASIC ? "Basic" : "NTLM/Negotiate";
+		ns_err_set(err, NS_UNCONFIGURED,
+			   "admin page: wrong credentials (HTTP 401) for %s%s%s, tried %s; the server "
+			   "offers: %s. Check user and password-file (Extended Protection set to "
+			   "Required on IIS also rejects libcurl's NTLM)",
+			   auth != NULL && auth->user != NULL ? "user \"" : "the current Kerberos identity",
+			   auth != NULL && auth->user != NULL ? auth->user : "",
+			   auth != NULL && auth->user != NULL ? "\"" : "",
+			   how, offered != NULL ? offered : "no WWW-Authenticate scheme");
+		rc = fail_with(fail, NS_OTP_FAIL_CREDENTIALS);
+		goto out;
+	}
+	if (reply->status == 403) {
+		ns_err_set(err, NS_UNCONFIGURED,
+			   "admin page: access forbidden (HTTP 403): the account may lack Enroll "
+			   "permission on the NDES templates, or IIS requires TLS/client "
+			   "certificates: %s", page_text(tmp, reply));
+		rc = fail_with(fail, NS_OTP_FAIL_PERMISSION);
+		goto out;
+	}
+	if (reply->status == 404) {
+		ns_err_set(err, NS_UNCONFIGURED,
+			   "admin page not found (HTTP 404): mscep_admin is disabled on this server "
+			   "(hardened NDES, or Intune mode where challenges come from Intune); "
+			   "check admin-url");
+		rc = fail_with(fail, NS_OTP_FAIL_DISABLED);
+		goto out;
+	}
+	if (reply->status == 500) {
+		ns_err_set(err, NS_UNREACHABLE,
+			   "admin page: server error (HTTP 500): NDES cannot decrypt its stored "
+			   "password (see NDES events 2 and 49 in the server's Application log; "
+			   "re-run the NDES configuration or fix the service account's rights)");
+		rc = fail_with(fail, NS_OTP_FAIL_SERVER);
+		goto out;
+	}
+	if (reply->status >= 500 && reply->status <= 599) {
+		ns_err_set(err, NS_UNREACHABLE, "admin page: server error (HTTP %ld): %s",
+			   reply->status, page_text(tmp, reply));
+		rc = fail_with(fail, NS_OTP_FAIL_SERVER);
+		goto out;
+	}
+	if (reply->status != 200) {
+		ns_err_set(err, NS_UNREACHABLE, "admin page: unexpected HTTP status %ld: %s",
+			   reply->status, page_text(tmp, reply));
+		rc = fail_with(fail, NS_OTP_FAIL_NO_PASSWORD);
+		goto out;
+	}
+	if (ns_adminpage_parse(tmp, reply->body, reply->len, &page) != 0) {
+		ns_err_set(err, NS_UNREACHABLE, "out of memory");
+		rc = fail_with(fail, NS_OTP_FAIL_NO_PASSWORD);
+		goto out;
+	}
+	switch (page->kind) {
+	case NS_ADMINPAGE_PASSWORD:
+		break;
+	case NS_ADMINPAGE_CACHE_FULL:
+		ns_err_set(err, NS_UNREACHABLE,
+			   "admin page: the password cache is full: NDES keeps at most 5 unused "
+			   "passwords (PasswordMax), each valid 60 minutes by default "
+			   "(PasswordValidity); use one of them or wait until one expires");
+		rc = fail_with(fail, NS_OTP_FAIL_CACHE_FULL);
+		goto out;
+	case NS_ADMINPAGE_NO_PERMISSION:
+		ns_err_set(err, NS_UNCONFIGURED,
+			   "admin page: no permission: the account%s%s has no Enroll permission on "
+			   "the NDES certificate templates (or is not in the CA's enroll rights)",
+			   auth != NULL && auth->user != NULL ? " " : "",
+			   auth != NULL && auth->user != NULL ? auth->user : "");
+		rc = fail_with(fail, NS_OTP_FAIL_PERMISSION);
+		goto out;
+	default:
+		ns_err_set(err, NS_UNREACHABLE, "admin page: no password found on the page: %s",
+			   page_text(tmp, reply));
+		rc = fail_with(fail, NS_OTP_FAIL_NO_PASSWORD);
+		goto out;
+	}
+	otp = talloc_zero(mem, struct ns_otp);
+	if (otp == NULL) {
+		ns_err_set(err, NS_UNREACHABLE, "out of memory");
+		rc = fail_with(fail, NS_OTP_FAIL_NO_PASSWORD);
+		goto out;
+	}
+	otp->password = talloc_steal(otp, page->password);
+	talloc_set_destructor(otp->password, wipe);
+	otp->thumbprint = talloc_steal(otp, page->thumbprint);
+	*out = otp;
+	rc = 0;
+out:
+	talloc_free(tmp);
+	return rc;
+}
+
+int ns_otp_fetch(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_otp **out,
+		 enum ns_otp_fail *fail, struct ns_err *err)
+{
+	TALLOC_CTX *tmp = talloc_new(mem);
+	struct ns_http_auth *auth = NULL;
+	struct ns_http_reply *reply = NULL;
+	char *url;
+	int rc = -1;
+
+	*out = NULL;
+	*fail = NS_OTP_FAIL_CONFIG;
+	url = ns_otp_admin_url(tmp, ctx->cfg, err);
+	if (url == NULL)
+		goto out;
+	if (ns_otp_auth(tmp, ctx, url, &auth, err) != 0)
+		goto out;
+	ns_log(ctx, NS_LOG_INFO, "fetching a one-time password from %s (auth %s%s%s)", url,
+	       auth_name(auth->auth), auth->user != NULL ? ", user " : "",
+	       auth->user != NULL ? auth->user : "");
+	if (ns_http_get(tmp, ctx, url, auth, &reply, err) != 0) {
+		*fail = err->status == NS_UNCONFIGURED ? NS_OTP_FAIL_CONFIG : NS_OTP_FAIL_UNREACHABLE;
+		goto out;
+	}
+	if (ns_otp_judge(tmp, reply, auth, out, fail, err) != 0)
+		goto out;
+	(*out)->admin_url = talloc_steal(*out, url);
+	talloc_steal(mem, *out);
+	rc = 0;
+out:
+	talloc_free(tmp);
+	return rc;
+}
+
+int ns_otp_exit_code(enum ns_otp_fail fail)
+{
+	switch (fail) {
+	case NS_OTP_OK:
+		return 0;
+	case NS_OTP_FAIL_CONFIG:
+		return NS_UNCONFIGURED;
+	case NS_OTP_FAIL_UNREACHABLE:
+		return NS_UNREACHABLE;
+	case NS_OTP_FAIL_CREDENTIALS:
+		return NS_OTP_EXIT_CREDENTIALS;
+	case NS_OTP_FAIL_PERMISSION:
+		return NS_OTP_EXIT_PERMISSION;
+	case NS_OTP_FAIL_CACHE_FULL:
+		return NS_OTP_EXIT_CACHE_FULL;
+	case NS_OTP_FAIL_DISABLED:
+		return NS_OTP_EXIT_DISABLED;
+	case NS_OTP_FAIL_SERVER:
+		return NS_OTP_EXIT_SERVER;
+	default:
+		return NS_OTP_EXIT_NO_PASSWORD;
+	}
+}
+
+/* "a656fa66 AB12B433..." -> "A656FA66AB12B433..." */
+static void hex_only(char *dst, size_t size, const char *s)
+{
+	size_t n = 0;
+
+	for (; *s != '\0' && n + 1 < size; s++)
+		if (isxdigit((unsigned char)*s))
+			dst[n++] = (char)toupper((unsigned char)*s);
+	dst[n] = '\0';
+}
+
+bool ns_otp_thumbprint_matches(TALLOC_CTX *mem, const char *thumbprint, STACK_OF(X509) *certs,
+			       char **desc)
+{
+	char want[64], have[64];
+	bool match = false;
+	int i;
+
+	*desc = talloc_strdup(mem, "");
+	hex_only(want, sizeof(want), thumbprint);
+	for (i = 0; i < sk_X509_num(certs); i++) {
+		X509 *c = sk_X509_value(certs, i);
+		char *tp = ns_cert_ndes_thumbprint(mem, c);
+
+		if (tp == NULL)
+			continue;
+		hex_only(have, sizeof(have), tp);
+		if (strcmp(want, have) == 0)
+			match = true;
+		if (X509_check_ca(c) != 0 && *desc != NULL)
+			*desc = talloc_asprintf_append(*desc, "%s%s: MD5 %s", (*desc)[0] ? "; " : "",
+						       ns_name_str(mem, X509_get_subject_name(c)), tp);
+	}
+	return match;
+}

@@ -1,0 +1,88 @@
+/* One-time challenge passwords from NDES' admin page (mscep_admin): where
+ * the page is, how we authenticate, reading the admin's password file, and
+ * what each answer means. Used by "ndes-submit otp" (cmd_otp.c) and the
+ * automatic mode (autopw.c). Implemented in otp.c and otp_krb.c. */
+#ifndef NS_OTP_H
+#define NS_OTP_H
+
+#include <stdbool.h>
+#include <talloc.h>
+#include <openssl/x509.h>
+
+#include "config.h"
+#include "err.h"
+#include "http.h"
+
+struct ns_ctx;
+
+/* Why a fetch failed. Each has its own exit status for "ndes-submit otp"
+ * (ns_otp_exit_code) and a certmonger status in err->status for the helper. */
+enum ns_otp_fail {
+	NS_OTP_OK = 0,
+	NS_OTP_FAIL_CONFIG,		/* settings, password file: exit 4 (UNCONFIGURED) */
+	NS_OTP_FAIL_UNREACHABLE,	/* no HTTP reply (network, TLS): exit 3 (UNREACHABLE) */
+	NS_OTP_FAIL_CREDENTIALS,	/* HTTP 401: exit 10 (helper: UNCONFIGURED) */
+	NS_OTP_FAIL_PERMISSION,		/* "no sufficient permission" page or 403: exit 11 (UNCONFIGURED) */
+	NS_OTP_FAIL_CACHE_FULL,		/* "password cache is full" page: exit 12 (UNREACHABLE) */
+	NS_OTP_FAIL_DISABLED,		/* HTTP 404: exit 13 (UNCONFIGURED) */
+	NS_OTP_FAIL_SERVER,		/* HTTP 5xx: exit 14 (UNREACHABLE) */
+	NS_OTP_FAIL_NO_PASSWORD,	/* a page without password, other status: exit 15 (UNREACHABLE) */
+};
+
+#define NS_OTP_EXIT_CREDENTIALS 10
+#define NS_OTP_EXIT_PERMISSION 11
+#define NS_OTP_EXIT_CACHE_FULL 12
+#define NS_OTP_EXIT_DISABLED 13
+#define NS_OTP_EXIT_SERVER 14
+#define NS_OTP_EXIT_NO_PASSWORD 15
+
+struct ns_otp {
+	char *password;		/* secret: never log it */
+	char *thumbprint;	/* the CA's MD5 as the page shows it, or NULL */
+	char *admin_url;	/* where it came from */
+};
+
+/* The admin page URL: admin-url, else derived from url: https, the same
+ * host (and port when url is https), path /certsrv/mscep_admin/ (the
+ * trailing slash matters: IIS answers 301 without it). */
+char *ns_otp_admin_url(TALLOC_CTX *mem, const struct ns_config *cfg, struct ns_err *err);
+
+/* Reads a secret from path: refused unless a regular file with no group or
+ * other permissions (the message says which mode and "chmod 600"); one
+ * trailing newline (LF or CRLF) is stripped; empty, NUL bytes or more than
+ * one line are refused. The buffer is wiped when freed. */
+int ns_otp_read_secret(TALLOC_CTX *mem, const char *path, const char *what, char **out,
+		       struct ns_err *err);
+
+/* Builds the credentials for the admin page from the configuration (auth,
+ * user, password-file) and prepares Kerberos (ns_otp_krb_setup). Refuses
+ * Basic without TLS and NTLM/Basic without user and password file; warns
+ * on stderr when NTLM may be sent over plain http. */
+int ns_otp_auth(TALLOC_CTX *mem, const struct ns_ctx *ctx, const char *admin_url,
+		struct ns_http_auth **out, struct ns_err *err);
+
+/* Kerberos for libcurl's Negotiate (otp_krb.c): ccache -> KRB5CCNAME;
+ * keytab -> KRB5_CLIENT_KTNAME (MIT krb5 then gets initial credentials by
+ * itself), with a private MEMORY: ccache unless one is configured. Changes
+ * this process' environment only. */
+int ns_otp_krb_setup(const struct ns_config *cfg, struct ns_err *err);
+
+/* Judges an admin page reply (exposed for tests). */
+int ns_otp_judge(TALLOC_CTX *mem, const struct ns_http_reply *reply, const struct ns_http_auth *auth,
+		 struct ns_otp **out, enum ns_otp_fail *fail, struct ns_err *err);
+
+/* Fetches one password: one GET of the admin page (each takes one of NDES'
+ * cache slots for up to an hour: never call it speculatively). */
+int ns_otp_fetch(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_otp **out,
+		 enum ns_otp_fail *fail, struct ns_err *err);
+
+/* Exit status of "ndes-submit otp" for a failure. */
+int ns_otp_exit_code(enum ns_otp_fail fail);
+
+/* Does thumbprint ("A656FA66 AB12...", any case/spacing) equal the MD5 of
+ * one of certs? *desc gets "CN=...: MD5 ..." of the CA certificates among
+ * them, for a warning. */
+bool ns_otp_thumbprint_matches(TALLOC_CTX *mem, const char *thumbprint, STACK_OF(X509) *certs,
+			       char **desc);
+
+#endif

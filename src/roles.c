@@ -1,0 +1,335 @@
+/* Role assignment for GetCACert replies (ndes.md "GetCACert"): NDES sends two
+ * RA certificates told apart only by keyUsage, plus the CA chain, in no fixed
+ * order. Encrypting to the wrong one makes NDES fail with 0x80090005. */
+#include <string.h>
+#include <openssl/err.h>
+#include <openssl/objects.h>
+#include <openssl/x509v3.h>
+
+#include "roles.h"
+
+/* "Certificate Request Agent" (szOID_ENROLLMENT_AGENT): the EKU NDES puts on
+ * both of its RA certificates. */
+#define NS_OID_NDES_RA_EKU "1.3.6.1.4.1.311.20.2.1"
+
+bool ns_cert_is_ca(X509 *cert)
+{
+	/* 1: basicConstraints CA; 3: v1 self-signed; 4: keyCertSign; 5: Netscape. */
+	return X509_check_ca(cert) > 0;
+}
+
+bool ns_cert_issued_by(X509 *cert, X509 *issuer)
+{
+	EVP_PKEY *key;
+	int ok;
+
+	if (X509_check_issued(issuer, cert) != X509_V_OK)
+		return false;
+	key = X509_get0_pubkey(issuer);
+	ok = key != NULL && X509_verify(cert, key) == 1;
+	ERR_clear_error();
+	return ok;
+}
+
+static bool has_ndes_eku(X509 *cert)
+{
+	EXTENDED_KEY_USAGE *eku;
+	ASN1_OBJECT *want;
+	bool found = false;
+	int i;
+
+	eku = X509_get_ext_d2i(cert, NID_ext_key_usage, NULL, NULL);
+	want = OBJ_txt2obj(NS_OID_NDES_RA_EKU, 1);
+	for (i = 0; eku != NULL && want != NULL && i < sk_ASN1_OBJECT_num(eku); i++)
+		if (OBJ_cmp(sk_ASN1_OBJECT_value(eku, i), want) == 0)
+			found = true;
+	ASN1_OBJECT_free(want);
+	EXTENDED_KEY_USAGE_free(eku);
+	ERR_clear_error();
+	return found;
+}
+
+static bool has_ku_ext(X509 *cert)
+{
+	return (X509_get_extension_flags(cert) & EXFLAG_KUSAGE) != 0;
+}
+
+/* How well cert fits a role: 3 keyUsage says so, 2 no keyUsage but NDES'
+ * RA EKU, 1 no keyUsage at all (any use allowed), 0 not at all. */
+static int fit(X509 *cert, uint32_t ku_bit)
+{
+	if (has_ku_ext(cert))
+		return (X509_get_key_usage(cert) & ku_bit) ? 3 : 0;
+	return has_ndes_eku(cert) ? 2 : 1;
+}
+
+/* Among equal fits prefer a certificate valid now, then the newest. */
+static bool better(X509 *a, X509 *b)
+{
+	bool va = X509_cmp_current_time(X509_get0_notBefore(a)) < 0 &&
+		  X509_cmp_current_time(X509_get0_notAfter(a)) > 0;
+	bool vb = X509_cmp_current_time(X509_get0_notBefore(b)) < 0 &&
+		  X509_cmp_current_time(X509_get0_notAfter(b)) > 0;
+	int day = 0, sec = 0;
+
+	if (va != vb)
+		return va;
+	if (!ASN1_TIME_diff(&day, &sec, X509_get0_notBefore(b), X509_get0_notBefore(a)))
+		return false;
+	return day > 0 || (day == 0 && sec > 0);
+}
+
+static X509 *pick_ra(STACK_OF(X509) *certs, uint32_t ku_bit)
+{
+	X509 *best = NULL;
+	int best_fit = 0, i, f;
+
+	for (i = 0; i < sk_X509_num(certs); i++) {
+		X509 *c = sk_X509_value(certs, i);
+		if (ns_cert_is_ca(c))
+			continue;
+		f = fit(c, ku_bit);
+		if (f > best_fit || (f == best_fit && f > 0 && better(c, best))) {
+			best = c;
+			best_fit = f;
+		}
+	}
+	return best;
+}
+
+/* The CA lowest in the chain: one that issued no other CA of the reply. */
+static X509 *leafmost_ca(STACK_OF(X509) *certs)
+{
+	int i, j;
+
+	for (i = 0; i < sk_X509_num(certs); i++) {
+		X509 *c = sk_X509_value(certs, i);
+		bool issued_other = false;
+		if (!ns_cert_is_ca(c))
+			continue;
+		for (j = 0; j < sk_X509_num(certs) && !issued_other; j++) {
+			X509 *o = sk_X509_value(certs, j);
+			if (o != c && ns_cert_is_ca(o) && X509_cmp(o, c) != 0 &&
+			    X509_check_issued(c, o) == X509_V_OK)
+				issued_other = true;
+		}
+		if (!issued_other)
+			return c;
+	}
+	return NULL;
+}
+
+static X509 *issuer_in(STACK_OF(X509) *certs, X509 *cert)
+{
+	int i;
+
+	for (i = 0; cert != NULL && i < sk_X509_num(certs); i++) {
+		X509 *c = sk_X509_value(certs, i);
+		if (ns_cert_is_ca(c) && X509_check_issued(c, cert) == X509_V_OK)
+			return c;
+	}
+	return NULL;
+}
+
+static int roles_destructor(struct ns_roles *r)
+{
+	X509_free(r->encrypt);
+	X509_free(r->sign);
+	X509_free(r->ca);
+	sk_X509_pop_free(r->chain, X509_free);
+	sk_X509_pop_free(r->all, X509_free);
+	ERR_clear_error();
+	return 0;
+}
+
+static bool push_ref(STACK_OF(X509) *sk, X509 *c)
+{
+	if (!X509_up_ref(c))
+		return false;
+	if (!sk_X509_push(sk, c)) {
+		X509_free(c);
+		return false;
+	}
+	return true;
+}
+
+static bool contains(STACK_OF(X509) *sk, X509 *c)
+{
+	int i;
+
+	for (i = 0; i < sk_X509_num(sk); i++)
+		if (X509_cmp(sk_X509_value(sk, i), c) == 0)
+			return true;
+	return false;
+}
+
+int ns_roles_assign(TALLOC_CTX *mem, STACK_OF(X509) *certs, struct ns_roles **out,
+		    struct ns_err *err)
+{
+	struct ns_roles *r;
+	X509 *enc = NULL, *sign = NULL, *ca = NULL;
+	bool any_ra = false;
+	int i;
+
+	*out = NULL;
+	if (certs == NULL || sk_X509_num(certs) == 0)
+		return ns_err_set(err, NS_REJECTED, "the server sent no certificate");
+
+	for (i = 0; i < sk_X509_num(certs); i++)
+		if (!ns_cert_is_ca(sk_X509_value(certs, i)))
+			any_ra = true;
+
+	if (any_ra) {
+		enc = pick_ra(certs, KU_KEY_ENCIPHERMENT);
+		sign = pick_ra(certs, KU_DIGITAL_SIGNATURE);
+		if (enc == NULL)
+			return ns_err_set(err, NS_REJECTED,
+					  "the server sent RA certificates but none for encryption "
+					  "(keyUsage keyEncipherment): NDES' \"CEP Encryption\" certificate is missing");
+		/* The CA that issued the RAs, else the lowest CA of the chain. */
+		ca = issuer_in(certs, enc);
+		if (ca == NULL)
+			ca = issuer_in(certs, sign);
+		if (ca == NULL)
+			ca = leafmost_ca(certs);
+	} else {
+		ca = leafmost_ca(certs);
+	}
+	if (ca == NULL)
+		return ns_err_set(err, NS_REJECTED,
+				  "the server's certificates include no CA certificate");
+	if (!any_ra)
+		enc = sign = ca;
+	else if (sign == NULL)
+		sign = ca;	/* no signing RA: plain RFC 8894 servers sign with the CA */
+
+	r = talloc_zero(mem, struct ns_roles);
+	if (r == NULL)
+		return ns_err_set(err, NS_REJECTED, "out of memory");
+	talloc_set_destructor(r, roles_destructor);
+	r->ca_only = !any_ra;
+	r->chain = sk_X509_new_null();
+	r->all = sk_X509_new_null();
+	if (r->chain == NULL || r->all == NULL || !X509_up_ref(enc)) {
+		talloc_free(r);
+		return ns_err_set(err, NS_REJECTED, "out of memory");
+	}
+	r->encrypt = enc;
+	if (!X509_up_ref(sign)) {
+		talloc_free(r);
+		return ns_err_set(err, NS_REJECTED, "out of memory");
+	}
+	r->sign = sign;
+	if (!X509_up_ref(ca)) {
+		talloc_free(r);
+		return ns_err_set(err, NS_REJECTED, "out of memory");
+	}
+	r->ca = ca;
+	for (i = 0; i < sk_X509_num(certs); i++) {
+		X509 *c = sk_X509_value(certs, i);
+		if (!push_ref(r->all, c)) {
+			talloc_free(r);
+			return ns_err_set(err, NS_REJECTED, "out of memory");
+		}
+		if (X509_cmp(c, enc) == 0 || X509_cmp(c, sign) == 0 || X509_cmp(c, ca) == 0 ||
+		    contains(r->chain, c))
+			continue;
+		if (!push_ref(r->chain, c)) {
+			talloc_free(r);
+			return ns_err_set(err, NS_REJECTED, "out of memory");
+		}
+	}
+	ERR_clear_error();
+	*out = r;
+	return 0;
+}
+
+bool ns_roles_ca_is_self_signed(const struct ns_roles *roles)
+{
+	return roles != NULL && roles->ca != NULL &&
+	       X509_NAME_cmp(X509_get_subject_name(roles->ca), X509_get_issuer_name(roles->ca)) == 0;
+}
+
+static bool names_issuer(X509 *cert, X509 *ca)
+{
+	return X509_NAME_cmp(X509_get_issuer_name(cert), X509_get_subject_name(ca)) == 0;
+}
+
+int ns_roles_certmonger_order(TALLOC_CTX *mem, const struct ns_roles *roles,
+			      STACK_OF(X509) **out, const char **note, struct ns_err *err)
+{
+	STACK_OF(X509) *sk = sk_X509_new_null();
+	X509 *second = NULL;
+	bool ok = sk != NULL;
+	int i;
+
+	*out = NULL;
+	if (note != NULL)
+		*note = NULL;
+	if (roles == NULL || roles->ca == NULL) {
+		sk_X509_free(sk);
+		return ns_err_set(err, NS_REJECTED, "no certificate roles");
+	}
+	if (roles->ca_only) {
+		ok = ok && push_ref(sk, roles->ca);
+		/* A 2nd certificate is "the CA" to certmonger: repeat the CA
+		 * rather than let a parent take that place. */
+		if (sk_X509_num(roles->chain) > 0)
+			ok = ok && push_ref(sk, roles->ca);
+	} else if (ns_roles_ca_is_self_signed(roles)) {
+		ok = ok && push_ref(sk, roles->encrypt) && push_ref(sk, roles->ca);
+		if (X509_cmp(roles->sign, roles->encrypt) != 0 && X509_cmp(roles->sign, roles->ca) != 0)
+			ok = ok && push_ref(sk, roles->sign);
+	} else {
+		/* certmonger takes GetCertInitial's issuer from the 2nd cert's
+		 * issuer name: give it one the CA issued. */
+		if (X509_cmp(roles->sign, roles->ca) != 0 && names_issuer(roles->sign, roles->ca))
+			second = roles->sign;
+		else if (names_issuer(roles->encrypt, roles->ca))
+			second = roles->encrypt;
+		ok = ok && push_ref(sk, roles->encrypt);
+		if (second != NULL) {
+			ok = ok && push_ref(sk, second) && push_ref(sk, roles->ca);
+			if (note != NULL)
+				*note = talloc_asprintf(mem,
+					"the issuing CA is not self-signed: printing the %s 2nd (its issuer "
+					"is the CA, which certmonger uses for GetCertInitial), then the CA",
+					second == roles->sign ? "signing RA" : "encryption RA");
+		} else {
+			ok = ok && push_ref(sk, roles->ca);
+		}
+		if (X509_cmp(roles->sign, roles->encrypt) != 0 && X509_cmp(roles->sign, roles->ca) != 0 &&
+		    second != roles->sign)
+			ok = ok && push_ref(sk, roles->sign);
+	}
+	for (i = 0; ok && i < sk_X509_num(roles->chain); i++)
+		ok = push_ref(sk, sk_X509_value(roles->chain, i));
+	if (!ok) {
+		sk_X509_pop_free(sk, X509_free);
+		return ns_err_set(err, NS_REJECTED, "out of memory");
+	}
+	*out = sk;
+	return 0;
+}
+
+const char *ns_roles_name(const struct ns_roles *roles, X509 *cert)
+{
+	bool enc, sign, ca;
+
+	if (roles == NULL || cert == NULL)
+		return "unknown";
+	enc = X509_cmp(cert, roles->encrypt) == 0;
+	sign = X509_cmp(cert, roles->sign) == 0;
+	ca = X509_cmp(cert, roles->ca) == 0;
+	if (ca && roles->ca_only)
+		return "CA (every role: no RA certificates)";
+	if (ca)
+		return sign ? "issuing CA (also signs replies)" : "issuing CA";
+	if (enc && sign)
+		return "encryption+signing RA";
+	if (enc)
+		return "encryption RA";
+	if (sign)
+		return "signing RA";
+	return ns_cert_is_ca(cert) ? "chain CA" : "other";
+}

@@ -1,0 +1,427 @@
+/* SUBMIT and POLL: send certmonger's SCEP message to NDES, verify the
+ * CertRep, and map every outcome to certmonger's exit codes.
+ *
+ * Outcomes:
+ *   SUCCESS  -> the still-encrypted envelope as PEM PKCS7, exit 0 (certmonger
+ *               decrypts it with the key it keeps).
+ *   PENDING  -> exit 5 "poll-interval\nCOOKIE"; the cookie carries the
+ *               CertPoll certmonger built with the PKCSReq (cookie.h).
+ *   FAILURE  -> exit 2 with failInfo and NDES' HRESULT decoded (mserr.h),
+ *               or exit 17 when automatic passwords can supply a new one.
+ *   transient (no reply, HTTP 5xx, NDES cannot reach its CA) -> exit 5 after
+ *               retry-interval: certmonger's exit 3 would wait up to 7 days
+ *               (src/iterate.c cm_decide_ca_delay). A SUBMIT retries with a
+ *               "R" cookie whose POLL exits 16 so certmonger builds fresh
+ *               messages; a POLL keeps its pending cookie.
+ * certmonger clears ca-error on exit 5, so the reason of a retry goes to
+ * stderr (certmonger's log) and into the cookie (ca_cookie in the request
+ * file). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <openssl/x509.h>
+
+#include "autopw.h"
+#include "caps.h"
+#include "certrep.h"
+#include "cookie.h"
+#include "http.h"
+#include "mserr.h"
+#include "ns.h"
+#include "ops.h"
+#include "pkimsg.h"
+#include "roles.h"
+#include "transport.h"
+#include "x509util.h"
+
+#define DEFAULT_POLL_INTERVAL 600
+#define DEFAULT_RETRY_INTERVAL 300
+
+/* Everything one SUBMIT or POLL run works with; freed with its context. */
+struct run {
+	const struct ns_ctx *ctx;
+	bool poll;
+	const char *csr;		/* CERTMONGER_CSR */
+	const char *ca_name;		/* CERTMONGER_CA_NICKNAME, for hints */
+	STACK_OF(X509) *certs;		/* every CERTMONGER_SCEP_* certificate */
+	X509 *second;			/* CERTMONGER_SCEP_CA_CERTIFICATE */
+	struct ns_roles *roles;
+	bool issuer_ok;			/* certmonger's CertPoll names the issuing CA */
+};
+
+static int run_destructor(struct run *r)
+{
+	sk_X509_pop_free(r->certs, X509_free);
+	X509_free(r->second);
+	return 0;
+}
+
+static const char *env(const char *name)
+{
+	const char *v = getenv(name);
+
+	return (v != NULL && v[0] != '\0') ? v : NULL;
+}
+
+static long interval(long configured, long fallback)
+{
+	return configured > 0 ? configured : fallback;
+}
+
+static bool has_cert(STACK_OF(X509) *certs, X509 *c)
+{
+	int i;
+
+	for (i = 0; i < sk_X509_num(certs); i++)
+		if (X509_cmp(sk_X509_value(certs, i), c) == 0)
+			return true;
+	return false;
+}
+
+/* Adds the PEM certificates of one CERTMONGER_SCEP_* variable. */
+static int add_env_certs(struct run *r, const char *name, bool is_second, struct ns_err *err)
+{
+	const char *pem = env(name);
+	STACK_OF(X509) *certs = NULL;
+	int i;
+
+	if (pem == NULL)
+		return 0;
+	if (ns_certs_parse((const unsigned char *)pem, strlen(pem), &certs, err) != 0)
+		return ns_err_set(err, NS_UNCONFIGURED,
+				  "certmonger's %s cannot be read: run getcert refresh-ca -c %s",
+				  name, r->ca_name);
+	for (i = 0; i < sk_X509_num(certs); i++) {
+		X509 *c = sk_X509_value(certs, i);
+		if (is_second && i == 0 && r->second == NULL && X509_up_ref(c))
+			r->second = c;
+		if (!has_cert(r->certs, c) && X509_up_ref(c) && !sk_X509_push(r->certs, c))
+			X509_free(c);
+	}
+	sk_X509_pop_free(certs, X509_free);
+	return 0;
+}
+
+static int load_ca_certs(struct run *r, struct ns_err *err)
+{
+	char *want, *have;
+
+	r->certs = sk_X509_new_null();
+	if (r->certs == NULL)
+		return ns_err_set(err, NS_UNREACHABLE, "out of memory");
+	if (add_env_certs(r, "CERTMONGER_SCEP_RA_CERTIFICATE", false, err) != 0 ||
+	    add_env_certs(r, "CERTMONGER_SCEP_CA_CERTIFICATE", true, err) != 0 ||
+	    add_env_certs(r, "CERTMONGER_SCEP_CERTIFICATES", false, err) != 0)
+		return -1;
+	if (sk_X509_num(r->certs) == 0)
+		return ns_err_set(err, NS_UNCONFIGURED,
+				  "certmonger passed no CA certificates (CERTMONGER_SCEP_*): run "
+				  "getcert refresh-ca -c %s", r->ca_name);
+	if (ns_roles_assign(r, r->certs, &r->roles, err) != 0)
+		return ns_err_set(err, NS_UNCONFIGURED,
+				  "the CA certificates certmonger holds do not fit NDES (%s): run "
+				  "getcert refresh-ca -c %s", err->msg, r->ca_name);
+
+	/* certmonger names, as CertPoll's issuer, the issuer of the 2nd
+	 * FETCH-SCEP-CA-CERTS certificate (src/pkcs7.c cm_pkcs7_generate_ias).
+	 * Right only if that is the issuing CA's subject. */
+	r->issuer_ok = r->second != NULL &&
+		X509_NAME_cmp(X509_get_issuer_name(r->second),
+			      X509_get_subject_name(r->roles->ca)) == 0;
+	want = ns_name_str(r, X509_get_subject_name(r->roles->ca));
+	have = r->second ? ns_name_str(r, X509_get_issuer_name(r->second)) : NULL;
+	if (r->issuer_ok)
+		ns_log(r->ctx, NS_LOG_INFO, "certmonger's CertPoll names the issuing CA \"%s\"",
+		       want ? want : "?");
+	else
+		ns_log(r->ctx, NS_LOG_WARN,
+		       "certmonger's CertPoll messages name the issuer \"%s\" but the issuing CA "
+		       "is \"%s\": polling a pending request may fail; run getcert refresh-ca -c %s",
+		       have ? have : "(none)", want ? want : "?", r->ca_name);
+	return 0;
+}
+
+/* Exit 5 "SECONDS\nCOOKIE" (certmonger: WAIT_WITH_DELAY). */
+static int wait_with(struct ns_err *err, long seconds, const char *cookie)
+{
+	if (cookie == NULL)
+		return ns_err_set(err, NS_UNREACHABLE, "out of memory");
+	printf("%ld\n%s\n", seconds, cookie);
+	ns_err_clear(err);
+	err->status = NS_WAIT_WITH_DELAY;
+	return NS_WAIT_WITH_DELAY;
+}
+
+/* Transient trouble: bounded retry instead of certmonger's long delays. */
+static int retry_later(TALLOC_CTX *mem, struct run *r, const struct ns_cookie *pending,
+		       struct ns_err *err)
+{
+	long secs = interval(r->ctx->cfg->retry_interval, DEFAULT_RETRY_INTERVAL);
+	struct ns_cookie c;
+	char reason[sizeof(err->msg)];
+
+	snprintf(reason, sizeof(reason), "%s", err->msg);
+	ns_log(r->ctx, NS_LOG_WARN, "%s; trying again in %ld seconds", reason, secs);
+	if (pending != NULL)
+		return wait_with(err, secs, ns_cookie_encode(mem, pending));
+	memset(&c, 0, sizeof(c));
+	c.kind = NS_COOKIE_RETRY;
+	c.since = time(NULL);
+	c.reason = reason;
+	return wait_with(err, secs, ns_cookie_encode(mem, &c));
+}
+
+/* Sends der and returns the reply body (application/x-pki-message). */
+static int send_message(TALLOC_CTX *mem, struct run *r, enum ns_transport t,
+			const unsigned char *der, size_t len, struct ns_http_reply **reply,
+			struct ns_err *err)
+{
+	const struct ns_config *cfg = r->ctx->cfg;
+	char *url;
+	int rc;
+
+	if (t == NS_TRANSPORT_POST) {
+		url = talloc_asprintf(mem, "%s%soperation=PKIOperation", cfg->url,
+				      strchr(cfg->url, '?') ? "&" : "?");
+		if (url == NULL)
+			return ns_err_set(err, NS_UNREACHABLE, "out of memory");
+		ns_log(r->ctx, NS_LOG_INFO, "POST %s (%zu bytes)", url, len);
+		rc = ns_http_post(mem, r->ctx, url, "application/x-pki-message", der, len,
+				  reply, err);
+	} else {
+		if (ns_transport_get_url(mem, cfg->url, der, len, cfg->max_get_url, &url, err) != 0)
+			return -1;
+		ns_log(r->ctx, NS_LOG_INFO, "GET %s?operation=PKIOperation&message=... (%zu bytes)",
+		       cfg->url, strlen(url));
+		rc = ns_http_get(mem, r->ctx, url, NULL, reply, err);
+	}
+	if (rc != 0)
+		return -1;
+	ns_log(r->ctx, NS_LOG_INFO, "HTTP %ld, %s, %zu bytes", (*reply)->status,
+	       (*reply)->content_type ? (*reply)->content_type : "no content type", (*reply)->len);
+	return ns_transport_check_reply(*reply, t, err);
+}
+
+/* Parses and verifies a reply to msg. */
+static int read_reply(TALLOC_CTX *mem, struct run *r, const struct ns_http_reply *reply,
+		      const struct ns_pkimsg *msg, struct ns_certrep **out, struct ns_err *err)
+{
+	struct ns_certrep *rep;
+	unsigned flags = r->ctx->cfg->allow_sha1 ? NS_CERTREP_ALLOW_SHA1 : 0;
+
+	if (ns_certrep_parse(mem, reply->body, reply->len, &rep, err) != 0)
+		return -1;
+	if (ns_certrep_verify(rep, r->certs, r->roles->ca, r->certs, flags, 0, err) != 0 ||
+	    ns_certrep_check(rep, msg->txid, msg->nonce, msg->nonce_len, err) != 0) {
+		talloc_free(rep);
+		return -1;
+	}
+	if (rep->verified_explicitly)
+		ns_log(r->ctx, NS_LOG_INFO, "the reply's SHA-1 signature was verified explicitly "
+		       "(this system's crypto policy refuses SHA-1 signatures)");
+	ns_log(r->ctx, NS_LOG_INFO, "CertRep: pkiStatus %d, signed with %s by \"%s\"",
+	       rep->pki_status, rep->digest,
+	       ns_name_str(rep, X509_get_subject_name(rep->signer)));
+	*out = rep;
+	return 0;
+}
+
+static int issued(TALLOC_CTX *mem, struct run *r, const struct ns_certrep *rep,
+		  struct ns_err *err)
+{
+	char *pem = ns_pkcs7_pem(mem, rep->content, rep->content_len);
+
+	if (pem == NULL)
+		return ns_err_set(err, NS_UNREACHABLE, "out of memory");
+	fputs(pem, stdout);
+	ns_log(r->ctx, NS_LOG_INFO, "issued; certmonger decrypts the envelope");
+	ns_autopw_after_issue(mem, r->ctx, r->csr);
+	ns_err_clear(err);
+	return NS_ISSUED;
+}
+
+/* FAILURE: transient, a password refusal automatic mode can fix, or final. */
+static int refused(TALLOC_CTX *mem, struct run *r, const struct ns_certrep *rep,
+		   const struct ns_cookie *pending, struct ns_err *err)
+{
+	char *why = ns_mserr_describe(mem, rep->fail_info, rep->have_hresult, rep->hresult,
+				      rep->fail_text);
+
+	if (rep->hresult_text != NULL && !rep->have_hresult)
+		ns_log(r->ctx, NS_LOG_WARN, "unreadable NDES error attribute \"%.40s\"",
+		       rep->hresult_text);
+	if (ns_mserr_is_transient(rep->have_hresult, rep->hresult)) {
+		ns_err_set(err, NS_UNREACHABLE, "NDES cannot complete the request now: %s", why);
+		return retry_later(mem, r, pending, err);
+	}
+	if (!r->poll && ns_mserr_is_password_refusal(rep->fail_info, rep->have_hresult,
+						     rep->hresult)) {
+		ns_log(r->ctx, NS_LOG_WARN, "NDES refused the challenge password: %s", why);
+		if (ns_autopw_after_refusal(mem, r->ctx, r->csr, err) == 1)
+			return err->status;
+	}
+	if (r->poll)
+		ns_err_set(err, NS_REJECTED, "NDES denied the pending request: %s%s%s%s", why,
+			   pending->issuer_ok ? "" : " (certmonger's CertPoll names the wrong "
+			   "issuer CA; run getcert refresh-ca -c ", pending->issuer_ok ? "" : r->ca_name,
+			   pending->issuer_ok ? "" : " and request again)");
+	else
+		ns_err_set(err, NS_REJECTED, "NDES rejected the request: %s", why);
+	return NS_REJECTED;
+}
+
+static int do_submit(TALLOC_CTX *mem, struct run *r, struct ns_err *err)
+{
+	const struct ns_config *cfg = r->ctx->cfg;
+	const char *req_pem = env("CERTMONGER_PKCSREQ");
+	const char *gci_pem = env("CERTMONGER_GETCERTINITIAL");
+	struct ns_pkimsg *req, *gci = NULL;
+	struct ns_caps *caps = NULL;
+	struct ns_http_reply *reply = NULL;
+	struct ns_certrep *rep;
+	struct ns_cookie c;
+	enum ns_transport t;
+	int rc;
+
+	rc = ns_autopw_before_submit(mem, r->ctx, r->csr, err);
+	if (rc != 0)
+		return err->status;
+	if (req_pem == NULL) {
+		/* certmonger keeps the keys: it builds and signs the messages. */
+		ns_err_set(err, NS_NEED_SCEP_MESSAGES,
+			   "asking certmonger to build the SCEP messages");
+		return NS_NEED_SCEP_MESSAGES;
+	}
+	/* With a certificate (renewal, rekey) CERTMONGER_PKCSREQ is the one
+	 * signed by it: certmonger can decrypt the reply to that one, not to
+	 * the _REKEY one (protocol reference, rekey pitfall). */
+	if (ns_pkimsg_parse(mem, "CERTMONGER_PKCSREQ", (const unsigned char *)req_pem,
+			    strlen(req_pem), true, &req, err) != 0)
+		return err->status;
+	if (req->msg_type != NS_SCEP_PKCSREQ && req->msg_type != NS_SCEP_RENEWALREQ)
+		return ns_err_set(err, NS_REJECTED, "CERTMONGER_PKCSREQ has messageType %d, not "
+				  "a certificate request", req->msg_type), NS_REJECTED;
+	if (gci_pem != NULL &&
+	    (ns_pkimsg_parse(mem, "CERTMONGER_GETCERTINITIAL", (const unsigned char *)gci_pem,
+			     strlen(gci_pem), true, &gci, err) != 0 ||
+	     gci->msg_type != NS_SCEP_CERTPOLL || strcmp(gci->txid, req->txid) != 0)) {
+		ns_log(r->ctx, NS_LOG_WARN, "ignoring certmonger's GetCertInitial: %s",
+		       gci ? "it does not match the PKCSReq" : err->msg);
+		gci = NULL;
+	}
+	ns_log(r->ctx, NS_LOG_INFO, "%s: transactionID %s, senderNonce %s",
+	       env("CERTMONGER_CERTIFICATE") ? "renewal signed with the current certificate"
+	       : "first enrollment", req->txid, ns_pkimsg_hex(mem, req->nonce, req->nonce_len));
+	if (load_ca_certs(r, err) != 0)
+		return err->status;
+
+	/* Cached by the CA-data operations: normally no HTTP request here. */
+	if (ns_caps_get(mem, r->ctx, &caps, err) != 0) {
+		if (err->status == NS_UNREACHABLE)
+			return retry_later(mem, r, NULL, err);
+		return err->status;
+	}
+	t = ns_transport_choose(cfg->method, caps);
+	if (send_message(mem, r, t, req->der, req->len, &reply, err) != 0) {
+		if (err->status == NS_UNREACHABLE)
+			return retry_later(mem, r, NULL, err);
+		return err->status;
+	}
+	if (read_reply(mem, r, reply, req, &rep, err) != 0)
+		return err->status;
+
+	switch (rep->pki_status) {
+	case NS_PKI_SUCCESS:
+		return issued(mem, r, rep, err);
+	case NS_PKI_PENDING:
+		if (gci == NULL)
+			return ns_err_set(err, NS_REJECTED,
+					  "NDES holds the request for a CA manager's approval, but "
+					  "certmonger gave no GetCertInitial message to poll with"),
+			       NS_REJECTED;
+		memset(&c, 0, sizeof(c));
+		c.kind = NS_COOKIE_PENDING;
+		c.transport = t;
+		c.issuer_ok = r->issuer_ok;
+		c.since = time(NULL);
+		c.certpoll = gci->der;
+		c.certpoll_len = gci->len;
+		ns_log(r->ctx, NS_LOG_WARN, "the request waits for a CA manager's approval; polling "
+		       "every %ld seconds", interval(cfg->poll_interval, DEFAULT_POLL_INTERVAL));
+		return wait_with(err, interval(cfg->poll_interval, DEFAULT_POLL_INTERVAL),
+				 ns_cookie_encode(mem, &c));
+	default:
+		return refused(mem, r, rep, NULL, err);
+	}
+}
+
+static int do_poll(TALLOC_CTX *mem, struct run *r, struct ns_err *err)
+{
+	const struct ns_config *cfg = r->ctx->cfg;
+	struct ns_cookie *c;
+	struct ns_pkimsg *poll;
+	struct ns_http_reply *reply = NULL;
+	struct ns_certrep *rep;
+
+	if (ns_cookie_decode(mem, env("CERTMONGER_CA_COOKIE"), &c, err) != 0)
+		return err->status;
+	if (c->kind == NS_COOKIE_RETRY) {
+		/* certmonger gives POLL no messages; exit 16 clears the cookie and
+		 * it builds fresh ones for a new SUBMIT (same CSR and password). */
+		ns_log(r->ctx, NS_LOG_WARN, "retrying after: %s", c->reason);
+		ns_err_set(err, NS_NEED_SCEP_MESSAGES,
+			   "retrying the request: asking certmonger for fresh SCEP messages");
+		return NS_NEED_SCEP_MESSAGES;
+	}
+	if (ns_pkimsg_parse(mem, "the CertPoll in the stored cookie", c->certpoll,
+			    c->certpoll_len, false, &poll, err) != 0)
+		return ns_err_set(err, NS_REJECTED, "%s; start over with getcert resubmit",
+				  err->msg), NS_REJECTED;
+	ns_log(r->ctx, NS_LOG_INFO, "polling transaction %s (pending since %lld)", poll->txid,
+	       (long long)c->since);
+	if (load_ca_certs(r, err) != 0)
+		return err->status;
+	if (send_message(mem, r, c->transport, poll->der, poll->len, &reply, err) != 0) {
+		if (err->status == NS_UNREACHABLE)
+			return retry_later(mem, r, c, err);
+		return err->status;
+	}
+	if (read_reply(mem, r, reply, poll, &rep, err) != 0)
+		return err->status;
+	switch (rep->pki_status) {
+	case NS_PKI_SUCCESS:
+		return issued(mem, r, rep, err);
+	case NS_PKI_PENDING:
+		ns_log(r->ctx, NS_LOG_INFO, "still waiting for a CA manager's approval");
+		return wait_with(err, interval(cfg->poll_interval, DEFAULT_POLL_INTERVAL),
+				 env("CERTMONGER_CA_COOKIE"));
+	default:
+		return refused(mem, r, rep, c, err);
+	}
+}
+
+int ns_op_submit(TALLOC_CTX *mem, const struct ns_ctx *ctx, bool poll, struct ns_err *err)
+{
+	TALLOC_CTX *tmp = talloc_new(mem);
+	struct run *r;
+	int rc;
+
+	ns_err_clear(err);
+	if (tmp == NULL || (r = talloc_zero(tmp, struct run)) == NULL) {
+		talloc_free(tmp);
+		return ns_err_set(err, NS_UNREACHABLE, "out of memory"), NS_UNREACHABLE;
+	}
+	talloc_set_destructor(r, run_destructor);
+	r->ctx = ctx;
+	r->poll = poll;
+	r->csr = env("CERTMONGER_CSR");
+	r->ca_name = env("CERTMONGER_CA_NICKNAME") ? env("CERTMONGER_CA_NICKNAME") : "NAME";
+	if (ns_config_require_url(ctx->cfg, err) != 0)
+		rc = err->status;
+	else
+		rc = poll ? do_poll(tmp, r, err) : do_submit(tmp, r, err);
+	fflush(stdout);
+	talloc_free(tmp);
+	return rc;
+}

@@ -1,0 +1,33 @@
+#!/bin/bash
+# First enrollment with a one-time password fetched from the admin page
+# over NTLM, as an admin does by hand: getcert request -c ndes -L PW.
+. "$(dirname "$0")/lib.sh"
+e2e_begin "first enrollment with a one-time password"
+ndes_setup
+
+PW=$(otp_fetch) || e2e_fail "no one-time password from the admin page"
+assert_match "one-time password from the admin page" '^[0-9A-F]{16,64}$' "$PW"
+
+cm_request web -g 2048 -N "CN=web1.example.test,O=Example" \
+	-D web1.example.test -D www.example.test -A 192.0.2.10 \
+	-E hostmaster@example.test -L "$PW"
+wait_for_state web MONITORING 90
+
+assert_eq "ca-error" "" "$(cm_field web ca-error)"
+assert_eq "stuck" "no" "$(cm_field web stuck)"
+check_cert "$T/web.crt" "$T/web.key" "O=Example,CN=web1.example.test" \
+	DNS:web1.example.test DNS:www.example.test IPAddress:192.0.2.10 \
+	email:hostmaster@example.test
+assert_eq "key size" 2048 "$(key_bits "$T/web.key")"
+# certmonger tracks what it got: issuer is the stand-in's issuing CA.
+assert_eq "issuer shown by getcert list" \
+	"$(openssl x509 -in "$NDES_DIR/issuing-ca.pem" -noout -subject -nameopt RFC2253 | sed 's/^subject=//')" \
+	"$(openssl x509 -in "$T/web.crt" -noout -issuer -nameopt RFC2253 | sed 's/^issuer=//')"
+
+# On the wire: one PKCSReq (19) answered SUCCESS, signed by the
+# self-signed request key (not a renewal).
+assert_eq "PKCSReq answered SUCCESS" 1 \
+	"$(log_count 's("messagetype") == "19" and s("pkistatus") in ("0", "success")')"
+assert_eq "renewal PKCSReqs" 0 \
+	"$(log_count 's("messagetype") == "19" and s("renewal") == "true"')"
+e2e_pass

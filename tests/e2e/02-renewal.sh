@@ -1,0 +1,41 @@
+#!/bin/bash
+# Renewal: after the first certificate, `getcert resubmit` gets a new one
+# (new serial) for the same key, with a request signed by the old
+# certificate and carrying no password (certmonger dropped the used one).
+. "$(dirname "$0")/lib.sh"
+e2e_begin "renewal signed with the old certificate, no password"
+ndes_setup
+enroll app app1.example.test
+
+old_serial=$(cert_serial "$T/app.crt")
+old_key=$(key_pubkey "$T/app.key")
+cp "$T/app.crt" "$T/app-old.crt"
+# The used one-time password must be gone from the request: NDES refuses a
+# renewal that carries a used password.
+assert_eq "stored challenge password after issue" "" \
+	"$(cm_req_value app challenge_password)"
+
+getcert resubmit -i app >"$T/resubmit.out" 2>&1 ||
+	e2e_fail "getcert resubmit failed: $(cat "$T/resubmit.out")"
+new_serial_differs() { [ "$(cert_serial "$T/app.crt")" != "$old_serial" ]; }
+wait_until 90 "a new certificate was saved" new_serial_differs
+wait_for_state app MONITORING 30
+
+assert_ne "serial" "$old_serial" "$(cert_serial "$T/app.crt")"
+assert_eq "key kept on renewal" "$old_key" "$(key_pubkey "$T/app.key")"
+check_cert "$T/app.crt" "$T/app.key" "CN=app1.example.test" DNS:app1.example.test
+assert_eq "ca-error" "" "$(cm_field app ca-error)"
+
+# On the wire: the second PKCSReq was signed by the first certificate and
+# carried no challenge password.
+old_issuer_serial=$(echo "$old_serial" | tr 'A-F' 'a-f' | sed 's/^0*//')
+assert_eq "renewal PKCSReqs answered SUCCESS" 1 \
+	"$(log_count 's("messagetype") == "19" and s("renewal") == "true" and s("pkistatus") in ("0", "success")')"
+signer=$(log_last 's("messagetype") == "19" and s("renewal") == "true"' signer_serial)
+if [ -n "$signer" ]; then
+	assert_eq "renewal signer serial" "$old_issuer_serial" \
+		"$(echo "$signer" | tr 'A-F' 'a-f' | sed 's/^0x//; s/^0*//; s/://g')"
+fi
+pwo=$(log_last 's("messagetype") == "19" and s("renewal") == "true"' password)
+assert_match "password outcome of the renewal" '^(|none|absent|not.?present|missing|no)$' "$pwo"
+e2e_pass

@@ -1,0 +1,23 @@
+#!/bin/bash
+# Rekey: `getcert rekey` makes a new key pair and gets a certificate for it.
+. "$(dirname "$0")/lib.sh"
+e2e_begin "rekey: new key, new certificate"
+ndes_setup
+enroll vpn vpn1.example.test
+
+old_serial=$(cert_serial "$T/vpn.crt")
+old_key=$(key_pubkey "$T/vpn.key")
+
+getcert rekey -i vpn >"$T/rekey.out" 2>&1 ||
+	e2e_fail "getcert rekey failed: $(cat "$T/rekey.out")"
+new_cert() { [ "$(cert_serial "$T/vpn.crt")" != "$old_serial" ]; }
+wait_until 120 "a certificate for the new key was saved" new_cert
+wait_for_state vpn MONITORING 30
+
+assert_ne "public key after rekey" "$old_key" "$(key_pubkey "$T/vpn.key")"
+assert_ne "serial" "$old_serial" "$(cert_serial "$T/vpn.crt")"
+check_cert "$T/vpn.crt" "$T/vpn.key" "CN=vpn1.example.test" DNS:vpn1.example.test
+assert_eq "ca-error" "" "$(cm_field vpn ca-error)"
+assert_eq "PKCSReqs answered SUCCESS" 2 \
+	"$(log_count 's("messagetype") == "19" and s("pkistatus") in ("0", "success")')"
+e2e_pass

@@ -1,0 +1,18 @@
+#!/bin/bash
+# A password NDES never issued: rejected, and the ca-error tells the admin
+# it is about the password (NDES: failInfo badMessageCheck, 0x80070490).
+. "$(dirname "$0")/lib.sh"
+e2e_begin "wrong one-time password"
+ndes_setup
+
+cm_request ftp -g 2048 -N CN=ftp1.example.test -L 0123456789ABCDEF
+wait_for_state ftp CA_REJECTED 90
+
+err=$(cm_field ftp ca-error)
+assert_match "ca-error mentions the password" 'password' "$err"
+assert_no_match "ca-error does not echo the password" '0123456789ABCDEF' "$err"
+[ -s "$T/ftp.crt" ] && e2e_fail "a certificate was saved"
+e2e_ok "no certificate"
+assert_eq "PKCSReq answered FAILURE badMessageCheck" 1 \
+	"$(log_count 's("messagetype") == "19" and s("pkistatus") in ("2", "failure") and s("failinfo") in ("1", "badmessagecheck")')"
+e2e_pass

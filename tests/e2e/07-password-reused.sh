@@ -1,0 +1,21 @@
+#!/bin/bash
+# A one-time password is good once: a second request with the same one is
+# rejected with a ca-error about the password, the first keeps its cert.
+. "$(dirname "$0")/lib.sh"
+e2e_begin "one-time password used twice"
+ndes_setup
+enroll first one.example.test
+
+cm_request second -g 2048 -N CN=two.example.test -L "$PW"
+wait_for_state second CA_REJECTED 90
+
+err=$(cm_field second ca-error)
+assert_match "ca-error mentions the password" 'password' "$err"
+assert_match "ca-error says it was used or is unknown" 'used|already|unknown|not found|expired' "$err"
+assert_no_match "ca-error does not echo the password" "$PW" "$err"
+[ -s "$T/second.crt" ] && e2e_fail "a certificate was saved for the second request"
+e2e_ok "no certificate for the second request"
+assert_eq "first request still" MONITORING "$(cm_status first)"
+assert_eq "PKCSReqs answered FAILURE badMessageCheck" 1 \
+	"$(log_count 's("messagetype") == "19" and s("pkistatus") in ("2", "failure") and s("failinfo") in ("1", "badmessagecheck")')"
+e2e_pass

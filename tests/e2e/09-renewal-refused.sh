@@ -1,0 +1,33 @@
+#!/bin/bash
+# An NDES that does not accept renewals signed with the old certificate
+# (--refuse-renewal: such requests need a password like any other). Without
+# admin credentials the helper cannot fetch a password itself: the renewal
+# is rejected with a message that says what to do, the old certificate
+# stays, and the admin's recovery (resubmit with a fresh password) works.
+# The automatic recovery is scenario 14.
+. "$(dirname "$0")/lib.sh"
+e2e_begin "NDES refusing renewal"
+ndes_setup --refuse-renewal
+enroll fw fw1.example.test
+old_serial=$(cert_serial "$T/fw.crt")
+
+getcert resubmit -i fw >"$T/resubmit.out" 2>&1 ||
+	e2e_fail "getcert resubmit failed: $(cat "$T/resubmit.out")"
+wait_for_state fw 'CA_REJECTED|NEED_GUIDANCE|CA_UNCONFIGURED' 90
+assert_eq "state" CA_REJECTED "$(cm_status fw)"
+err=$(cm_field fw ca-error)
+assert_match "ca-error says a password is needed" 'password' "$err"
+assert_eq "certificate kept" "$old_serial" "$(cert_serial "$T/fw.crt")"
+assert_eq "renewal PKCSReq refused (badMessageCheck)" 1 \
+	"$(log_count 's("messagetype") == "19" and s("renewal") == "true" and s("pkistatus") in ("2", "failure") and s("failinfo") in ("1", "badmessagecheck")')"
+
+# The admin's way out: a fresh one-time password with the resubmit.
+PW2=$(otp_fetch) || e2e_fail "no second one-time password"
+getcert resubmit -i fw -L "$PW2" >"$T/resubmit2.out" 2>&1 ||
+	e2e_fail "getcert resubmit -L failed: $(cat "$T/resubmit2.out")"
+new_cert() { [ "$(cert_serial "$T/fw.crt")" != "$old_serial" ]; }
+wait_until 90 "a new certificate after resubmit with a fresh password" new_cert
+wait_for_state fw MONITORING 30
+check_cert "$T/fw.crt" "$T/fw.key" "CN=fw1.example.test" DNS:fw1.example.test
+assert_eq "ca-error" "" "$(cm_field fw ca-error)"
+e2e_pass

@@ -1,0 +1,36 @@
+#!/bin/bash
+# The NDES server is down when the request is made: the helper retries on
+# its own within retry-interval (not certmonger's 7-day default), says why,
+# and once the server is back the certificate arrives with no manual step.
+. "$(dirname "$0")/lib.sh"
+e2e_begin "server down, then back"
+HELPER_CONF=(retry-interval=5 connect-timeout=3 timeout=15)
+ndes_setup
+PW=$(otp_fetch) || e2e_fail "no one-time password"
+ndes_stop
+
+cm_request lb -g 2048 -N CN=lb1.example.test -D lb1.example.test -L "$PW"
+# Give it time for the first attempt and at least one retry.
+sleep 12
+st=$(cm_status lb)
+assert_match "state while the server is down (waiting, not final)" \
+	'^(CA_UNREACHABLE|CA_WORKING|SUBMITTING|NEED_TO_SUBMIT|NEED_SCEP_MESSAGES|GENERATING_SCEP_MESSAGES)$' "$st"
+[ -s "$T/lb.crt" ] && e2e_fail "a certificate appeared while the server was down"
+# The reason is visible: in ca-error, or at least in the daemon's log (the
+# helper's stderr).
+err=$(cm_field lb ca-error)
+if [ -n "$err" ]; then
+	assert_match "ca-error while down" 'connect|refused|unreachable|reach|down|retry' "$err"
+else
+	grep -Eqi 'connect|refused|unreachable' "$T/certmonger.log" ||
+		e2e_fail "no reason for the outage in ca-error nor in the daemon log"
+	e2e_ok "reason in the daemon log (ca-error empty while waiting: '$st')"
+fi
+
+ndes_start
+wait_for_state lb MONITORING 60
+check_cert "$T/lb.crt" "$T/lb.key" "CN=lb1.example.test" DNS:lb1.example.test
+assert_eq "ca-error" "" "$(cm_field lb ca-error)"
+assert_eq "PKCSReq answered SUCCESS" 1 \
+	"$(log_count 's("messagetype") == "19" and s("pkistatus") in ("0", "success")')"
+e2e_pass

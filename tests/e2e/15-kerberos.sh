@@ -1,0 +1,41 @@
+#!/bin/bash
+# Automatic passwords with Kerberos (Negotiate) instead of NTLM: the helper
+# authenticates to the admin page with a client keytab, as an AD-joined
+# host would, and the request is issued without a manual step.
+. "$(dirname "$0")/lib.sh"
+e2e_begin "automatic one-time passwords over Negotiate (Kerberos)"
+e2e_require_helper
+e2e_require_ndes
+KDC_LIB="$E2E_SRCDIR/tests/lib/kdc.sh"
+[ -f "$KDC_LIB" ] || e2e_skip "tests/lib/kdc.sh not found"
+for p in krb5kdc kdb5_util kadmin.local kinit; do
+	command -v "$p" >/dev/null 2>&1 || e2e_skip "$p not installed (krb5-kdc, krb5-admin-server, krb5-user)"
+done
+"$E2E_PY" -c 'import gssapi' 2>/dev/null || e2e_skip "python3-gssapi not installed"
+# certmonger hands its helpers a cleaned environment (no KRB5_CONFIG): the
+# helper's Kerberos library reads /etc/krb5.conf, so the test's krb5.conf is
+# bind-mounted over it in this mount namespace only.
+[ -f /etc/krb5.conf ] || e2e_skip "/etc/krb5.conf missing (cannot bind-mount over it)"
+. "$KDC_LIB"
+kdc_start "$T/kdc" 18370 >"$T/kdc-start.log" 2>&1 ||
+	e2e_fail "kdc_start failed: $(cat "$T/kdc-start.log")"
+[ -f "$T/kdc/kdc.pid" ] && e2e_track "$(cat "$T/kdc/kdc.pid")"
+mount --bind "$KRB5_CONFIG" /etc/krb5.conf || e2e_skip "cannot bind-mount over /etc/krb5.conf"
+
+ndes_start --keytab "$T/kdc/http.keytab"
+# Negotiate needs the host name the service principal was made for.
+admin_url="http://localhost:$NDES_PORT/certsrv/mscep_admin/"
+helper_conf "url=$NDES_URL" "admin-url=$admin_url" "user=alice@EXAMPLE.TEST" \
+	"auth=negotiate" "keytab=$T/kdc/alice.keytab" "auto-password=yes"
+cm_add_ca ndes
+cm_wait_ca ndes 30 || e2e_fail "no SCEP CA certificates"
+
+: >"$T/krb.otp"
+chmod 600 "$T/krb.otp"
+cm_request krb -g 2048 -N CN=krb1.example.test -D krb1.example.test -l "$T/krb.otp"
+wait_for_state krb 'MONITORING|CA_REJECTED|NEED_GUIDANCE|CA_UNCONFIGURED' 150
+assert_eq "state" MONITORING "$(cm_status krb)"
+check_cert "$T/krb.crt" "$T/krb.key" "CN=krb1.example.test" DNS:krb1.example.test
+assert_ge "admin page fetches" 1 \
+	"$(log_count '"mscep_admin" in s("path") and s("status") == "200"')"
+e2e_pass

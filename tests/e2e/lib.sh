@@ -1,0 +1,568 @@
+# shellcheck shell=bash
+# End-to-end harness: the real certmonger daemon driving the real helper
+# against real servers, each scenario in a private world of its own.
+#
+# A scenario script does:
+#     . "$(dirname "$0")/lib.sh"
+#     e2e_begin "what this scenario proves"
+#     ndes_start [stand-in switches]
+#     cm_add_ca ndes [extra helper options]
+#     ...assertions...
+#     e2e_pass
+#
+# Isolation (see ../../../shared/reference/testing-with-real-parts.md):
+# - the script re-executes itself under `unshare -n -m -p -f`: a private
+#   loopback (servers cannot clash with anything else on the machine), a
+#   private mount table (certmonger's lock under /var/lib/certmonger is
+#   bind-mounted to our own directory) and a private PID namespace (when the
+#   script ends, the kernel ends every process it started, whatever happened);
+# - all state lives in $T (mktemp -d), removed at the end unless KEEP=1;
+# - every wait is bounded; the whole scenario is bounded by E2E_TIMEOUT.
+#
+# Exit status: 0 pass, 77 skip (a prerequisite is missing; the reason is
+# printed), 1 fail (what was expected and what was seen is printed, followed
+# by certmonger's log, the stand-in's request log and `getcert list`).
+
+E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+E2E_SRCDIR=$(cd "$E2E_DIR/../.." && pwd)
+E2E_NAME=$(basename "$0" .sh)
+# Debian's python3 (the one on PATH may be a pyenv build without python3-*).
+E2E_PY=${E2E_PY:-/usr/bin/python3}
+[ -x "$E2E_PY" ] || E2E_PY=python3
+
+e2e_skip() {
+	echo "SKIP: $E2E_NAME: $*"
+	exit 77
+}
+
+# ---- step 1: outside the namespaces -------------------------------------
+if [ -z "${E2E_INSIDE:-}" ]; then
+	[ "$(id -u)" = 0 ] || e2e_skip "needs root (private network and mount namespaces)"
+	for p in unshare certmonger getcert openssl curl ip timeout; do
+		command -v "$p" >/dev/null 2>&1 || e2e_skip "program '$p' not found"
+	done
+	E2E_HELPER=${NS_HELPER:-${abs_top_builddir:-.}/src/ndes-submit}
+	case $E2E_HELPER in /*) ;; *) E2E_HELPER=$(pwd)/$E2E_HELPER ;; esac
+	export E2E_HELPER
+	export E2E_INSIDE=1
+	# timeout -> SIGTERM to unshare -> --kill-child passes SIGTERM to the
+	# script (PID 1 inside), whose trap dumps the logs and stops everything.
+	exec timeout -k 20 "${E2E_TIMEOUT:-300}" \
+		unshare -n -m -p -f --kill-child=SIGTERM --mount-proc \
+		bash "$0" "$@"
+fi
+
+# ---- step 2: inside ------------------------------------------------------
+set -u
+E2E_RESULT=fail
+E2E_PIDS=()		# processes to stop at the end, newest last
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/e2e-$E2E_NAME.XXXXXX")
+chmod 700 "$T"
+export T
+
+e2e_log() { echo "[$(date +%H:%M:%S)] $*"; }
+
+# Everything certmonger, the stand-in and the helper wrote, for a human
+# reading a failed run.
+e2e_dump() {
+	echo "======== diagnostics for $E2E_NAME (T=$T) ========"
+	if [ -n "${CERTMONGER_PVT_ADDRESS:-}" ]; then
+		echo "---- getcert list ----"
+		timeout 10 getcert list 2>&1
+		echo "---- getcert list-cas ----"
+		timeout 10 getcert list-cas 2>&1
+	fi
+	local f
+	for f in "$T"/certmonger.log "$T"/ndes/log.jsonl "$T"/ndes/server.log \
+		 "$T"/micromdm.log "$T"/kdc/kdc.log "$T"/extra.log; do
+		[ -s "$f" ] || continue
+		echo "---- $f (last 200 lines) ----"
+		tail -n 200 "$f"
+	done
+	for f in "$T"/requests/*; do
+		[ -f "$f" ] || continue
+		echo "---- request file $f ----"
+		grep -v -e '^key_pubkey' -e '^csr=' -e '^ -' -e '^cert=' "$f"
+	done
+	echo "======== end of diagnostics ========"
+}
+
+e2e_cleanup() {
+	local rc=$?
+	trap - EXIT TERM INT
+	if [ "$E2E_RESULT" = fail ] && [ "$rc" != 77 ]; then
+		[ "$rc" = 0 ] && rc=1
+		echo "FAIL: $E2E_NAME"
+		e2e_dump
+	fi
+	# Stop what we started, newest first; the PID namespace ends the rest.
+	local i pid
+	for ((i = ${#E2E_PIDS[@]} - 1; i >= 0; i--)); do
+		pid=${E2E_PIDS[$i]}
+		kill -TERM "$pid" 2>/dev/null
+	done
+	for ((i = 0; i < 50; i++)); do
+		local alive=0
+		for pid in "${E2E_PIDS[@]}"; do
+			kill -0 "$pid" 2>/dev/null && alive=1
+		done
+		[ $alive = 0 ] && break
+		sleep 0.1
+	done
+	for pid in "${E2E_PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null; done
+	umount /var/lib/certmonger 2>/dev/null
+	if [ "${KEEP:-0}" = 1 ]; then
+		echo "KEEP=1: files kept in $T"
+	else
+		rm -rf "$T"
+	fi
+	exit "$rc"
+}
+trap e2e_cleanup EXIT
+trap 'echo "interrupted (timeout?)"; exit 1' TERM INT
+
+# Remember a background process so that the cleanup stops it.
+e2e_track() { E2E_PIDS+=("$1"); }
+e2e_untrack() {
+	local keep=() p
+	for p in "${E2E_PIDS[@]}"; do [ "$p" = "$1" ] || keep+=("$p"); done
+	E2E_PIDS=("${keep[@]}")
+}
+
+# ---- results and assertions --------------------------------------------
+e2e_pass() {
+	E2E_RESULT=pass
+	echo "PASS: $E2E_NAME"
+	exit 0
+}
+
+# e2e_fail MESSAGE: stop here, with diagnostics.
+e2e_fail() {
+	echo "FAILED CHECK: $*"
+	exit 1
+}
+
+# A check that passed, said aloud so that the log shows what was proven.
+e2e_ok() { echo "ok: $*"; }
+
+assert_eq() {	# WHAT EXPECTED GOT
+	[ "$2" = "$3" ] || e2e_fail "$1: expected '$2', got '$3'"
+	e2e_ok "$1 = '$3'"
+}
+
+assert_ne() {	# WHAT UNEXPECTED GOT
+	[ "$2" != "$3" ] || e2e_fail "$1: expected anything but '$2', got it"
+	e2e_ok "$1 != '$2' (got '$3')"
+}
+
+# Case-insensitive extended regular expression.
+assert_match() {	# WHAT REGEX GOT
+	printf '%s' "$3" | grep -Eqi -- "$2" ||
+		e2e_fail "$1: expected to match /$2/, got '$3'"
+	e2e_ok "$1 matches /$2/"
+}
+
+assert_no_match() {	# WHAT REGEX GOT
+	if printf '%s' "$3" | grep -Eqi -- "$2"; then
+		e2e_fail "$1: expected NOT to match /$2/, got '$3'"
+	fi
+	e2e_ok "$1 does not match /$2/"
+}
+
+assert_file() {	# WHAT FILE
+	[ -s "$2" ] || e2e_fail "$1: expected a non-empty file $2"
+	e2e_ok "$1 exists"
+}
+
+assert_ge() {	# WHAT MIN GOT
+	[ "$3" -ge "$2" ] 2>/dev/null || e2e_fail "$1: expected >= $2, got '$3'"
+	e2e_ok "$1 = $3 (>= $2)"
+}
+
+# ---- the world: loopback, certmonger's own directories ------------------
+ip link set lo up || e2e_skip "cannot bring up loopback in the network namespace"
+mkdir -p "$T"/varlib "$T"/requests "$T"/cas "$T"/cmtmp "$T"/cmconf "$T"/local \
+	"$T"/home "$T"/state
+mkdir -p /var/lib/certmonger 2>/dev/null
+# Even a session certmonger takes /var/lib/certmonger/lock: use our own.
+mount --bind "$T"/varlib /var/lib/certmonger ||
+	e2e_skip "cannot bind-mount over /var/lib/certmonger"
+
+# ---- the helper ----------------------------------------------------------
+# e2e_require_helper: skip when the helper is not built (or is the skeleton
+# placeholder, which answers nothing).
+e2e_require_helper() {
+	[ -x "$E2E_HELPER" ] || e2e_skip "helper not built: $E2E_HELPER (set NS_HELPER)"
+	CERTMONGER_OPERATION=IDENTIFY "$E2E_HELPER" --url http://127.0.0.1:1/ \
+		>"$T"/identify.out 2>&1 </dev/null || true
+	[ -s "$T"/identify.out ] ||
+		e2e_skip "helper $E2E_HELPER does not answer IDENTIFY (not implemented yet?)"
+}
+
+# helper_conf [key=value]...: (re)write $T/ndes-submit.conf; every scenario
+# keeps its helper state in $T.
+helper_conf() {
+	{
+		echo "# written by tests/e2e/lib.sh"
+		echo "state-dir = $T/state"
+		echo "certmonger-requests-dir = $T/requests"
+		echo "verbose = 2"
+		local kv
+		for kv in "$@"; do
+			echo "${kv%%=*} = ${kv#*=}"
+		done
+	} >"$T"/ndes-submit.conf
+}
+
+# ---- certmonger ----------------------------------------------------------
+export HOME="$T"/home
+export CERTMONGER_REQUESTS_DIR="$T"/requests CERTMONGER_CAS_DIR="$T"/cas \
+	CERTMONGER_TMPDIR="$T"/cmtmp CERTMONGER_CONFIG_DIR="$T"/cmconf \
+	CERTMONGER_LOCAL_CA_DIR="$T"/local
+CM_PID=
+# NDES consumes a one-time password when it checks it and refuses a renewal
+# that carries a used one: like a real NDES client set-up, certmonger drops
+# the stored password once a certificate is issued. CM_OTP=no keeps it
+# (micromdm wants its static challenge on renewals too).
+CM_OTP=${CM_OTP:-yes}
+
+# cm_start: a private certmonger on a private socket, no bus, debug log in
+# $T/certmonger.log (helper stderr lands there too).
+cm_start() {
+	printf '[scep]\nchallenge_password_otp = %s\n' "$CM_OTP" >"$T"/cmconf/certmonger.conf
+	certmonger -s -n -L -P "$T"/cm.sock -p "$T"/cm.pid -d "${CM_DEBUG:-3}" \
+		>>"$T"/certmonger.log 2>&1 &
+	CM_PID=$!
+	e2e_track "$CM_PID"
+	export CERTMONGER_PVT_ADDRESS="unix:path=$T/cm.sock"
+	local i
+	for ((i = 0; i < 100; i++)); do
+		[ -S "$T"/cm.sock ] && getcert list-cas >/dev/null 2>&1 && return 0
+		kill -0 "$CM_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	e2e_fail "certmonger did not come up within 10 s"
+}
+
+cm_stop() {
+	[ -n "$CM_PID" ] || return 0
+	kill -TERM "$CM_PID" 2>/dev/null
+	local i
+	for ((i = 0; i < 100; i++)); do
+		kill -0 "$CM_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$CM_PID" 2>/dev/null
+	wait "$CM_PID" 2>/dev/null
+	e2e_untrack "$CM_PID"
+	CM_PID=
+	rm -f "$T"/cm.sock
+}
+
+# cm_add_ca NAME [helper options...]: register the helper as CA NAME with
+# the scenario's config file. Options are passed to the helper unquoted by
+# any shell: certmonger splits the command line itself (quotes honoured).
+cm_add_ca() {
+	local name=$1
+	shift
+	local cmd="$E2E_HELPER --config $T/ndes-submit.conf $*"
+	getcert add-ca -c "$name" -e "$cmd" >"$T"/add-ca.out 2>&1 ||
+		e2e_fail "getcert add-ca -c $name failed: $(cat "$T"/add-ca.out)"
+	e2e_log "CA '$name': $cmd"
+}
+
+# cm_wait_ca NAME TIMEOUT: wait until certmonger has the CA's SCEP
+# encryption certificate (the FETCH-SCEP-CA-CERTS answer; `getcert list-cas`
+# then shows its thumbprint), without which requests stall in
+# NEED_SCEP_ENCRYPTION_CERT. Returns 1 (no failure) after TIMEOUT seconds.
+cm_wait_ca() {
+	local name=$1 timeout=${2:-30} i
+	for ((i = 0; i < timeout * 2; i++)); do
+		getcert list-cas -c "$name" 2>/dev/null |
+			grep -q 'SCEP CA certificate thumbprint' && return 0
+		sleep 0.5
+	done
+	e2e_log "CA '$name': no SCEP encryption certificate after ${timeout}s"
+	return 1
+}
+
+# cm_field REQ FIELD: a field of `getcert list -i REQ` (first line only),
+# e.g. status, ca-error, stuck, issuer, subject.
+cm_field() {
+	getcert list -i "$1" 2>/dev/null |
+		sed -n "s/^[[:space:]]*$2: //p" | head -n 1
+}
+
+cm_status() { cm_field "$1" status; }
+
+# cm_request_file REQ: certmonger's own record of the request.
+cm_request_file() {
+	grep -ls "^id=$1\$" "$T"/requests/* | head -n 1
+}
+
+# cm_req_value REQ KEY: a key of that record, e.g. ca_error, state, cert_serial.
+cm_req_value() {
+	local f
+	f=$(cm_request_file "$1")
+	[ -n "$f" ] || return 0
+	sed -n "s/^$2=//p" "$f" | head -n 1
+}
+
+# wait_for_state REQ "STATE[|STATE...]" TIMEOUT: poll `getcert list -i REQ`
+# until its status is one of the states; fail (with the last status and
+# ca-error) after TIMEOUT seconds.
+wait_for_state() {
+	local req=$1 want=$2 timeout=${3:-60} st="" start now
+	start=$(date +%s)
+	while :; do
+		st=$(cm_status "$req")
+		if printf '%s\n' "$st" | grep -Eqx -- "$want"; then
+			now=$(date +%s)
+			e2e_log "request $req: $st after $((now - start))s"
+			return 0
+		fi
+		now=$(date +%s)
+		if [ $((now - start)) -ge "$timeout" ]; then
+			e2e_fail "request $req: expected state $want within ${timeout}s, still '$st' (ca-error: '$(cm_field "$req" ca-error)')"
+		fi
+		sleep 0.5
+	done
+}
+
+# wait_until TIMEOUT WHAT COMMAND...: poll a command until it succeeds.
+wait_until() {
+	local timeout=$1 what=$2 start
+	shift 2
+	start=$(date +%s)
+	until "$@" >/dev/null 2>&1; do
+		[ $(($(date +%s) - start)) -ge "$timeout" ] &&
+			e2e_fail "timed out after ${timeout}s waiting for: $what"
+		sleep 0.5
+	done
+	e2e_log "$what (after $(($(date +%s) - start))s)"
+}
+
+# ---- the NDES stand-in ---------------------------------------------------
+NDES_SERVER="$E2E_SRCDIR/tests/ndes-server/ndes-server"
+NDES_DIR="$T/ndes"
+NDES_PID=
+NDES_PORT=${NDES_PORT:-18350}
+NDES_USER='EXAMPLE\alice'
+NDES_PASSWORD='Secr3t!'
+
+e2e_require_ndes() {
+	[ -f "$NDES_SERVER" ] || e2e_skip "NDES stand-in not found: $NDES_SERVER"
+}
+
+# ndes_start [switches...]: start the stand-in on 127.0.0.1:$NDES_PORT with
+# state in $NDES_DIR (kept across restarts: same PKI, same passwords) and
+# wait until it listens. Sets NDES_URL, NDES_ADMIN_URL, NDES_SCHEME.
+ndes_start() {
+	e2e_require_ndes
+	mkdir -p "$NDES_DIR"
+	local scheme=http a
+	for a in "$@"; do [ "$a" = --tls ] && scheme=https; done
+	rm -f "$NDES_DIR"/port
+	"$E2E_PY" "$NDES_SERVER" --listen "127.0.0.1:$NDES_PORT" --state "$NDES_DIR" \
+		--user "$NDES_USER:$NDES_PASSWORD" "$@" >>"$NDES_DIR"/server.log 2>&1 &
+	NDES_PID=$!
+	e2e_track "$NDES_PID"
+	local i
+	for ((i = 0; i < 300; i++)); do
+		[ -s "$NDES_DIR"/port ] && break
+		kill -0 "$NDES_PID" 2>/dev/null ||
+			e2e_fail "NDES stand-in exited at start: $(tail -n 20 "$NDES_DIR"/server.log)"
+		sleep 0.1
+	done
+	[ -s "$NDES_DIR"/port ] || e2e_fail "NDES stand-in did not listen within 30 s"
+	NDES_SCHEME=$scheme
+	NDES_URL="$scheme://127.0.0.1:$NDES_PORT/certsrv/mscep/mscep.dll"
+	NDES_ADMIN_URL="$scheme://127.0.0.1:$NDES_PORT/certsrv/mscep_admin/"
+	export NDES_URL NDES_ADMIN_URL
+	e2e_log "NDES stand-in at $NDES_URL (pid $NDES_PID) $*"
+}
+
+ndes_stop() {
+	[ -n "$NDES_PID" ] || return 0
+	kill -TERM "$NDES_PID" 2>/dev/null
+	local i
+	for ((i = 0; i < 100; i++)); do
+		kill -0 "$NDES_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$NDES_PID" 2>/dev/null
+	wait "$NDES_PID" 2>/dev/null
+	e2e_untrack "$NDES_PID"
+	NDES_PID=
+	e2e_log "NDES stand-in stopped"
+}
+
+ndes_ctl() {	# approve|deny ARGS...
+	"$E2E_PY" "$NDES_SERVER" "$@" --state "$NDES_DIR"
+}
+
+# otp_fetch: one password from the admin page, over NTLM like an admin
+# would, printed on stdout. The page is UTF-16LE (with or without BOM) or
+# UTF-8; the password is the <B> element after the CA thumbprint's.
+otp_fetch() {
+	local tls=()
+	[ "${NDES_SCHEME:-http}" = https ] && tls=(--cacert "$NDES_DIR"/root-ca.pem)
+	# The password travels in a file (curl -K), never on a command line.
+	printf 'user = "%s:%s"\n' "${NDES_USER//\\/\\\\}" "$NDES_PASSWORD" >"$T"/curl-admin.cfg
+	chmod 600 "$T"/curl-admin.cfg
+	local code
+	code=$(curl -sS --max-time 20 --ntlm -K "$T"/curl-admin.cfg "${tls[@]}" \
+		-o "$T"/admin-page.html -w '%{http_code}' "$NDES_ADMIN_URL") ||
+		e2e_fail "curl --ntlm $NDES_ADMIN_URL failed"
+	[ "$code" = 200 ] || e2e_fail "admin page: expected HTTP 200, got $code"
+	"$E2E_PY" - "$T"/admin-page.html <<'EOF'
+import re, sys
+b = open(sys.argv[1], "rb").read()
+if b[:2] == b"\xff\xfe":
+    t = b[2:].decode("utf-16-le", "replace")
+elif b[:2] == b"\xfe\xff":
+    t = b[2:].decode("utf-16-be", "replace")
+elif len(b) > 3 and b[1:20:2].count(0) > 5:
+    t = b[:len(b) & ~1].decode("utf-16-le", "replace")
+else:
+    t = b.decode("utf-8", "replace")
+bold = [x.strip() for x in re.findall(r"<B>(.*?)</B>", t, re.I | re.S)]
+# The thumbprint is four 8-hex groups; the password is the bold text after it.
+cand = [x for x in bold if not re.fullmatch(r"[0-9A-Fa-f]{8}( [0-9A-Fa-f]{8}){3}", x)]
+if not cand:
+    sys.exit("no password on the admin page: " + t[:300])
+print(cand[-1])
+EOF
+}
+
+# ---- the stand-in's request log -----------------------------------------
+# log_count PYEXPR: how many records of $NDES_DIR/log.jsonl satisfy PYEXPR,
+# a Python expression over the record `r` (a dict); `s(key)` is r.get(key)
+# as a lower-case string. Example: log_count 's("messagetype") == "20"'.
+log_count() {
+	"$E2E_PY" - "$NDES_DIR"/log.jsonl "$1" <<'EOF'
+import json, sys
+n = 0
+try:
+    lines = open(sys.argv[1]).read().splitlines()
+except FileNotFoundError:
+    lines = []
+for line in lines:
+    try:
+        r = json.loads(line)
+    except ValueError:
+        continue
+    # Keys compared case-insensitively: r2 maps lower-case keys.
+    r2 = {k.lower(): v for k, v in r.items()}
+    def s(k, r2=r2):
+        v = r2.get(k.lower())
+        return "" if v is None else str(v).lower()
+    if eval(sys.argv[2], {"r": r, "r2": r2, "s": s}):
+        n += 1
+print(n)
+EOF
+}
+
+# log_last PYEXPR KEY: KEY of the last record that satisfies PYEXPR.
+log_last() {
+	"$E2E_PY" - "$NDES_DIR"/log.jsonl "$1" "$2" <<'EOF'
+import json, sys
+out = ""
+try:
+    lines = open(sys.argv[1]).read().splitlines()
+except FileNotFoundError:
+    lines = []
+for line in lines:
+    try:
+        r = json.loads(line)
+    except ValueError:
+        continue
+    r2 = {k.lower(): v for k, v in r.items()}
+    def s(k, r2=r2):
+        v = r2.get(k.lower())
+        return "" if v is None else str(v).lower()
+    if eval(sys.argv[2], {"r": r, "r2": r2, "s": s}):
+        v = r2.get(sys.argv[3].lower())
+        out = "" if v is None else str(v)
+print(out)
+EOF
+}
+
+# ---- certificates ----------------------------------------------------------
+cert_serial() { openssl x509 -in "$1" -noout -serial 2>/dev/null | sed 's/^serial=//'; }
+cert_subject() { openssl x509 -in "$1" -noout -subject -nameopt RFC2253 2>/dev/null | sed 's/^subject=//'; }
+cert_san() { openssl x509 -in "$1" -noout -ext subjectAltName 2>/dev/null | sed -n '2,$p' | tr -d ' '; }
+cert_pubkey() { openssl x509 -in "$1" -noout -pubkey 2>/dev/null | openssl pkey -pubin -outform DER 2>/dev/null | openssl dgst -sha256 -r | cut -d' ' -f1; }
+key_pubkey() { openssl pkey -in "$1" -pubout -outform DER 2>/dev/null | openssl dgst -sha256 -r | cut -d' ' -f1; }
+key_bits() { openssl pkey -in "$1" -noout -text 2>/dev/null | sed -n 's/.*Private-Key: (\([0-9]*\) bit.*/\1/p'; }
+
+# check_cert CERT KEY SUBJECT [SAN-entry...]: the issued certificate chains
+# to the stand-in's root through its issuing CA, names the right subject and
+# SANs (openssl's spelling, e.g. DNS:a.example, IPAddress:192.0.2.1,
+# email:a@example), and certifies the tracked key.
+check_cert() {
+	local cert=$1 key=$2 subject=$3
+	shift 3
+	assert_file "certificate $cert" "$cert"
+	local out
+	out=$(openssl verify -CAfile "$NDES_DIR"/root-ca.pem \
+		-untrusted "$NDES_DIR"/issuing-ca.pem "$cert" 2>&1) ||
+		e2e_fail "certificate does not chain to the stand-in's root: $out"
+	e2e_ok "certificate chains to the stand-in's root ($out)"
+	assert_eq "subject" "$subject" "$(cert_subject "$cert")"
+	local san e
+	san=$(cert_san "$cert")
+	for e in "$@"; do
+		case ",$san," in
+		*",$e,"*) e2e_ok "SAN has $e" ;;
+		*) e2e_fail "SAN: expected $e in '$san'" ;;
+		esac
+	done
+	assert_eq "certified public key (SHA-256 of SPKI) matches $key" \
+		"$(key_pubkey "$key")" "$(cert_pubkey "$cert")"
+}
+
+# ---- common scenario steps -----------------------------------------------
+# e2e_begin DESCRIPTION: print what the scenario proves, start certmonger.
+e2e_begin() {
+	e2e_log "$E2E_NAME: $*"
+	e2e_log "T=$T helper=$E2E_HELPER"
+	cm_start
+}
+
+# ndes_setup [stand-in switches...]: stand-in + helper registered as CA
+# "ndes" with a config in $T (url plus the key=value entries of the array
+# HELPER_CONF); waits until certmonger knows the CA's certificates.
+HELPER_CONF=()
+ndes_setup() {
+	e2e_require_helper
+	ndes_start "$@"
+	helper_conf "url=$NDES_URL" "${HELPER_CONF[@]}"
+	cm_add_ca ndes
+	cm_wait_ca ndes 30
+}
+
+# cm_request REQ [getcert request options...]: a request for CA "ndes" with
+# key and certificate in PEM files $T/REQ.key / $T/REQ.crt.
+cm_request() {
+	local req=$1
+	shift
+	getcert request -c "${CM_CA:-ndes}" -I "$req" -k "$T/$req.key" -f "$T/$req.crt" \
+		"$@" >"$T/request-$req.out" 2>&1 ||
+		e2e_fail "getcert request -I $req failed: $(cat "$T/request-$req.out")"
+	e2e_log "getcert request -I $req $(echo "$*" | sed 's/-L [^ ]*/-L ***/')"
+}
+
+# enroll REQ CN [extra getcert request options...]: the common first
+# enrollment: a one-time password from the admin page, `getcert request`
+# with it, MONITORING within 90 s, and the certificate checked. Sets PW.
+enroll() {
+	local req=$1 cn=$2
+	shift 2
+	PW=$(otp_fetch) || e2e_fail "no one-time password from the admin page"
+	assert_match "one-time password from the admin page" '^[0-9A-F]{16,64}$' "$PW"
+	cm_request "$req" -g 2048 -N "CN=$cn" -D "$cn" -L "$PW" "$@"
+	wait_for_state "$req" MONITORING 90
+	check_cert "$T/$req.crt" "$T/$req.key" "CN=$cn" "DNS:$cn"
+}

@@ -1,0 +1,326 @@
+"""Checks of md4.py and winauth.py below the level curl can reach, for
+test_winauth.sh: RFC 1320 and MS-NLMP vectors, then a real loopback server
+driven by a small NTLM client written here (NTLMv1/LM-only answers, replays,
+malformed and truncated tokens, keep-alive after a 401 with a body,
+connection persistence, Basic mode).
+
+    /usr/bin/python3 test_winauth_unit.py PORT
+
+Prints one line per failed check and exits 1 if any failed, else 0.
+"""
+
+import base64
+import http.client
+import os
+import random
+import struct
+import sys
+import threading
+from http.server import ThreadingHTTPServer
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+import md4  # noqa: E402
+import winauth  # noqa: E402
+from test_winauth_server import Handler  # noqa: E402
+
+FAILED = []
+PASSED = [0]
+
+
+def check(cond, what):
+    if cond:
+        PASSED[0] += 1
+    else:
+        FAILED.append(what)
+        print("FAIL: " + what, flush=True)
+
+
+def u16(text):
+    return text.encode("utf-16-le")
+
+
+# ------------------------------------------------------------ vectors
+
+def test_vectors():
+    for msg, want in md4.RFC1320_VECTORS:
+        check(md4.md4(msg).hexdigest() == want, "md4(%r)" % msg)
+    # MS-NLMP 4.2.4.1.1 / 4.2.4.2.2: User, Domain, Password.
+    key = winauth.ntowfv2("Password", "User", "Domain")
+    check(key.hex() == "0c868a403bfd7a93a3001ef22ef02e3f", "MS-NLMP NTOWFv2")
+    av = (struct.pack("<HH", 2, 12) + u16("Domain") + struct.pack("<HH", 1, 12)
+          + u16("Server") + b"\0" * 4)
+    temp = bytes([1, 1]) + b"\0" * 6 + b"\0" * 8 + b"\xaa" * 8 + b"\0" * 4 + av + b"\0" * 4
+    proof = winauth.ntlmv2_proof(key, bytes.fromhex("0123456789abcdef"), temp)
+    check(proof.hex() == "68cd0ab851e51c96aabc927bebef6a1c", "MS-NLMP NTProofStr")
+
+
+# ------------------------------------------------------------ NTLM client
+
+def type1(flags=0xE2088297):
+    # The flags libcurl 7.88 sends, roughly; 32 bytes like libcurl's.
+    return winauth.SIGNATURE + struct.pack("<II", 1, flags) + b"\0" * 16
+
+
+def parse_type2(msg):
+    assert msg[:8] == winauth.SIGNATURE and struct.unpack_from("<I", msg, 8)[0] == 2
+    flags = struct.unpack_from("<I", msg, 20)[0]
+    challenge = msg[24:32]
+    ti_len, _, ti_off = struct.unpack_from("<HHI", msg, 40)
+    return flags, challenge, msg[ti_off:ti_off + ti_len]
+
+
+def type3(challenge, target_info, user, domain, password, nt_resp=None,
+          lm_resp=None, flags=winauth.NEGOTIATE_UNICODE, unicode=True,
+          blob_version=1):
+    if nt_resp is None:
+        blob = (bytes([blob_version, blob_version]) + b"\0" * 6
+                + struct.pack("<Q", 0) + os.urandom(8) + b"\0" * 4
+                + target_info + b"\0" * 4)
+        key = winauth.ntowfv2(password, user, domain)
+        nt_resp = winauth.ntlmv2_proof(key, challenge, blob) + blob
+    if lm_resp is None:
+        lm_resp = b"\0" * 24
+    enc = u16 if unicode else (lambda s: s.encode("latin-1"))
+    dom, usr, host = enc(domain), enc(user), enc("WS")
+    off = 64
+    fields, payload = b"", b""
+    for item in (lm_resp, nt_resp, dom, usr, host, b""):
+        fields += struct.pack("<HHI", len(item), len(item), off + len(payload))
+        payload += item
+    return winauth.SIGNATURE + struct.pack("<I", 3) + fields + struct.pack("<I", flags) + payload
+
+
+def b64(data):
+    return base64.b64encode(data).decode("ascii")
+
+
+def request(conn, auth=None, method="GET", body=None):
+    headers = {"Authorization": auth} if auth else {}
+    conn.request(method, "/certsrv/mscep_admin/", body=body, headers=headers)
+    resp = conn.getresponse()
+    data = resp.read()
+    return resp.status, resp.msg, data
+
+
+def handshake1(conn, scheme="NTLM"):
+    status, msg, _ = request(conn, "%s %s" % (scheme, b64(type1())))
+    values = msg.get_all("WWW-Authenticate") or []
+    check(status == 401 and len(values) == 1 and values[0].startswith(scheme + " "),
+          "Type 1 -> 401 with one '%s <Type 2>' header (got %s %r)" % (scheme, status, values))
+    return parse_type2(base64.b64decode(values[0].split(" ", 1)[1]))
+
+
+def test_ntlm(port):
+    mk = lambda: http.client.HTTPConnection("127.0.0.1", port, timeout=10)  # noqa: E731
+
+    # Good NTLMv2, user and domain in other cases, then persistence.
+    conn = mk()
+    flags, chal, ti = handshake1(conn)
+    check(flags & winauth.NEGOTIATE_TARGET_INFO and ti.endswith(b"\0\0\0\0"),
+          "Type 2 has target info")
+    check(u16("EXAMPLE") in ti and u16("example.test") in ti, "target info names")
+    status, _, body = request(conn, "NTLM " + b64(type3(chal, ti, "ALICE", "example",
+                                                        "Secr3t!")))
+    check(status == 200 and body == b"user=EXAMPLE\\alice method=NTLM\n",
+          "NTLMv2 ALICE/example -> 200 as EXAMPLE\\alice (got %s %r)" % (status, body))
+    status, _, body = request(conn)
+    check(status == 200, "authenticated connection stays authenticated (got %s)" % status)
+    conn.close()
+
+    # The same Type 3 on a new connection, and again on the old one.
+    conn = mk()
+    _, chal, ti = handshake1(conn)
+    t3 = "NTLM " + b64(type3(chal, ti, "alice", "EXAMPLE", "Secr3t!"))
+    conn2 = mk()
+    status, msg, _ = request(conn2, t3)
+    check(status == 401, "Type 3 on another connection -> 401 (got %s)" % status)
+    check((msg.get_all("WWW-Authenticate") or []) == ["Negotiate", "NTLM"],
+          "401 after a failed Type 3 offers Negotiate and NTLM")
+    status, _, _ = request(conn, t3)
+    check(status == 200, "the same Type 3 on its own connection -> 200 (got %s)" % status)
+    conn.close()
+    conn2.close()
+
+    # Replay on the same connection after success.
+    conn = mk()
+    _, chal, ti = handshake1(conn)
+    t3 = "NTLM " + b64(type3(chal, ti, "alice", "EXAMPLE", "Secr3t!"))
+    check(request(conn, t3)[0] == 200, "Type 3 accepted once")
+    check(request(conn, t3)[0] == 401, "same Type 3 again on the same connection -> 401")
+    conn.close()
+
+    # Raw NTLMSSP with the Negotiate scheme (Windows clients do this).
+    conn = mk()
+    _, chal, ti = handshake1(conn, "Negotiate")
+    status, _, body = request(conn, "Negotiate " + b64(type3(chal, ti, "alice", "EXAMPLE",
+                                                             "Secr3t!")))
+    check(status == 200, "raw NTLM in Negotiate -> 200 (got %s)" % status)
+    conn.close()
+
+    # UPN form in the user field with an empty domain; DNS domain.
+    for user, dom in (("alice@EXAMPLE", ""), ("alice@example.test", ""),
+                      ("alice", "EXAMPLE.TEST"), ("bob", "EXAMPLE")):
+        conn = mk()
+        _, chal, ti = handshake1(conn)
+        pw = "Bob-Pw1!" if user == "bob" else "Secr3t!"
+        status, _, _ = request(conn, "NTLM " + b64(type3(chal, ti, user, dom, pw)))
+        check(status == 200, "NTLMv2 %r/%r -> 200 (got %s)" % (user, dom, status))
+        conn.close()
+
+    # Refusals: each on a fresh handshake.
+    bad = [
+        ("wrong password", dict(user="alice", domain="EXAMPLE", password="wrong")),
+        ("bob with alice's password", dict(user="bob", domain="EXAMPLE", password="Secr3t!")),
+        ("unknown user", dict(user="carol", domain="EXAMPLE", password="Secr3t!")),
+        ("other domain", dict(user="alice", domain="OTHER", password="Secr3t!")),
+        ("NTLMv1 24-byte response", dict(user="alice", domain="EXAMPLE", password="Secr3t!",
+                                         nt_resp=os.urandom(24))),
+        ("LM-only response", dict(user="alice", domain="EXAMPLE", password="Secr3t!",
+                                  nt_resp=b"")),
+        ("anonymous", dict(user="", domain="", password="", nt_resp=b"", lm_resp=b"")),
+        ("short NTLMv2", dict(user="alice", domain="EXAMPLE", password="Secr3t!",
+                              nt_resp=os.urandom(40))),
+        ("blob version 2", dict(user="alice", domain="EXAMPLE", password="Secr3t!",
+                                blob_version=2)),
+        ("OEM strings, odd decode", dict(user="alice", domain="EXAMPLE", password="x",
+                                         flags=0, unicode=False)),
+    ]
+    for what, kw in bad:
+        conn = mk()
+        _, chal, ti = handshake1(conn)
+        status, msg, body = request(conn, "NTLM " + b64(type3(chal, ti, **kw)))
+        check(status == 401 and b"401" in body, "%s -> 401 (got %s)" % (what, status))
+        # Keep-alive survives the refusal: a new handshake works.
+        _, chal, ti = handshake1(conn)
+        status, _, _ = request(conn, "NTLM " + b64(type3(chal, ti, "alice", "EXAMPLE",
+                                                         "Secr3t!")))
+        check(status == 200, "new handshake after '%s' on the same connection" % what)
+        conn.close()
+
+    # OEM (non-Unicode) strings done right verify too.
+    conn = mk()
+    _, chal, ti = handshake1(conn)
+    status, _, _ = request(conn, "NTLM " + b64(type3(chal, ti, "alice", "EXAMPLE", "Secr3t!",
+                                                     flags=0, unicode=False)))
+    check(status == 200, "OEM strings -> 200 (got %s)" % status)
+    conn.close()
+
+    # Type 1 POST with a body: the body is drained, the handshake goes on.
+    conn = mk()
+    conn.request("POST", "/x", body=b"A" * 5000,
+                 headers={"Authorization": "NTLM " + b64(type1())})
+    resp = conn.getresponse()
+    values = resp.msg.get_all("WWW-Authenticate")
+    resp.read()
+    _, chal, ti = parse_type2(base64.b64decode(values[0].split(" ", 1)[1]))
+    status, _, _ = request(conn, "NTLM " + b64(type3(chal, ti, "alice", "EXAMPLE",
+                                                     "Secr3t!")), method="POST", body=b"B" * 10)
+    check(status == 200, "POST Type 1 with body, then Type 3 -> 200 (got %s)" % status)
+    conn.close()
+
+
+def test_malformed(port):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    good_chal = None
+    cases = [
+        "NTLM", "NTLM ", "NTLM !!!notbase64", "NTLM " + b64(b"short"),
+        "NTLM " + b64(b"NTLMSSP\0"), "NTLM " + b64(winauth.SIGNATURE + struct.pack("<I", 2)),
+        "NTLM " + b64(winauth.SIGNATURE + struct.pack("<I", 1)),
+        "NTLM " + b64(winauth.SIGNATURE + struct.pack("<I", 3) + b"\0" * 20),
+        "Negotiate", "Negotiate " + b64(b"\x60\x03\x06\x01\x00"),
+        "Negotiate " + b64(os.urandom(200)), "Basic " + b64(b"alice:Secr3t!"),
+        "Digest username=alice", "Bearer abc", "NTLM " + "A" * 70000,
+    ]
+    for auth in cases:
+        try:
+            status, msg, body = request(conn, auth)
+        except (http.client.HTTPException, OSError) as exc:
+            check(False, "%r: connection broke (%s)" % (auth[:40], type(exc).__name__))
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            continue
+        check(status in (400, 401, 431), "%r -> 401 (got %s)" % (auth[:40], status))
+        if status == 401:
+            check(int(msg.get("Content-Length", "-1")) == len(body) and body,
+                  "%r: 401 has a body and a Content-Length" % auth[:40])
+        if msg.get("Connection", "").lower() == "close" or status != 401:
+            conn.close()
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    # Type 3 with fields pointing outside the message / truncated.
+    rng = random.Random(1234)
+    for i in range(150):
+        _, good_chal, ti = handshake1(conn)
+        t3 = bytearray(type3(good_chal, ti, "alice", "EXAMPLE", "Secr3t!"))
+        kind = i % 3
+        if kind == 0:
+            t3 = t3[:rng.randrange(12, len(t3))]
+        elif kind == 1:
+            for _ in range(rng.randrange(1, 6)):
+                t3[rng.randrange(12, 64)] = rng.randrange(256)
+        else:
+            for _ in range(rng.randrange(1, 10)):
+                t3[rng.randrange(64, len(t3))] ^= 1 << rng.randrange(8)
+        status, _, _ = request(conn, "NTLM " + b64(bytes(t3)))
+        # A flip in the workstation name or LM response may still verify.
+        if status != 401 and not (kind != 0 and status == 200):
+            check(False, "mangled Type 3 #%d -> %s" % (i, status))
+    check(True, "150 mangled Type 3 messages answered")
+    status, _, _ = request(conn)
+    check(status in (200, 401), "server alive after the mangled messages")
+    conn.close()
+
+
+def test_basic(port):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    status, msg, _ = request(conn)
+    values = msg.get_all("WWW-Authenticate") or []
+    check(status == 401 and values[:2] == ["Negotiate", "NTLM"]
+          and len(values) == 3 and values[2].startswith("Basic "),
+          "basic=True: 401 offers Negotiate, NTLM, Basic (got %r)" % values)
+    for login, pw, want in (("EXAMPLE\\alice", "Secr3t!", 200), ("alice@example.test", "Secr3t!", 200),
+                            ("alice", "Secr3t!", 200), ("EXAMPLE\\alice", "nope", 401),
+                            ("EXAMPLE\\carol", "Secr3t!", 401)):
+        status, _, body = request(conn, "Basic " + b64(("%s:%s" % (login, pw)).encode()))
+        check(status == want, "Basic %s -> %s (got %s)" % (login, want, status))
+        if want == 200:
+            check(body == b"user=EXAMPLE\\alice method=Basic\n", "Basic user reported")
+    conn.close()
+
+
+def serve(auth, port):
+    srv = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    srv.daemon_threads = True
+    srv.auth = auth
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    return srv
+
+
+def main():
+    logs = []
+    users = {"EXAMPLE\\alice": "Secr3t!", "EXAMPLE\\bob": "Bob-Pw1!"}
+    test_vectors()
+    port = int(sys.argv[1]) if len(sys.argv) > 1 else 0
+    srv = serve(winauth.WindowsAuth(users=users, log=logs.append), port)
+    port = srv.server_address[1]
+    test_ntlm(port)
+    test_malformed(port)
+    srv.shutdown()
+    srv.server_close()
+    srv = serve(winauth.WindowsAuth(users=users, basic=True, log=logs.append),
+                port + 1 if port else 0)
+    test_basic(srv.server_address[1])
+    srv.shutdown()
+    srv.server_close()
+    joined = "\n".join(logs)
+    for secret in ("Secr3t!", "Bob-Pw1!", winauth.ntowfv2("Secr3t!", "alice", "EXAMPLE").hex(),
+                   md4.md4(u16("Secr3t!")).hexdigest()):
+        check(secret not in joined, "log is free of a password or hash")
+    check("internal error" not in joined, "no internal errors logged:\n" + "\n".join(
+        line for line in logs if "internal error" in line))
+    print("winauth unit: %d checks passed, %d failed" % (PASSED[0], len(FAILED)))
+    return 1 if FAILED else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

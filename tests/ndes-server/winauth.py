@@ -1,0 +1,575 @@
+"""IIS-like Windows Authentication (Negotiate, NTLM, optional Basic) for the
+NDES stand-in's admin page (/certsrv/mscep_admin/).
+
+    from winauth import WindowsAuth
+    auth = WindowsAuth(users={"EXAMPLE\\alice": "Secr3t!"}, keytab=path_or_None)
+    res = auth.authenticate(handler)   # http.server.BaseHTTPRequestHandler
+    if res is None:
+        return                         # a complete 401 was sent
+    res.user      # "EXAMPLE\\alice" (the configured spelling)
+    res.headers   # [(name, value)] to add to the 200 response
+    res.method    # "NTLM", "Negotiate" or "Basic"
+
+Call authenticate() before reading the request body: on a 401 it drains a
+Content-Length body (up to 1 MiB) so that the keep-alive connection, which
+carries the NTLM handshake, stays usable.
+
+Behaviour follows IIS with the providers "Negotiate, NTLM" and Basic off:
+- No credentials: 401 with "WWW-Authenticate: Negotiate" and "... NTLM".
+- NTLM (MS-NLMP): Type 1 -> 401 "NTLM <Type 2>" with a random challenge and
+  target info (which makes libcurl answer NTLMv2); Type 3 -> NTLMv2 verified
+  against the configured password.  NTLMv1, NTLM2-session and LM-only
+  answers are refused, as modern Windows does.  The challenge lives on the
+  handler, i.e. on the TCP connection (http.server makes one handler per
+  connection), and is used once.  A raw NTLMSSP token sent with the
+  "Negotiate" scheme is handled the same way (Windows clients do that).
+  The MIC is not checked and no channel binding is asked for (libcurl sends
+  none, IIS' Extended Protection would refuse libcurl).
+- Negotiate (RFC 4559): SPNEGO/Kerberos through python3-gssapi with the
+  acceptor keytab given (or KRB5_KTNAME).  The client principal's name part
+  (alice of alice@EXAMPLE.TEST) selects the configured user, whatever the
+  realm.  NTLM wrapped in SPNEGO is refused (no acceptor mechanism for it).
+- After a success the connection stays authenticated: later requests on it
+  without an Authorization header are accepted as the same user (IIS does
+  this for NTLM, and for Kerberos by default; libcurl relies on it and sends
+  no header after a finished NTLM or Negotiate handshake).
+- Basic only with basic=True ("DOMAIN\\user", "user@domain" or "user").
+
+Passwords, hashes and tokens never reach the log; reasons for a 401 do.
+"""
+
+import base64
+import hmac
+import os
+import socket
+import struct
+import sys
+import time
+import traceback
+
+from md4 import md4
+
+try:  # Negotiate is optional: NTLM works without python3-gssapi.
+    import gssapi
+    import gssapi.exceptions
+except ImportError:  # pragma: no cover - depends on the machine
+    gssapi = None
+
+__all__ = ["WindowsAuth", "AuthResult", "ntowfv2", "ntlmv2_proof"]
+
+# MS-NLMP 2.2.2.5 negotiate flags.
+NEGOTIATE_UNICODE = 0x00000001
+NEGOTIATE_OEM = 0x00000002
+REQUEST_TARGET = 0x00000004
+NEGOTIATE_SIGN = 0x00000010
+NEGOTIATE_SEAL = 0x00000020
+NEGOTIATE_LM_KEY = 0x00000080
+NEGOTIATE_NTLM = 0x00000200
+NEGOTIATE_ALWAYS_SIGN = 0x00008000
+TARGET_TYPE_DOMAIN = 0x00010000
+NEGOTIATE_EXTENDED_SESSIONSECURITY = 0x00080000
+NEGOTIATE_TARGET_INFO = 0x00800000
+NEGOTIATE_VERSION = 0x02000000
+NEGOTIATE_128 = 0x20000000
+NEGOTIATE_KEY_EXCH = 0x40000000
+NEGOTIATE_56 = 0x80000000
+
+# Flags echoed to the client only when it asked for them.
+_ECHO_FLAGS = (NEGOTIATE_SIGN | NEGOTIATE_SEAL | NEGOTIATE_EXTENDED_SESSIONSECURITY
+               | NEGOTIATE_128 | NEGOTIATE_KEY_EXCH | NEGOTIATE_56)
+
+# MS-NLMP 2.2.2.1 AV_PAIR ids.
+AV_EOL = 0
+AV_NB_COMPUTER = 1
+AV_NB_DOMAIN = 2
+AV_DNS_COMPUTER = 3
+AV_DNS_DOMAIN = 4
+AV_TIMESTAMP = 7
+
+SIGNATURE = b"NTLMSSP\x00"
+# Product version sent in the Type 2: Windows Server 2022 (10.0.20348),
+# NTLMSSP_REVISION_W2K3 (15).
+_VERSION = struct.pack("<BBH3xB", 10, 0, 20348, 15)
+# Seconds between 1601-01-01 (FILETIME epoch) and 1970-01-01.
+_FILETIME_EPOCH = 11644473600
+
+_MAX_DRAIN = 1 << 20
+_MAX_TOKEN = 48 * 1024
+
+_BODY_401 = (b"<!DOCTYPE html>\r\n<html><head><title>401 - Unauthorized</title>"
+             b"</head>\r\n<body><h1>401 - Unauthorized: Access is denied due to "
+             b"invalid credentials.</h1>\r\n<p>You do not have permission to view "
+             b"this directory or page using the credentials that you supplied."
+             b"</p></body></html>\r\n")
+
+
+class AuthResult:
+    """A successful authentication."""
+
+    def __init__(self, user, headers=None, method=""):
+        self.user = user
+        self.headers = list(headers or [])
+        self.method = method
+
+    def __repr__(self):
+        return "AuthResult(user=%r, method=%r)" % (self.user, self.method)
+
+
+class _Deny(Exception):
+    """Send a 401: reason goes to the log, challenges to WWW-Authenticate."""
+
+    def __init__(self, reason, challenges=None):
+        super().__init__(reason)
+        self.reason = reason
+        self.challenges = challenges
+
+
+class _ConnState:
+    """Per-connection authentication state (kept on the handler)."""
+
+    def __init__(self):
+        self.ntlm_challenge = None   # server challenge of the pending Type 2
+        self.ntlm_flags = 0          # flags of that Type 2
+        self.ntlm_scheme = "NTLM"    # scheme the Type 1 came with
+        self.gss_ctx = None          # unfinished SPNEGO exchange
+        self.user = None             # authenticated user of this connection
+        self.method = ""
+
+
+# ---------------------------------------------------------------- NTLMv2 core
+
+def ntowfv2(password, user, domain):
+    """NTOWFv2 (MS-NLMP 3.3.2): HMAC-MD5 keyed with the NT hash over
+    UTF-16LE(UPPER(user) + domain); the domain keeps the client's case."""
+    nt_hash = md4(password.encode("utf-16-le")).digest()
+    return hmac.new(nt_hash, (user.upper() + domain).encode("utf-16-le"),
+                    "md5").digest()
+
+
+def ntlmv2_proof(key, server_challenge, blob):
+    """NTProofStr = HMAC-MD5(NTOWFv2, server challenge + client blob)."""
+    return hmac.new(key, server_challenge + blob, "md5").digest()
+
+
+def _filetime_now():
+    return int((time.time() + _FILETIME_EPOCH) * 10000000)
+
+
+def _av_pair(av_id, value):
+    return struct.pack("<HH", av_id, len(value)) + value
+
+
+def _security_buffer(msg, offset, what):
+    """Read a MS-NLMP 2.2.1 length/maxlen/offset field, bounds-checked."""
+    if len(msg) < offset + 8:
+        raise _Deny("NTLM message too short for its %s field" % what)
+    length, _maxlen, start = struct.unpack_from("<HHI", msg, offset)
+    if length and (start > len(msg) or start + length > len(msg)):
+        raise _Deny("NTLM %s field points outside the message" % what)
+    return msg[start:start + length]
+
+
+def _decode_str(raw, unicode, what):
+    try:
+        if unicode:
+            if len(raw) % 2:
+                raise UnicodeDecodeError("utf-16-le", raw, 0, len(raw),
+                                         "odd length")
+            return raw.decode("utf-16-le")
+        # OEM strings: the code page is unknown; names here are ASCII.
+        return raw.decode("latin-1")
+    except UnicodeDecodeError:
+        raise _Deny("NTLM %s is not valid text" % what) from None
+
+
+def _show(text):
+    """User-supplied text for the log: quoted, control characters escaped."""
+    return "'%s'" % "".join(c if c.isprintable() else "\\x%02x" % ord(c)
+                            for c in text[:200])
+
+
+def _split_user(text):
+    """("EXAMPLE", "alice") for "EXAMPLE\\alice"; ("EXAMPLE.TEST", "alice")
+    for "alice@EXAMPLE.TEST"; ("", "alice") for "alice"."""
+    if "\\" in text:
+        dom, name = text.split("\\", 1)
+        return dom, name
+    if "/" in text:
+        dom, name = text.split("/", 1)
+        return dom, name
+    if "@" in text:
+        name, dom = text.rsplit("@", 1)
+        return dom, name
+    return "", text
+
+
+class WindowsAuth:
+    """IIS Windows Authentication stand-in (see the module docstring).
+
+    users: {"DOMAIN\\name": password}; keytab: acceptor keytab path for
+    Negotiate (None: KRB5_KTNAME or the system default); basic: offer and
+    accept Basic too; netbios_domain/dns_domain/computer: what the Type 2
+    target info announces (defaults from the first user's domain);
+    persist: keep a connection authenticated after a success (IIS default);
+    log: callable taking one string (default: stderr).
+    """
+
+    def __init__(self, users, keytab=None, basic=False, netbios_domain=None,
+                 dns_domain=None, computer="NDES", persist=True, log=None):
+        self._users = []
+        for key, password in dict(users).items():
+            dom, name = _split_user(key)
+            if not name:
+                raise ValueError("user %r has no name part" % key)
+            self._users.append((key, dom, name, password))
+        first_dom = self._users[0][1] if self._users else ""
+        if not netbios_domain:
+            netbios_domain = (first_dom.split(".")[0] if first_dom else "EXAMPLE")
+        self.netbios_domain = netbios_domain.upper()
+        self.dns_domain = (dns_domain or self.netbios_domain.lower() + ".test").lower()
+        self.computer = computer.upper()
+        self.keytab = keytab
+        self.basic = bool(basic)
+        self.persist = bool(persist)
+        self._log = log or (lambda msg: print("winauth: " + msg, file=sys.stderr,
+                                              flush=True))
+        self._attr = "_winauth_state_%x" % id(self)
+
+    # ------------------------------------------------------------ public
+
+    def authenticate(self, handler):
+        """AuthResult on success; None after sending a complete 401."""
+        state = getattr(handler, self._attr, None)
+        if state is None:
+            state = _ConnState()
+            setattr(handler, self._attr, state)
+        try:
+            res = self._authenticate(handler, state)
+            if res.user is not None and self.persist:
+                state.user, state.method = res.user, res.method
+            return res
+        except _Deny as deny:
+            self._log("401 for %s %s from %s: %s" % (
+                getattr(handler, "command", "?"), getattr(handler, "path", "?"),
+                self._peer(handler), deny.reason))
+            self._send_401(handler, deny.challenges)
+            return None
+        except Exception as exc:  # never let a bad token kill the server
+            # Type and place only: the message might quote a token.
+            where = [f for f in traceback.extract_tb(exc.__traceback__)
+                     if f.filename == __file__][-1]
+            self._log("401 for %s: internal error %s at %s:%s" % (
+                self._peer(handler), type(exc).__name__,
+                os.path.basename(where.filename), where.lineno))
+            state.ntlm_challenge = None
+            state.gss_ctx = None
+            self._send_401(handler, None)
+            return None
+
+    def default_challenges(self):
+        """The WWW-Authenticate values of a plain 401, in IIS order."""
+        out = ["Negotiate", "NTLM"]
+        if self.basic:
+            out.append('Basic realm="%s"' % self.dns_domain)
+        return out
+
+    # ------------------------------------------------------------ dispatch
+
+    def _authenticate(self, handler, state):
+        values = handler.headers.get_all("Authorization") or []
+        if not values:
+            if state.user is not None:
+                return AuthResult(state.user, [], state.method)
+            raise _Deny("no Authorization header")
+        if len(values) > 1:
+            raise _Deny("more than one Authorization header")
+        # A new Authorization header restarts authentication on this
+        # connection, as with IIS.
+        state.user = None
+        value = values[0].strip()
+        scheme, _, param = value.partition(" ")
+        scheme = scheme.lower()
+        param = param.strip()
+        if scheme == "ntlm":
+            return self._ntlm(state, self._b64(param, "NTLM"), "NTLM")
+        if scheme == "negotiate":
+            token = self._b64(param, "Negotiate")
+            if token.startswith(SIGNATURE):
+                return self._ntlm(state, token, "Negotiate")
+            return self._negotiate(state, token)
+        if scheme == "basic" and self.basic:
+            return self._basic(param)
+        raise _Deny("unsupported authorization scheme %r" % scheme[:20])
+
+    @staticmethod
+    def _b64(param, scheme):
+        if not param:
+            raise _Deny("%s without a token" % scheme)
+        if len(param) > _MAX_TOKEN:
+            raise _Deny("%s token too long" % scheme)
+        try:
+            return base64.b64decode(param, validate=True)
+        except (ValueError, TypeError):
+            raise _Deny("%s token is not base64" % scheme) from None
+
+    # ------------------------------------------------------------ NTLM
+
+    def _ntlm(self, state, msg, scheme):
+        if len(msg) < 12 or msg[:8] != SIGNATURE:
+            state.ntlm_challenge = None
+            raise _Deny("not an NTLMSSP message")
+        (msg_type,) = struct.unpack_from("<I", msg, 8)
+        if msg_type == 1:
+            return self._ntlm_type1(state, msg, scheme)
+        if msg_type == 3:
+            return self._ntlm_type3(state, msg, scheme)
+        state.ntlm_challenge = None
+        raise _Deny("unexpected NTLM message type %d" % msg_type)
+
+    def _ntlm_type1(self, state, msg, scheme):
+        if len(msg) < 16:
+            raise _Deny("NTLM Type 1 too short")
+        (client_flags,) = struct.unpack_from("<I", msg, 12)
+        challenge = os.urandom(8)
+        type2, flags = self._build_type2(client_flags, challenge)
+        state.ntlm_challenge = challenge
+        state.ntlm_flags = flags
+        state.ntlm_scheme = scheme
+        state.gss_ctx = None
+        raise _Deny("NTLM Type 1: sent the challenge",
+                    ["%s %s" % (scheme, base64.b64encode(type2).decode("ascii"))])
+
+    def _build_type2(self, client_flags, challenge):
+        unicode = bool(client_flags & NEGOTIATE_UNICODE) or not (
+            client_flags & NEGOTIATE_OEM)
+        flags = (REQUEST_TARGET | NEGOTIATE_NTLM | NEGOTIATE_ALWAYS_SIGN
+                 | TARGET_TYPE_DOMAIN | NEGOTIATE_TARGET_INFO | NEGOTIATE_VERSION
+                 | (client_flags & _ECHO_FLAGS)
+                 | (NEGOTIATE_UNICODE if unicode else NEGOTIATE_OEM))
+
+        def u16(text):
+            return text.encode("utf-16-le")
+
+        target_name = (u16(self.netbios_domain) if unicode
+                       else self.netbios_domain.encode("ascii", "replace"))
+        # Target info makes libcurl (and Windows) answer with NTLMv2.
+        target_info = b"".join([
+            _av_pair(AV_NB_DOMAIN, u16(self.netbios_domain)),
+            _av_pair(AV_NB_COMPUTER, u16(self.computer)),
+            _av_pair(AV_DNS_DOMAIN, u16(self.dns_domain)),
+            _av_pair(AV_DNS_COMPUTER,
+                     u16(self.computer.lower() + "." + self.dns_domain)),
+            _av_pair(AV_TIMESTAMP, struct.pack("<Q", _filetime_now())),
+            _av_pair(AV_EOL, b""),
+        ])
+        header_len = 56  # fixed part with the Version field
+        name_off = header_len
+        info_off = name_off + len(target_name)
+        msg = (SIGNATURE + struct.pack("<I", 2)
+               + struct.pack("<HHI", len(target_name), len(target_name), name_off)
+               + struct.pack("<I", flags) + challenge + b"\x00" * 8
+               + struct.pack("<HHI", len(target_info), len(target_info), info_off)
+               + _VERSION + target_name + target_info)
+        return msg, flags
+
+    def _ntlm_type3(self, state, msg, scheme):
+        challenge, flags = state.ntlm_challenge, state.ntlm_flags
+        # One Type 3 per challenge, on the connection that got the Type 2;
+        # any failure answers a plain 401 so that the client starts over.
+        state.ntlm_challenge = None
+        if challenge is None:
+            raise _Deny("NTLM Type 3 without a challenge on this connection "
+                        "(handshakes are bound to one connection)")
+        return self._check_type3(msg, challenge, flags, scheme)
+
+    def _check_type3(self, msg, challenge, flags, scheme):
+        if len(msg) < 52:
+            raise _Deny("NTLM Type 3 too short")
+        lm_resp = _security_buffer(msg, 12, "LM response")
+        nt_resp = _security_buffer(msg, 20, "NT response")
+        raw_domain = _security_buffer(msg, 28, "domain")
+        raw_user = _security_buffer(msg, 36, "user")
+        _security_buffer(msg, 44, "workstation")  # unused, but must be sane
+        if len(msg) >= 60:
+            _security_buffer(msg, 52, "session key")
+        if len(msg) >= 64:
+            (flags3,) = struct.unpack_from("<I", msg, 60)
+            unicode = bool(flags3 & NEGOTIATE_UNICODE)
+        else:
+            unicode = bool(flags & NEGOTIATE_UNICODE)
+        domain = _decode_str(raw_domain, unicode, "domain")
+        user = _decode_str(raw_user, unicode, "user name")
+        who = "%s\\%s" % (domain, user) if domain else user
+        if not user:
+            raise _Deny("anonymous NTLM logon refused")
+        if not nt_resp:
+            raise _Deny("LM-only NTLM response from %s refused" % _show(who))
+        if len(nt_resp) == 24:
+            raise _Deny("NTLMv1 response from %s refused (NTLMv2 required)" % _show(who))
+        # NTProofStr (16) + blob header: types, reserved, time, client
+        # challenge, reserved (28 bytes) before the AV pairs.
+        if len(nt_resp) < 16 + 28:
+            raise _Deny("NTLMv2 response from %s too short" % _show(who))
+        proof, blob = nt_resp[:16], nt_resp[16:]
+        if blob[0] != 1 or blob[1] != 1:
+            raise _Deny("NTLMv2 blob from %s has an unknown version" % _show(who))
+        del lm_resp  # LMv2 is redundant once NTLMv2 verifies
+
+        if domain:
+            want_dom, want_name = domain, user
+        else:
+            want_dom, want_name = _split_user(user)
+        for key, _cfg_dom, _cfg_name, password in self._candidates(want_dom,
+                                                                   want_name):
+            # The client keyed the HMAC with the strings it sent.
+            expect = ntlmv2_proof(ntowfv2(password, user, domain), challenge, blob)
+            if hmac.compare_digest(expect, proof):
+                self._log("NTLM logon of %s%s" % (
+                    key, " (NTLMSSP in Negotiate)" if scheme != "NTLM" else ""))
+                return AuthResult(key, [], "NTLM")
+        raise _Deny("NTLMv2 logon of %s failed (unknown user or wrong password)"
+                    % _show(who))
+
+    # ------------------------------------------------------------ users
+
+    def _domain_matches(self, given, configured):
+        given, configured = given.lower(), configured.lower()
+        if not given:
+            # No domain: the server's own domain, as for a member server.
+            return configured in ("", self.netbios_domain.lower(),
+                                  self.dns_domain)
+        if given == configured:
+            return True
+        ours = (self.netbios_domain.lower(), self.dns_domain)
+        return given in ours and (configured in ours or not configured)
+
+    def _candidates(self, domain, name):
+        return [u for u in self._users
+                if u[2].lower() == name.lower() and self._domain_matches(domain, u[1])]
+
+    # ------------------------------------------------------------ Negotiate
+
+    def _acceptor_creds(self):
+        if self.keytab:
+            return gssapi.Credentials(usage="accept",
+                                      store={"keytab": str(self.keytab)})
+        return None  # KRB5_KTNAME or the default keytab
+
+    def _negotiate(self, state, token):
+        if gssapi is None:
+            raise _Deny("Negotiate needs python3-gssapi, which is missing")
+        ctx = state.gss_ctx
+        state.gss_ctx = None
+        try:
+            if ctx is None:
+                creds = self._acceptor_creds()
+                ctx = gssapi.SecurityContext(creds=creds, usage="accept")
+            out = ctx.step(token)
+            # python-gssapi defers an error that came with an output token
+            # (a SPNEGO reject) until the context is next touched.
+            complete = ctx.complete
+        except gssapi.exceptions.GSSError as exc:
+            raise _Deny("Negotiate token refused: %s" % self._gss_text(exc)) from None
+        header = ("Negotiate " + base64.b64encode(out).decode("ascii")) if out else None
+        if not complete:
+            if not out:
+                raise _Deny("Negotiate exchange stalled")
+            state.gss_ctx = ctx
+            raise _Deny("Negotiate continues", [header])
+        principal = str(ctx.initiator_name)
+        name = principal.split("@", 1)[0]
+        matches = [u for u in self._users if u[2].lower() == name.lower()]
+        if not matches:
+            raise _Deny("Kerberos principal %s is not a configured user"
+                        % _show(principal))
+        key = matches[0][0]
+        self._log("Negotiate logon of %s as %s" % (principal, key))
+        return AuthResult(key, [("WWW-Authenticate", header)] if header else [],
+                          "Negotiate")
+
+    @staticmethod
+    def _gss_text(exc):
+        try:
+            return exc.gen_message().replace("\n", "; ")[:300]
+        except Exception:  # pylint: disable=broad-except
+            return type(exc).__name__
+
+    # ------------------------------------------------------------ Basic
+
+    def _basic(self, param):
+        try:
+            raw = base64.b64decode(param, validate=True).decode("utf-8")
+        except (ValueError, TypeError, UnicodeDecodeError):
+            raise _Deny("Basic credentials are not base64 text") from None
+        login, sep, password = raw.partition(":")
+        if not sep or not login:
+            raise _Deny("Basic credentials without user:password")
+        dom, name = _split_user(login)
+        for key, _d, _n, cfg_password in self._candidates(dom, name):
+            if hmac.compare_digest(cfg_password.encode("utf-8"),
+                                   password.encode("utf-8")):
+                self._log("Basic logon of %s" % key)
+                return AuthResult(key, [], "Basic")
+        raise _Deny("Basic logon of %s failed (unknown user or wrong password)"
+                    % _show(login))
+
+    # ------------------------------------------------------------ 401
+
+    @staticmethod
+    def _peer(handler):
+        addr = getattr(handler, "client_address", None)
+        return "%s:%s" % addr[:2] if addr else "?"
+
+    def _drain_body(self, handler):
+        """Read a request body we will not use, so keep-alive (and the NTLM
+        handshake on it) survives; give up the connection when we cannot."""
+        if handler.headers.get("Transfer-Encoding"):
+            handler.close_connection = True
+            return
+        try:
+            length = int(handler.headers.get("Content-Length", "0") or "0")
+        except ValueError:
+            handler.close_connection = True
+            return
+        if length <= 0:
+            return
+        if length > _MAX_DRAIN:
+            handler.close_connection = True
+            return
+        sock = getattr(handler, "connection", None)
+        old = sock.gettimeout() if isinstance(sock, socket.socket) else None
+        try:
+            if isinstance(sock, socket.socket):
+                sock.settimeout(5)
+            left = length
+            while left > 0:
+                chunk = handler.rfile.read(min(left, 65536))
+                if not chunk:
+                    handler.close_connection = True
+                    break
+                left -= len(chunk)
+        except OSError:
+            handler.close_connection = True
+        finally:
+            if isinstance(sock, socket.socket):
+                try:
+                    sock.settimeout(old)
+                except OSError:
+                    pass
+
+    def _send_401(self, handler, challenges):
+        self._drain_body(handler)
+        handler.send_response(401, "Unauthorized")
+        for value in challenges or self.default_challenges():
+            handler.send_header("WWW-Authenticate", value)
+        handler.send_header("Content-Type", "text/html")
+        handler.send_header("Content-Length", str(len(_BODY_401)))
+        if handler.close_connection:
+            handler.send_header("Connection", "close")
+        handler.end_headers()
+        if getattr(handler, "command", "") != "HEAD":
+            handler.wfile.write(_BODY_401)
+        try:
+            handler.wfile.flush()
+        except (OSError, AttributeError):
+            handler.close_connection = True
