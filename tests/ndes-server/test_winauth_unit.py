@@ -285,6 +285,8 @@ def test_basic(port):
         check(status == want, "Basic %s -> %s (got %s)" % (login, want, status))
         if want == 200:
             check(body == b"user=EXAMPLE\\alice method=Basic\n", "Basic user reported")
+            # Basic authenticates one request, not the connection.
+            check(request(conn)[0] == 401, "Basic does not persist on the connection")
     conn.close()
 
 

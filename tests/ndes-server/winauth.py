@@ -245,26 +245,34 @@ class WindowsAuth:
             setattr(handler, self._attr, state)
         try:
             res = self._authenticate(handler, state)
-            if res.user is not None and self.persist:
+            # NTLM and Negotiate authenticate the connection; Basic is per
+            # request.
+            if self.persist and res.method != "Basic":
                 state.user, state.method = res.user, res.method
             return res
         except _Deny as deny:
             self._log("401 for %s %s from %s: %s" % (
                 getattr(handler, "command", "?"), getattr(handler, "path", "?"),
                 self._peer(handler), deny.reason))
-            self._send_401(handler, deny.challenges)
-            return None
+            challenges = deny.challenges
         except Exception as exc:  # never let a bad token kill the server
             # Type and place only: the message might quote a token.
-            where = [f for f in traceback.extract_tb(exc.__traceback__)
-                     if f.filename == __file__][-1]
-            self._log("401 for %s: internal error %s at %s:%s" % (
-                self._peer(handler), type(exc).__name__,
-                os.path.basename(where.filename), where.lineno))
+            frames = [f for f in traceback.extract_tb(exc.__traceback__)
+                      if f.filename == __file__] or [None]
+            where = ("%s:%s" % (os.path.basename(frames[-1].filename), frames[-1].lineno)
+                     if frames[-1] else "?")
+            self._log("401 for %s: internal error %s at %s" % (
+                self._peer(handler), type(exc).__name__, where))
             state.ntlm_challenge = None
             state.gss_ctx = None
-            self._send_401(handler, None)
-            return None
+            challenges = None
+        try:
+            self._send_401(handler, challenges)
+        except OSError as exc:  # the client went away
+            self._log("401 for %s not sent: %s" % (self._peer(handler),
+                                                   type(exc).__name__))
+            handler.close_connection = True
+        return None
 
     def default_challenges(self):
         """The WWW-Authenticate values of a plain 401, in IIS order."""

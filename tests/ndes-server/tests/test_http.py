@@ -179,6 +179,12 @@ def test_limits(t):
     t.eq(s.last_log()["iis_substatus"], "404.15", "log records 404.15")
     st, _, body = s.request("GET", DLL + "/" + "x" * 4100 + "?operation=GetCACaps")
     t.check(st == 404 and b"404.14" in body, "path over maxUrl: 404.14")
+    t.stop(s)
+    s = t.start("--max-url", "40")
+    st, _, body = s.request("GET", DLL + "/pkiclient.exe?operation=GetCACaps")
+    t.check(st == 404 and b"404.14" in body, "--max-url 40: a 43-character path gets 404.14")
+    st, _, _ = s.request("GET", DLL + "?operation=GetCACaps")
+    t.eq(st, 200, "--max-url 40: a 24-character path passes")
     # a GET PKIOperation of a 2048-bit request (~3.5 KB) trips the default
     k = scepmsg.key()
     msg, _, _ = scepmsg.pkimessage(scepmsg.der(scepmsg.csr(k, password="X")),

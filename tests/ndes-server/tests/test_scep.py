@@ -139,6 +139,18 @@ def test_shapes(t):
     rep, k, _, _ = enroll(s, password=otp(t, s))
     t.eq(len(rep.issued_certs(k)[1]), 1, "--envelope-certs issued-only")
     t.eq(rep.certs, [], "--certrep-certs never: CertRep without certificates")
+    t.stop(s)
+    s = t.start("--cert-days", "10", "--certrep-certs", "always",
+                "--empty-content", "absent")
+    rep, k, _, _ = enroll(s, password=otp(t, s))
+    c = [c for c in rep.issued_certs(k)[1] if c.issuer == s.issuing.subject][0]
+    days = (c.not_valid_after - datetime.datetime.utcnow()).days
+    t.check(8 <= days <= 10, "--cert-days 10", "(%d)" % days)
+    rep, _, _, _ = enroll(s, password="wrong")
+    t.check(rep.status == "2" and M.der(s.ra_sign) in rep.certs,
+            "--certrep-certs always: FAILURE carries the signing RA")
+    t.check(rep.content is None and rep.signature_ok,
+            "--empty-content absent: FAILURE without eContent, still verifies")
 
 
 def test_ciphers_and_get(t):

@@ -1,0 +1,48 @@
+#!/bin/bash
+# ndes-server's mscep_admin page through real curl: NTLM always, Negotiate
+# (Kerberos) too when an MIT KDC can be started on loopback (port
+# NS_ADMIN_KDC_PORT, default 18290; in a private network namespace when
+# possible). Exit 0 pass, 77 skip, 1 fail.
+
+. "$(cd "$(dirname "$0")" && pwd)/common.sh"
+
+if [ -z "$NS_IN_NETNS" ] && [ "$(id -u)" = 0 ] && command -v unshare >/dev/null &&
+    command -v ip >/dev/null && unshare -n true 2>/dev/null; then
+    # shellcheck disable=SC2016  # $0 and $@ belong to the inner bash
+    exec unshare -n env NS_IN_NETNS=1 bash -c 'ip link set lo up && exec bash "$0" "$@"' "$0" "$@"
+fi
+
+ns_require_python
+ns_require_cmd curl
+if ! curl --version | grep -q ' NTLM'; then
+    echo "SKIP: curl without NTLM"
+    exit 77
+fi
+if [ ! -f "$here/../winauth.py" ]; then
+    echo "FAIL: tests/ndes-server/winauth.py missing"
+    exit 1
+fi
+
+kdir=
+cleanup() {
+    if [ -n "$kdir" ]; then
+        kdc_stop "$kdir" 2>/dev/null
+        rm -rf "$kdir"
+    fi
+}
+trap cleanup EXIT
+
+lib=$here/../../lib/kdc.sh
+# shellcheck source=../../lib/kdc.sh
+if [ -f "$lib" ] && . "$lib" && kdc_available && curl --version | grep -q 'SPNEGO'; then
+    kdir=$(mktemp -d /tmp/ns-admin-kdc.XXXXXX)
+    if kdc_start "$kdir" "${NS_ADMIN_KDC_PORT:-18290}" &&
+        kdc_kinit "$kdir" alice 'Secr3t!' "FILE:$kdir/alice.ccache"; then
+        export NS_TEST_KRB5_CCACHE="FILE:$kdir/alice.ccache"
+        export NS_TEST_KEYTAB="$kdir/http.keytab"
+    else
+        echo "# KDC did not start: Negotiate part skipped"
+    fi
+fi
+
+"$PY" "$here/test_admin.py"

@@ -1,0 +1,171 @@
+#!/bin/bash
+# Acceptance test: an independent SCEP client (micromdm scepclient, Debian
+# package "scep") enrolls against ndes-server with a one-time password that
+# curl fetched from mscep_admin with NTLM, then renews with the issued
+# certificate. Exit 0 pass, 77 skip, 1 fail.
+#
+# scepclient 2.1 quirks met here (not the server's): it stores the FIRST
+# certificate of the reply envelope as its certificate (NDES's order is not
+# fixed: the default, shuffled run checks the issued certificate in the
+# server's state instead, the issued-first run checks cert.pem), it
+# encrypts with single DES to every GetCACert certificate, and on GET it
+# sends URL-safe base64.
+
+. "$(cd "$(dirname "$0")" && pwd)/common.sh"
+ns_require_python
+ns_require_cmd curl openssl scepclient iconv
+if [ ! -f "$here/../winauth.py" ]; then
+    echo "FAIL: tests/ndes-server/winauth.py missing"
+    exit 1
+fi
+
+server=$here/../ndes-server
+work=$(mktemp -d /tmp/ns-scepclient.XXXXXX)
+state=$work/state
+pid=
+fails=0
+n=0
+
+cleanup() {
+    if [ -n "$pid" ]; then
+        kill "$pid" 2>/dev/null
+        wait "$pid" 2>/dev/null
+    fi
+    if [ "$fails" = 0 ]; then
+        rm -rf "$work"
+    else
+        echo "# state kept in $work"
+    fi
+}
+trap cleanup EXIT
+
+ok() {
+    n=$((n + 1))
+    if [ "$1" = 0 ]; then
+        echo "ok $n - $2"
+    else
+        echo "not ok $n - $2"
+        fails=$((fails + 1))
+    fi
+}
+
+start() {
+    rm -f "$state/port"
+    "$server" --listen 127.0.0.1:0 --state "$state" --user 'EXAMPLE\alice:Secr3t!' "$@" \
+        >>"$work/server.out" 2>&1 &
+    pid=$!
+    for _ in $(seq 1 200); do
+        [ -s "$state/port" ] && break
+        sleep 0.05
+    done
+    if [ ! -s "$state/port" ]; then
+        echo "not ok - ndes-server did not start"
+        cat "$work/server.out"
+        exit 1
+    fi
+    port=$(cat "$state/port")
+    url=http://127.0.0.1:$port/certsrv/mscep/mscep.dll
+}
+
+stop() {
+    kill "$pid"
+    wait "$pid"
+    ok $? "ndes-server exits 0 on SIGTERM"
+    pid=
+}
+
+fetch_password() {
+    # exactly what a newcomer types, then the second <B> of the UTF-16 page
+    curl -sS --ntlm -u 'EXAMPLE\alice:Secr3t!' "http://127.0.0.1:$port/certsrv/mscep_admin/" \
+        -o "$work/admin.html" || return 1
+    iconv -f UTF-16 -t UTF-8 "$work/admin.html" |
+        sed -n 's/.*challenge password is: <B> \([0-9A-F]*\) <\/B>.*/\1/p'
+}
+
+last_pkiop() {
+    # field $1 of the last PKIOperation line of the log
+    "$PY" -c '
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1])]
+recs = [r for r in recs if r.get("operation") == "PKIOperation"]
+print(recs[-1].get(sys.argv[2]) if recs else "")' "$state/log.jsonl" "$1"
+}
+
+same_key() {
+    # does certificate $1 hold the public key of private key $2?
+    [ "$(openssl x509 -in "$1" -noout -pubkey 2>/dev/null | openssl pkey -pubin -outform DER 2>/dev/null | sha256sum)" = \
+      "$(openssl pkey -in "$2" -pubout -outform DER 2>/dev/null | sha256sum)" ]
+}
+
+enroll() {
+    # enroll DIR CN PASSWORD
+    mkdir -p "$1"
+    timeout 60 scepclient -server-url "$url" -challenge "$3" -cn "$2" \
+        -private-key "$1/key.pem" -certificate "$1/cert.pem" >"$1/out.txt" 2>&1
+}
+
+# --- 1. defaults: NDES's shuffled envelope
+start
+pw=$(fetch_password)
+[ "${#pw}" = 16 ]
+ok $? "curl --ntlm fetched a 16-character password from mscep_admin"
+enroll "$work/c1" scep-host1 "$pw"
+ok $? "scepclient enrolls (POST, default server)"
+ok "$([ "$(last_pkiop pki_status)" = SUCCESS ]; echo $?)" "server logged SUCCESS"
+ok "$([ "$(last_pkiop password)" = ok ]; echo $?)" "server logged the password as ok"
+echo "# scepclient's request: cipher $(last_pkiop envelope_cipher), digest $(last_pkiop digest), method $(last_pkiop method)"
+serial=$(last_pkiop issued_serial)
+same_key "$state/issued/$serial.pem" "$work/c1/key.pem"
+ok $? "the certificate issued for scepclient holds scepclient's key"
+openssl x509 -in "$state/issued/$serial.pem" -noout -subject | grep -q 'CN *= *scep-host1'
+ok $? "issued subject CN=scep-host1"
+enroll "$work/c1b" scep-host1 "$pw"
+ok "$([ $? != 0 ] && [ "$(last_pkiop hresult)" = 0x800B0110 ]; echo $?)" \
+    "the same password again: refused (0x800B0110)"
+stop
+
+# --- 2. issued cert first: scepclient's cert.pem is the issued certificate
+start --envelope-certs issued-first
+pw=$(fetch_password)
+enroll "$work/c2" scep-host2 "$pw"
+ok $? "scepclient enrolls (--envelope-certs issued-first)"
+same_key "$work/c2/cert.pem" "$work/c2/key.pem"
+ok $? "scepclient's cert.pem holds its key"
+openssl verify -CAfile "$state/root-ca.pem" -untrusted "$state/issuing-ca.pem" \
+    "$work/c2/cert.pem" >/dev/null 2>&1
+ok $? "scepclient's certificate verifies to DIR/root-ca.pem"
+old_serial=$(openssl x509 -in "$work/c2/cert.pem" -noout -serial)
+
+# --- 3. renewal: scepclient signs a RenewalReq with its certificate, no password
+timeout 60 scepclient -server-url "$url" -cn scep-host2 -private-key "$work/c2/key.pem" \
+    -certificate "$work/c2/cert.pem" >"$work/c2/renew.txt" 2>&1
+ok $? "scepclient renews without a password"
+ok "$([ "$(last_pkiop message_type)" = 17 ] && [ "$(last_pkiop renewal)" = True ]; echo $?)" \
+    "server saw RenewalReq (17) signed by its own certificate"
+new_serial=$(openssl x509 -in "$work/c2/cert.pem" -noout -serial)
+ok "$([ "$new_serial" != "$old_serial" ]; echo $?)" "a new certificate after renewal"
+stop
+
+# --- 4. renewal refused when the server demands passwords for renewals
+start --envelope-certs issued-first --refuse-renewal
+timeout 60 scepclient -server-url "$url" -cn scep-host2 -private-key "$work/c2/key.pem" \
+    -certificate "$work/c2/cert.pem" >"$work/c2/renew2.txt" 2>&1
+# (scepclient reuses its CSR, which still carries the spent password)
+ok "$([ $? != 0 ] && [ "$(last_pkiop renewal)" = False ] &&
+      [ "$(last_pkiop fail_info)" = badMessageCheck ]; echo $?)" \
+    "--refuse-renewal: scepclient's renewal needs a password and is refused"
+stop
+
+# --- 5. GET PKIOperation (caps without POSTPKIOperation, NDES's 65536 limit)
+start --envelope-certs issued-first --no-post --max-query-string 65536
+pw=$(fetch_password)
+enroll "$work/c5" scep-host5 "$pw"
+ok $? "scepclient enrolls by GET when POSTPKIOperation is not offered"
+ok "$([ "$(last_pkiop method)" = GET ]; echo $?)" "server saw a GET PKIOperation"
+same_key "$work/c5/cert.pem" "$work/c5/key.pem"
+ok $? "GET enrolment: cert.pem holds the key"
+stop
+
+echo "1..$n"
+[ "$fails" = 0 ] || { cat "$work"/c*/out.txt 2>/dev/null | tail -20 | sed 's/^/# /'; exit 1; }
+exit 0
