@@ -13,6 +13,18 @@ static int cacert_destructor(struct ns_cacert *c)
 	return 0;
 }
 
+/* What an HTTP error on GetCACert usually means with NDES behind IIS. */
+static const char *status_hint(long status)
+{
+	if (status == 404)
+		return ": is the URL right? NDES answers at /certsrv/mscep/mscep.dll";
+	if (status == 401 || status == 403 || status == 407)
+		return ": NDES' SCEP endpoint is anonymous, so IIS authentication or a proxy is in the way";
+	if (status >= 500)
+		return ": NDES or IIS is failing (see the NDES server's Application event log)";
+	return "";
+}
+
 /* Content types lie (ndes.md): ns_certs_parse tries every shape. */
 static int parse(struct ns_cacert *c, const unsigned char *data, size_t len, struct ns_err *err)
 {
@@ -44,8 +56,8 @@ int ns_cacert_fetch(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_cacert 
 		return -1;
 	}
 	if (c->reply->status != 200) {
-		ns_err_set(err, NS_UNREACHABLE, "GetCACert: the server answered HTTP %ld (%s)",
-			   c->reply->status, ctx->cfg->url);
+		ns_err_set(err, NS_UNREACHABLE, "GetCACert: the server answered HTTP %ld (%s)%s",
+			   c->reply->status, ctx->cfg->url, status_hint(c->reply->status));
 		talloc_free(c);
 		return -1;
 	}

@@ -288,8 +288,7 @@ static int verify_explicit(struct ns_certrep *rep, CMS_SignerInfo *si, X509 *sig
 	rc = 0;
 	goto done;
 bad_sig:
-	ns_err_set(err, NS_REJECTED, "the server's reply has a bad signature (SHA-1 signature "
-		   "checked explicitly)");
+	ns_err_set(err, NS_REJECTED, "the server's reply has a bad signature");
 done:
 	X509_SIG_free(xsig);
 	OPENSSL_free(rec);

@@ -252,7 +252,9 @@ static int apply(struct ns_config *cfg, int key, const struct origin *o, const c
 			return bad(err, o, value, "expected any, ntlm, negotiate or basic");
 		return 0;
 	case K_KEYTAB:
-		return set_readable_file(cfg, o, value, &cfg->keytab, err);
+		/* Root-only (0600) as a rule: checked where it is used, so an
+		 * admin can still run "check" as another user. */
+		return set_string(cfg, o, value, &cfg->keytab, err);
 	case K_CCACHE:
 		return set_string(cfg, o, value, &cfg->ccache, err);
 	case K_AUTO_PASSWORD:
@@ -393,10 +395,20 @@ static int load_file(struct ns_config *cfg, const char *path, struct ns_err *err
 		*eq = '\0';
 		key = trim(line);
 		value = trim(eq + 1);
-		/* Optional double quotes around a value (paths with spaces). */
+		/* Optional double quotes around a value (paths with spaces);
+		 * else " #" starts a comment after the value. */
 		if (value[0] == '"' && strlen(value) >= 2 && value[strlen(value) - 1] == '"') {
 			value[strlen(value) - 1] = '\0';
 			value++;
+		} else {
+			char *h;
+			for (h = value; (h = strchr(h, '#')) != NULL; h++) {
+				if (h > value && isspace((unsigned char)h[-1])) {
+					*h = '\0';
+					value = trim(value);
+					break;
+				}
+			}
 		}
 		k = file_key(key);
 		if (k < 0) {

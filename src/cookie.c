@@ -16,13 +16,11 @@ static char *clean_reason(TALLOC_CTX *mem, const char *r)
 	if (n > 300)
 		n = 300;
 	s = talloc_strndup(mem, r ? r : "", n);
-	for (i = 0; s != NULL && s[i] != '\0'; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c == ' ')
-			s[i] = '_';
-		else if (c < 0x21 || c > 0x7e || c == ':')
-			s[i] = '.';
-	}
+	/* One line for certmonger's store; the reason is the last field, so
+	 * ':' and spaces may stay. */
+	for (i = 0; s != NULL && s[i] != '\0'; i++)
+		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e)
+			s[i] = ' ';
 	return s;
 }
 

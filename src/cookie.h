@@ -39,8 +39,8 @@ struct ns_cookie {
 	char *reason;			/* why (shown to admins reading the cookie) */
 };
 
-/* NULL only when out of memory. Unprintable characters and ':' in reason
- * are replaced, spaces become '_'. */
+/* NULL only when out of memory. Control and non-ASCII characters in reason
+ * become spaces. */
 char *ns_cookie_encode(TALLOC_CTX *mem, const struct ns_cookie *c);
 
 /* Errors (NS_REJECTED): not one of ours (e.g. left by certmonger's own

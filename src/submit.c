@@ -118,10 +118,14 @@ static int load_ca_certs(struct run *r, struct ns_err *err)
 		return ns_err_set(err, NS_UNCONFIGURED,
 				  "certmonger passed no CA certificates (CERTMONGER_SCEP_*): run "
 				  "getcert refresh-ca -c %s", r->ca_name);
-	if (ns_roles_assign(r, r->certs, &r->roles, err) != 0)
+	if (ns_roles_assign(r, r->certs, &r->roles, err) != 0) {
+		char why[sizeof(err->msg)];
+
+		snprintf(why, sizeof(why), "%s", err->msg);
 		return ns_err_set(err, NS_UNCONFIGURED,
 				  "the CA certificates certmonger holds do not fit NDES (%s): run "
-				  "getcert refresh-ca -c %s", err->msg, r->ca_name);
+				  "getcert refresh-ca -c %s", why, r->ca_name);
+	}
 
 	/* certmonger names, as CertPoll's issuer, the issuer of the 2nd
 	 * FETCH-SCEP-CA-CERTS certificate (src/pkcs7.c cm_pkcs7_generate_ias).
@@ -172,35 +176,76 @@ static int retry_later(TALLOC_CTX *mem, struct run *r, const struct ns_cookie *p
 	return wait_with(err, secs, ns_cookie_encode(mem, &c));
 }
 
-/* Sends der and returns the reply body (application/x-pki-message). */
+/* Is this failure to get a reply worth a bounded retry? TLS trouble (an
+ * untrusted or mismatched certificate) and oversized replies are not: they
+ * need an admin, so they go to certmonger's ca-error instead. */
+static bool transient_fail(enum ns_http_fail f)
+{
+	switch (f) {
+	case NS_HTTP_FAIL_CONNECT:
+	case NS_HTTP_FAIL_DNS:
+	case NS_HTTP_FAIL_TIMEOUT:
+	case NS_HTTP_FAIL_CLOSED:
+	case NS_HTTP_FAIL_TRUNCATED:
+	case NS_HTTP_FAIL_OTHER:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Sends der and returns the reply body (application/x-pki-message). On
+ * failure *transient says whether retrying later makes sense. */
 static int send_message(TALLOC_CTX *mem, struct run *r, enum ns_transport t,
 			const unsigned char *der, size_t len, struct ns_http_reply **reply,
-			struct ns_err *err)
+			bool *transient, struct ns_err *err)
 {
 	const struct ns_config *cfg = r->ctx->cfg;
+	struct ns_http_request req;
+	enum ns_http_fail fail = NS_HTTP_OK;
 	char *url;
-	int rc;
 
+	*transient = false;
+	memset(&req, 0, sizeof(req));
 	if (t == NS_TRANSPORT_POST) {
 		url = talloc_asprintf(mem, "%s%soperation=PKIOperation", cfg->url,
 				      strchr(cfg->url, '?') ? "&" : "?");
 		if (url == NULL)
 			return ns_err_set(err, NS_UNREACHABLE, "out of memory");
 		ns_log(r->ctx, NS_LOG_INFO, "POST %s (%zu bytes)", url, len);
-		rc = ns_http_post(mem, r->ctx, url, "application/x-pki-message", der, len,
-				  reply, err);
+		req.content_type = "application/x-pki-message";
+		req.body = der;
+		req.len = len;
 	} else {
 		if (ns_transport_get_url(mem, cfg->url, der, len, cfg->max_get_url, &url, err) != 0)
 			return -1;
 		ns_log(r->ctx, NS_LOG_INFO, "GET %s?operation=PKIOperation&message=... (%zu bytes)",
 		       cfg->url, strlen(url));
-		rc = ns_http_get(mem, r->ctx, url, NULL, reply, err);
 	}
-	if (rc != 0)
+	req.url = url;
+	if (ns_http_request(mem, r->ctx, &req, reply, &fail, err) != 0) {
+		*transient = err->status == NS_UNREACHABLE && transient_fail(fail);
 		return -1;
+	}
 	ns_log(r->ctx, NS_LOG_INFO, "HTTP %ld, %s, %zu bytes", (*reply)->status,
 	       (*reply)->content_type ? (*reply)->content_type : "no content type", (*reply)->len);
-	return ns_transport_check_reply(*reply, t, err);
+	if (ns_transport_check_reply(*reply, t, err) != 0) {
+		*transient = err->status == NS_UNREACHABLE;	/* HTTP 5xx */
+		return -1;
+	}
+	return 0;
+}
+
+/* certrep.c's hints say "getcert refresh-ca -c NAME": fill in the name. */
+static void name_ca(struct ns_err *err, const char *ca_name)
+{
+	char *p = strstr(err->msg, "-c NAME");
+	char tail[sizeof(err->msg)];
+
+	if (p == NULL)
+		return;
+	snprintf(tail, sizeof(tail), "%s", p + strlen("-c NAME"));
+	snprintf(p, sizeof(err->msg) - (size_t)(p - err->msg), "-c %s%s", ca_name, tail);
 }
 
 /* Parses and verifies a reply to msg. */
@@ -214,6 +259,7 @@ static int read_reply(TALLOC_CTX *mem, struct run *r, const struct ns_http_reply
 		return -1;
 	if (ns_certrep_verify(rep, r->certs, r->roles->ca, r->certs, flags, 0, err) != 0 ||
 	    ns_certrep_check(rep, msg->txid, msg->nonce, msg->nonce_len, err) != 0) {
+		name_ca(err, r->ca_name);
 		talloc_free(rep);
 		return -1;
 	}
@@ -271,6 +317,33 @@ static int refused(TALLOC_CTX *mem, struct run *r, const struct ns_certrep *rep,
 	return NS_REJECTED;
 }
 
+/* certmonger keeps the keys: it builds and signs the messages (exit 16).
+ * It can only do so with the CA certificates from FETCH-SCEP-CA-CERTS; when
+ * it has none, find out why, so that ca-error says it. */
+static int need_messages(TALLOC_CTX *mem, struct run *r, struct ns_err *err)
+{
+	struct ns_caps *caps = NULL;
+	char why[sizeof(err->msg)];
+
+	if (env("CERTMONGER_SCEP_RA_CERTIFICATE") != NULL ||
+	    env("CERTMONGER_SCEP_CA_CERTIFICATE") != NULL) {
+		ns_err_set(err, NS_NEED_SCEP_MESSAGES,
+			   "asking certmonger to build the SCEP messages");
+		return NS_NEED_SCEP_MESSAGES;
+	}
+	if (ns_caps_fetch(mem, r->ctx, &caps, err) != 0) {
+		snprintf(why, sizeof(why), "%s", err->msg);
+		ns_err_set(err, err->status, "certmonger has no CA certificates for this CA because "
+			   "the SCEP server cannot be used: %s; fix that, then run getcert refresh-ca -c %s",
+			   why, r->ca_name);
+		return err->status;
+	}
+	ns_err_set(err, NS_NEED_SCEP_MESSAGES,
+		   "certmonger has no CA certificates for this CA yet: run getcert refresh-ca -c %s",
+		   r->ca_name);
+	return NS_NEED_SCEP_MESSAGES;
+}
+
 static int do_submit(TALLOC_CTX *mem, struct run *r, struct ns_err *err)
 {
 	const struct ns_config *cfg = r->ctx->cfg;
@@ -282,26 +355,25 @@ static int do_submit(TALLOC_CTX *mem, struct run *r, struct ns_err *err)
 	struct ns_certrep *rep;
 	struct ns_cookie c;
 	enum ns_transport t;
+	bool transient;
 	int rc;
 
 	rc = ns_autopw_before_submit(mem, r->ctx, r->csr, err);
 	if (rc != 0)
 		return err->status;
-	if (req_pem == NULL) {
-		/* certmonger keeps the keys: it builds and signs the messages. */
-		ns_err_set(err, NS_NEED_SCEP_MESSAGES,
-			   "asking certmonger to build the SCEP messages");
-		return NS_NEED_SCEP_MESSAGES;
-	}
+	if (req_pem == NULL)
+		return need_messages(mem, r, err);
 	/* With a certificate (renewal, rekey) CERTMONGER_PKCSREQ is the one
 	 * signed by it: certmonger can decrypt the reply to that one, not to
 	 * the _REKEY one (protocol reference, rekey pitfall). */
 	if (ns_pkimsg_parse(mem, "CERTMONGER_PKCSREQ", (const unsigned char *)req_pem,
 			    strlen(req_pem), true, &req, err) != 0)
 		return err->status;
-	if (req->msg_type != NS_SCEP_PKCSREQ && req->msg_type != NS_SCEP_RENEWALREQ)
-		return ns_err_set(err, NS_REJECTED, "CERTMONGER_PKCSREQ has messageType %d, not "
-				  "a certificate request", req->msg_type), NS_REJECTED;
+	if (req->msg_type != NS_SCEP_PKCSREQ && req->msg_type != NS_SCEP_RENEWALREQ) {
+		ns_err_set(err, NS_REJECTED, "CERTMONGER_PKCSREQ has messageType %d, not a "
+			   "certificate request", req->msg_type);
+		return NS_REJECTED;
+	}
 	if (gci_pem != NULL &&
 	    (ns_pkimsg_parse(mem, "CERTMONGER_GETCERTINITIAL", (const unsigned char *)gci_pem,
 			     strlen(gci_pem), true, &gci, err) != 0 ||
@@ -318,13 +390,13 @@ static int do_submit(TALLOC_CTX *mem, struct run *r, struct ns_err *err)
 
 	/* Cached by the CA-data operations: normally no HTTP request here. */
 	if (ns_caps_get(mem, r->ctx, &caps, err) != 0) {
-		if (err->status == NS_UNREACHABLE)
+		if (err->status == NS_UNREACHABLE && strncmp(err->msg, "TLS", 3) != 0)
 			return retry_later(mem, r, NULL, err);
 		return err->status;
 	}
 	t = ns_transport_choose(cfg->method, caps);
-	if (send_message(mem, r, t, req->der, req->len, &reply, err) != 0) {
-		if (err->status == NS_UNREACHABLE)
+	if (send_message(mem, r, t, req->der, req->len, &reply, &transient, err) != 0) {
+		if (transient)
 			return retry_later(mem, r, NULL, err);
 		return err->status;
 	}
@@ -335,11 +407,12 @@ static int do_submit(TALLOC_CTX *mem, struct run *r, struct ns_err *err)
 	case NS_PKI_SUCCESS:
 		return issued(mem, r, rep, err);
 	case NS_PKI_PENDING:
-		if (gci == NULL)
-			return ns_err_set(err, NS_REJECTED,
-					  "NDES holds the request for a CA manager's approval, but "
-					  "certmonger gave no GetCertInitial message to poll with"),
-			       NS_REJECTED;
+		if (gci == NULL) {
+			ns_err_set(err, NS_REJECTED,
+				   "NDES holds the request for a CA manager's approval, but "
+				   "certmonger gave no GetCertInitial message to poll with");
+			return NS_REJECTED;
+		}
 		memset(&c, 0, sizeof(c));
 		c.kind = NS_COOKIE_PENDING;
 		c.transport = t;
@@ -363,6 +436,7 @@ static int do_poll(TALLOC_CTX *mem, struct run *r, struct ns_err *err)
 	struct ns_pkimsg *poll;
 	struct ns_http_reply *reply = NULL;
 	struct ns_certrep *rep;
+	bool transient;
 
 	if (ns_cookie_decode(mem, env("CERTMONGER_CA_COOKIE"), &c, err) != 0)
 		return err->status;
@@ -371,19 +445,24 @@ static int do_poll(TALLOC_CTX *mem, struct run *r, struct ns_err *err)
 		 * it builds fresh ones for a new SUBMIT (same CSR and password). */
 		ns_log(r->ctx, NS_LOG_WARN, "retrying after: %s", c->reason);
 		ns_err_set(err, NS_NEED_SCEP_MESSAGES,
-			   "retrying the request: asking certmonger for fresh SCEP messages");
+			   "retrying the request (last attempt failed: %.400s): asking certmonger "
+			   "for fresh SCEP messages", c->reason);
 		return NS_NEED_SCEP_MESSAGES;
 	}
 	if (ns_pkimsg_parse(mem, "the CertPoll in the stored cookie", c->certpoll,
-			    c->certpoll_len, false, &poll, err) != 0)
-		return ns_err_set(err, NS_REJECTED, "%s; start over with getcert resubmit",
-				  err->msg), NS_REJECTED;
+			    c->certpoll_len, false, &poll, err) != 0) {
+		char why[sizeof(err->msg)];
+
+		snprintf(why, sizeof(why), "%s", err->msg);
+		ns_err_set(err, NS_REJECTED, "%s; start over with getcert resubmit", why);
+		return NS_REJECTED;
+	}
 	ns_log(r->ctx, NS_LOG_INFO, "polling transaction %s (pending since %lld)", poll->txid,
 	       (long long)c->since);
 	if (load_ca_certs(r, err) != 0)
 		return err->status;
-	if (send_message(mem, r, c->transport, poll->der, poll->len, &reply, err) != 0) {
-		if (err->status == NS_UNREACHABLE)
+	if (send_message(mem, r, c->transport, poll->der, poll->len, &reply, &transient, err) != 0) {
+		if (transient)
 			return retry_later(mem, r, c, err);
 		return err->status;
 	}
@@ -410,7 +489,8 @@ int ns_op_submit(TALLOC_CTX *mem, const struct ns_ctx *ctx, bool poll, struct ns
 	ns_err_clear(err);
 	if (tmp == NULL || (r = talloc_zero(tmp, struct run)) == NULL) {
 		talloc_free(tmp);
-		return ns_err_set(err, NS_UNREACHABLE, "out of memory"), NS_UNREACHABLE;
+		ns_err_set(err, NS_UNREACHABLE, "out of memory");
+		return NS_UNREACHABLE;
 	}
 	talloc_set_destructor(r, run_destructor);
 	r->ctx = ctx;

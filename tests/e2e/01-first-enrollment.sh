@@ -27,7 +27,7 @@ assert_eq "issuer shown by getcert list" \
 # On the wire: one PKCSReq (19) answered SUCCESS, signed by the
 # self-signed request key (not a renewal).
 assert_eq "PKCSReq answered SUCCESS" 1 \
-	"$(log_count 's("messagetype") == "19" and s("pkistatus") in ("0", "success")')"
+	"$(log_count 's("message_type") == "19" and s("pki_status") == "success"')"
 assert_eq "renewal PKCSReqs" 0 \
-	"$(log_count 's("messagetype") == "19" and s("renewal") == "true"')"
+	"$(log_count 's("message_type") == "19" and s("renewal") == "true"')"
 e2e_pass

@@ -19,5 +19,5 @@ assert_ne "serial" "$old_serial" "$(cert_serial "$T/vpn.crt")"
 check_cert "$T/vpn.crt" "$T/vpn.key" "CN=vpn1.example.test" DNS:vpn1.example.test
 assert_eq "ca-error" "" "$(cm_field vpn ca-error)"
 assert_eq "PKCSReqs answered SUCCESS" 2 \
-	"$(log_count 's("messagetype") == "19" and s("pkistatus") in ("0", "success")')"
+	"$(log_count 's("message_type") == "19" and s("pki_status") == "success"')"
 e2e_pass

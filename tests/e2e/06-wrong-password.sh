@@ -14,5 +14,9 @@ assert_no_match "ca-error does not echo the password" '0123456789ABCDEF' "$err"
 [ -s "$T/ftp.crt" ] && e2e_fail "a certificate was saved"
 e2e_ok "no certificate"
 assert_eq "PKCSReq answered FAILURE badMessageCheck" 1 \
-	"$(log_count 's("messagetype") == "19" and s("pkistatus") in ("2", "failure") and s("failinfo") in ("1", "badmessagecheck")')"
+	"$(log_count 's("message_type") == "19" and s("pki_status") == "failure" and s("fail_info") == "badmessagecheck"')"
+assert_eq "HRESULT" 0x80070490 \
+	"$(log_last 's("message_type") == "19"' hresult)"
+assert_eq "password outcome at the stand-in" unknown \
+	"$(log_last 's("message_type") == "19"' password)"
 e2e_pass

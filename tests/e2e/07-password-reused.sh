@@ -17,5 +17,9 @@ assert_no_match "ca-error does not echo the password" "$PW" "$err"
 e2e_ok "no certificate for the second request"
 assert_eq "first request still" MONITORING "$(cm_status first)"
 assert_eq "PKCSReqs answered FAILURE badMessageCheck" 1 \
-	"$(log_count 's("messagetype") == "19" and s("pkistatus") in ("2", "failure") and s("failinfo") in ("1", "badmessagecheck")')"
+	"$(log_count 's("message_type") == "19" and s("pki_status") == "failure" and s("fail_info") == "badmessagecheck"')"
+assert_eq "HRESULT" 0x800B0110 \
+	"$(log_last 's("message_type") == "19"' hresult)"
+assert_eq "password outcome at the stand-in" reused \
+	"$(log_last 's("message_type") == "19"' password)"
 e2e_pass

@@ -15,5 +15,9 @@ assert_match "ca-error says it is too short" 'short|length|size|bits' "$err"
 [ -s "$T/small.crt" ] && e2e_fail "a certificate was saved"
 e2e_ok "no certificate"
 assert_eq "PKCSReq answered FAILURE badRequest" 1 \
-	"$(log_count 's("messagetype") == "19" and s("pkistatus") in ("2", "failure") and s("failinfo") in ("2", "badrequest")')"
+	"$(log_count 's("message_type") == "19" and s("pki_status") == "failure" and s("fail_info") == "badrequest"')"
+assert_eq "HRESULT" 0x80094811 \
+	"$(log_last 's("message_type") == "19"' hresult)"
+assert_eq "key size seen by the stand-in" 2048 \
+	"$(log_last 's("message_type") == "19"' key_bits)"
 e2e_pass

@@ -19,7 +19,7 @@ err=$(cm_field fw ca-error)
 assert_match "ca-error says a password is needed" 'password' "$err"
 assert_eq "certificate kept" "$old_serial" "$(cert_serial "$T/fw.crt")"
 assert_eq "renewal PKCSReq refused (badMessageCheck)" 1 \
-	"$(log_count 's("messagetype") == "19" and s("renewal") == "true" and s("pkistatus") in ("2", "failure") and s("failinfo") in ("1", "badmessagecheck")')"
+	"$(log_count 's("message_type") == "19" and s("signer_kind") == "issued-valid" and s("pki_status") == "failure" and s("fail_info") == "badmessagecheck"')"
 
 # The admin's way out: a fresh one-time password with the resubmit.
 PW2=$(otp_fetch) || e2e_fail "no second one-time password"

@@ -32,5 +32,5 @@ wait_for_state lb MONITORING 60
 check_cert "$T/lb.crt" "$T/lb.key" "CN=lb1.example.test" DNS:lb1.example.test
 assert_eq "ca-error" "" "$(cm_field lb ca-error)"
 assert_eq "PKCSReq answered SUCCESS" 1 \
-	"$(log_count 's("messagetype") == "19" and s("pkistatus") in ("0", "success")')"
+	"$(log_count 's("message_type") == "19" and s("pki_status") == "success"')"
 e2e_pass

@@ -28,7 +28,7 @@ cm_request get -g 2048 -N CN=get2.example.test -D get2.example.test -L "$PW"
 wait_for_state get MONITORING 90
 check_cert "$T/get.crt" "$T/get.key" "CN=get2.example.test" DNS:get2.example.test
 assert_eq "PKCSReq by GET answered SUCCESS" 1 \
-	"$(log_count 's("messagetype") == "19" and s("method") == "get" and s("pkistatus") in ("0", "success")')"
+	"$(log_count 's("message_type") == "19" and s("method") == "get" and s("pki_status") == "success"')"
 assert_eq "POSTed PKIOperations" 0 \
 	"$(log_count 's("operation") == "pkioperation" and s("method") == "post"')"
 e2e_pass

@@ -74,16 +74,26 @@ e2e_dump() {
 		timeout 10 getcert list-cas 2>&1
 	fi
 	local f
-	for f in "$T"/certmonger.log "$T"/ndes/log.jsonl "$T"/ndes/server.log \
+	# The daemon's log without the noise of our own polling, and without
+	# the environment dumps (they carry CSRs and certificates).
+	if [ -s "$T"/certmonger.log ]; then
+		echo "---- $T/certmonger.log (last 250 lines, filtered) ----"
+		grep -av -e 'Accepted private connection' -e '^[A-Za-z0-9+/=]*$' \
+			-e '^-----' "$T"/certmonger.log | tail -n 250
+	fi
+	for f in "$T"/ndes/log.jsonl "$T"/ndes/server.log \
 		 "$T"/micromdm.log "$T"/kdc/kdc.log "$T"/extra.log; do
 		[ -s "$f" ] || continue
-		echo "---- $f (last 200 lines) ----"
-		tail -n 200 "$f"
+		echo "---- $f (last 100 lines) ----"
+		tail -n 100 "$f"
 	done
+	# certmonger's record of each request, less keys, CSRs, certificates
+	# and passwords.
 	for f in "$T"/requests/*; do
 		[ -f "$f" ] || continue
 		echo "---- request file $f ----"
-		grep -v -e '^key_pubkey' -e '^csr=' -e '^ -' -e '^cert=' "$f"
+		grep -av -e '^ ' -e '^key_pubkey' -e '^csr=' -e '^cert=' -e '^spkac=' \
+			-e '^minicert=' -e '^scep_' -e 'challenge_password=' "$f"
 	done
 	echo "======== end of diagnostics ========"
 }
@@ -160,7 +170,7 @@ assert_ne() {	# WHAT UNEXPECTED GOT
 assert_match() {	# WHAT REGEX GOT
 	printf '%s' "$3" | grep -Eqi -- "$2" ||
 		e2e_fail "$1: expected to match /$2/, got '$3'"
-	e2e_ok "$1 matches /$2/"
+	e2e_ok "$1: '$3' matches /$2/"
 }
 
 assert_no_match() {	# WHAT REGEX GOT
@@ -311,18 +321,27 @@ cm_req_value() {
 
 # wait_for_state REQ "STATE[|STATE...]" TIMEOUT: poll `getcert list -i REQ`
 # until its status is one of the states; fail (with the last status and
-# ca-error) after TIMEOUT seconds.
+# ca-error) after TIMEOUT seconds, or as soon as the request has sat for 5 s
+# in a state certmonger does not leave by itself (CA_REJECTED,
+# CA_UNCONFIGURED, NEED_GUIDANCE) that was not asked for.
 wait_for_state() {
-	local req=$1 want=$2 timeout=${3:-60} st="" start now
+	local req=$1 want=$2 timeout=${3:-60} st="" start now final_since=
 	start=$(date +%s)
 	while :; do
 		st=$(cm_status "$req")
+		now=$(date +%s)
 		if printf '%s\n' "$st" | grep -Eqx -- "$want"; then
-			now=$(date +%s)
 			e2e_log "request $req: $st after $((now - start))s"
 			return 0
 		fi
-		now=$(date +%s)
+		case $st in
+		CA_REJECTED | CA_UNCONFIGURED | NEED_GUIDANCE)
+			[ -n "$final_since" ] || final_since=$now
+			[ $((now - final_since)) -ge 5 ] &&
+				e2e_fail "request $req: expected state $want, but it stopped in '$st' (ca-error: '$(cm_field "$req" ca-error)')"
+			;;
+		*) final_since= ;;
+		esac
 		if [ $((now - start)) -ge "$timeout" ]; then
 			e2e_fail "request $req: expected state $want within ${timeout}s, still '$st' (ca-error: '$(cm_field "$req" ca-error)')"
 		fi

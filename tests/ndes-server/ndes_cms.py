@@ -162,6 +162,17 @@ def parse_pkimessage(der):
     The signature verdict is recorded, not raised, so the caller can still
     answer with a CertRep carrying the transaction ID and nonce."""
     try:
+        return _parse_pkimessage(der)
+    except CmsError:
+        raise
+    except Exception as e:
+        # asn1crypto parses lazily: damage may surface on any access
+        raise CmsError("not a parsable pkiMessage: %s" % (
+            str(e).splitlines()[0] if str(e) else type(e).__name__)) from e
+
+
+def _parse_pkimessage(der):
+    try:
         ci = cms.ContentInfo.load(der, strict=True)
         if ci["content_type"].dotted != OID_SIGNED_DATA:
             raise CmsError("content type %s, not signedData"
@@ -220,7 +231,10 @@ def parse_pkimessage(der):
         msg.signature_error = "signer certificate not included in the message"
         return msg
     try:
-        msg.signer_cert = x509.load_der_x509_certificate(msg.signer_cert_der)
+        cert = x509.load_der_x509_certificate(msg.signer_cert_der)
+        # the library parses lazily: touch what is used later
+        cert.subject, cert.issuer, cert.public_key(), cert.signature_hash_algorithm
+        msg.signer_cert = cert
     except Exception as e:
         msg.signature_error = "signer certificate unparsable: %s" % e
         return msg

@@ -147,7 +147,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
             chunks, total = [], 0
             while True:
-                size = int(self.rfile.readline().split(b";")[0].strip(), 16)
+                try:
+                    size = int(self.rfile.readline().split(b";")[0].strip(), 16)
+                except ValueError:
+                    raise ValueError("bad chunk size")
                 if size == 0:
                     while self.rfile.readline() not in (b"\r\n", b"\n", b""):
                         pass
@@ -157,8 +160,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     raise ValueError("body too large")
                 chunks.append(self.rfile.read(size))
                 self.rfile.readline()
-        n = int(self.headers.get("Content-Length") or 0)
-        if n > MAX_BODY:
+        try:
+            n = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            raise ValueError("bad Content-Length")
+        if n < 0 or n > MAX_BODY:
             raise ValueError("body too large")
         return self.rfile.read(n) if n else b""
 
@@ -171,7 +177,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             except ValueError as e:
                 self.rec["error"] = "request body: %s" % e
                 self.close_connection = True
-                self.send(413, "text/html", b"Request Entity Too Large")
+                if "too large" in str(e):
+                    self.send(413, "text/html", b"Request Entity Too Large")
+                else:
+                    self.send(400, "text/html", b"Bad Request")
                 return
         self.rec["body_length"] = len(body)
         # IIS request filtering: maxQueryString / maxUrl (in characters)
@@ -263,10 +272,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if not cfg.no_root_in_cacert and not pki.single_ca:
             certs.append(pki.root_cert)
         random.shuffle(certs)  # NDES gives no fixed order: clients must cope
-        self.rec["cacert_order"] = [
-            {id(pki.ra_sign_cert): "ra-sign", id(pki.ra_enc_cert): "ra-enc",
-             id(pki.issuing_cert): "issuing", id(pki.root_cert): "root"}[id(c)]
-            for c in certs]
+        roles = {id(pki.root_cert): "root", id(pki.issuing_cert): "issuing",
+                 id(pki.ra_sign_cert): "ra-sign", id(pki.ra_enc_cert): "ra-enc"}
+        self.rec["cacert_order"] = [roles[id(c)] for c in certs]
         self.send(200, "application/x-x509-ca-ra-cert",
                   C.degenerate([C.cert_der(c) for c in certs]))
 

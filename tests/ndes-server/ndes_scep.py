@@ -12,6 +12,7 @@ import datetime
 import os
 import random
 import string
+import traceback
 
 from asn1crypto import csr as acsr, core
 from cryptography import x509
@@ -95,6 +96,13 @@ class Scep:
         except Failure as f:
             rec.update(error=f.text)
             return self._reply(msg, rec, "FAILURE", f.fail_info, f.hresult,
+                               None, None)
+        except Exception as e:
+            # damaged input met somewhere unexpected (or a bug: the traceback
+            # is logged); the client still gets a well-formed FAILURE
+            rec.update(error="unexpected: %s" % e,
+                       traceback=traceback.format_exc())
+            return self._reply(msg, rec, "FAILURE", "badRequest", E_INVALIDARG,
                                None, None)
 
     def _dispatch(self, msg, rec):
@@ -195,12 +203,16 @@ class Scep:
             raise Failure("badMessageCheck", NTE_BAD_SIGNATURE,
                           "PKCS#10 signature does not verify")
         cp, cp_type = None, None
-        for attr in areq["certification_request_info"]["attributes"]:
-            if attr["type"].dotted == "1.2.840.113549.1.9.7":
-                v = attr["values"][0]
-                v = v.chosen if hasattr(v, "chosen") else v
-                cp_type = type(v).__name__
-                cp = v.native
+        try:
+            for attr in areq["certification_request_info"]["attributes"]:
+                if attr["type"].dotted == "1.2.840.113549.1.9.7":
+                    v = attr["values"][0]
+                    v = v.chosen if hasattr(v, "chosen") else v
+                    cp_type = type(v).__name__
+                    cp = v.native
+        except Exception as e:
+            raise Failure("badRequest", E_INVALIDARG,
+                          "PKCS#10 attributes unreadable: %s" % e)
         rec["password_type"] = cp_type
         rec["csr_subject"] = name_str(req.subject)
         return req, cp

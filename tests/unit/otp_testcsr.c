@@ -29,7 +29,7 @@ char *testcsr_make(TALLOC_CTX *mem, EVP_PKEY *key, const char *cn, const char *c
 	X509_REQ_set_pubkey(req, key);
 	if (challenge != NULL)
 		X509_REQ_add1_attr_by_NID(req, NID_pkcs9_challengePassword, type,
-					  (const unsigned char *)challenge, -1);
+					  (const unsigned char *)challenge, (int)strlen(challenge));
 	if (X509_REQ_sign(req, key, EVP_sha256()) <= 0)
 		goto out;
 	n = i2d_X509_REQ(req, &der);

@@ -65,7 +65,7 @@ static void write_request(struct fx *f, const char *name, const char *csr, const
 static char *slurp(TALLOC_CTX *mem, const char *path)
 {
 	FILE *fp = fopen(path, "r");
-	char buf[4096];
+	char buf[16384];
 	size_t n;
 
 	if (fp == NULL)
@@ -250,11 +250,14 @@ static void test_first_enrollment(void **state)
 	c1 = csr(f, "0000000000000001");
 	assert_int_equal(ns_autopw_before_submit(f->mem, &f->ctx, c1, &err), 0);
 
-	/* issued: the password is erased, the file stays */
+	/* issued: the password is erased (a lone newline: certmonger reads a
+	 * zero-byte file as an error), owner and mode kept */
 	write_request(f, "20260101000001", c1, f->pwfile);
 	ns_autopw_after_issue(f->mem, &f->ctx, c1);
+	assert_string_equal(slurp(f->mem, f->pwfile), "\n");
 	assert_int_equal(stat(f->pwfile, &st), 0);
-	assert_int_equal(st.st_size, 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	assert_int_equal(st.st_uid, 1234);
 	assert_int_equal(testsrv_count(&f->srv), 1);
 }
 

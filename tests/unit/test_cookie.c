@@ -55,12 +55,11 @@ static void test_retry_round_trip(void **state)
 	c.reason = "cannot connect: 127.0.0.1:18150 refused\n(really)";
 	s = ns_cookie_encode(NULL, &c);
 	assert_non_null(s);
-	assert_null(strchr(s, ' '));
 	assert_null(strchr(s, '\n'));
 	assert_int_equal(ns_cookie_decode(NULL, s, &d, &err), 0);
 	assert_int_equal(d->kind, NS_COOKIE_RETRY);
 	assert_int_equal(d->since, 42);
-	assert_string_equal(d->reason, "cannot_connect._127.0.0.1.18150_refused.(really)");
+	assert_string_equal(d->reason, "cannot connect: 127.0.0.1:18150 refused (really)");
 	talloc_free(d);
 	talloc_free(s);
 }

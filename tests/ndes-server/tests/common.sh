@@ -3,6 +3,7 @@
 # prerequisites (exit 77 = skip when missing) and keeps the tree clean.
 # Source it; it sets PY and here.
 
+# shellcheck disable=SC2034  # used by the scripts that source this
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 PY=/usr/bin/python3
 # The source tree may be read-only (make distcheck): no __pycache__ in it.

@@ -10,8 +10,6 @@ import hashlib
 import http.client
 import json
 import os
-import ssl
-import time
 import urllib.parse
 
 from asn1crypto import algos, cms, core, x509 as ax509

@@ -24,6 +24,7 @@ if [ ! -f "$here/../winauth.py" ]; then
 fi
 
 kdir=
+# shellcheck disable=SC2317  # cleanup() runs from the EXIT trap
 cleanup() {
     if [ -n "$kdir" ]; then
         kdc_stop "$kdir" 2>/dev/null

@@ -415,11 +415,48 @@ def test_pending(t):
     t.eq(rep.status, "0", "--lenient-certpoll: wrong issuer accepted")
 
 
+def test_malformed(t):
+    """Truncated and bit-flipped messages: an answer every time (a FAILURE
+    CertRep or HTTP 500), never a crash."""
+    import random
+    s = t.start()
+    k = M.key()
+    msg, _, _ = M.pkimessage(M.der(M.csr(k, password=otp(t, s))), M.self_signed(k),
+                             k, s.ra_enc)
+    rnd = random.Random(8894)
+    variants = [msg[:n] for n in (1, 10, 100, len(msg) // 2, len(msg) - 1)]
+    for _ in range(60):
+        m = bytearray(msg)
+        for _ in range(rnd.randint(1, 3)):
+            i = rnd.randrange(len(m))
+            m[i] ^= 1 << rnd.randrange(8)
+        variants.append(bytes(m))
+    variants.append(msg + b"trailing")
+    bad = []
+    for v in variants:
+        st, _, body = s.post_pki(v)
+        if st == 200:
+            rep = M.CertRep(body, s.ra_sign)
+            if rep.status not in ("0", "2") or not rep.signature_ok:
+                bad.append((st, rep.status))
+        elif st != 500:
+            bad.append((st, None))
+    t.eq(bad, [], "%d malformed messages: each a CertRep or HTTP 500" % len(variants))
+    log = open(os.path.join(s.state, "log.jsonl")).read()
+    t.check("traceback" not in log, "no internal error while handling them")
+    st, _, _ = s.request("GET", "/certsrv/mscep/mscep.dll?operation=GetCACaps")
+    t.eq(st, 200, "server still answers")
+    st, _, _ = s.request("GET", "/certsrv/mscep/mscep.dll?operation=PKIOperation"
+                         "&message=%%%%not-base64")
+    t.eq(st, 500, "GET message= that is not base64: 500")
+
+
 def main():
     t = harness.Run("scep")
     for fn in (test_enroll, test_shapes, test_ciphers_and_get, test_passwords,
                test_password_modes, test_templates_and_ca,
-               test_decryption_rules, test_renewal, test_pending):
+               test_decryption_rules, test_renewal, test_pending,
+               test_malformed):
         t.case(fn)
     return t.finish()
 

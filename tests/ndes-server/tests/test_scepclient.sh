@@ -26,6 +26,7 @@ pid=
 fails=0
 n=0
 
+# shellcheck disable=SC2317  # cleanup() runs from the EXIT trap
 cleanup() {
     if [ -n "$pid" ]; then
         kill "$pid" 2>/dev/null
@@ -119,8 +120,8 @@ same_key "$state/issued/$serial.pem" "$work/c1/key.pem"
 ok $? "the certificate issued for scepclient holds scepclient's key"
 openssl x509 -in "$state/issued/$serial.pem" -noout -subject | grep -q 'CN *= *scep-host1'
 ok $? "issued subject CN=scep-host1"
-enroll "$work/c1b" scep-host1 "$pw"
-ok "$([ $? != 0 ] && [ "$(last_pkiop hresult)" = 0x800B0110 ]; echo $?)" \
+rc=0; enroll "$work/c1b" scep-host1 "$pw" || rc=$?
+ok "$([ "$rc" != 0 ] && [ "$(last_pkiop hresult)" = 0x800B0110 ]; echo $?)" \
     "the same password again: refused (0x800B0110)"
 stop
 
@@ -148,10 +149,11 @@ stop
 
 # --- 4. renewal refused when the server demands passwords for renewals
 start --envelope-certs issued-first --refuse-renewal
+rc=0
 timeout 60 scepclient -server-url "$url" -cn scep-host2 -private-key "$work/c2/key.pem" \
-    -certificate "$work/c2/cert.pem" >"$work/c2/renew2.txt" 2>&1
+    -certificate "$work/c2/cert.pem" >"$work/c2/renew2.txt" 2>&1 || rc=$?
 # (scepclient reuses its CSR, which still carries the spent password)
-ok "$([ $? != 0 ] && [ "$(last_pkiop renewal)" = False ] &&
+ok "$([ "$rc" != 0 ] && [ "$(last_pkiop renewal)" = False ] &&
       [ "$(last_pkiop fail_info)" = badMessageCheck ]; echo $?)" \
     "--refuse-renewal: scepclient's renewal needs a password and is refused"
 stop

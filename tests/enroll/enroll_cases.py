@@ -1,0 +1,500 @@
+"""SUBMIT and POLL of the real helper over real HTTP (loopback) against the
+NDES stand-in, and against a fault-injecting server/proxy for every way a
+reply can be wrong. The helper is run the way certmonger runs it: a cleared
+environment with CERTMONGER_* variables, SCEP messages built like
+certmonger's (PKCSReq and GetCertInitial with the same transactionID and
+senderNonce, signed by a self-signed "minicert"), CA certificates from the
+helper's own FETCH-SCEP-CA-CERTS answer.
+
+Run by enroll-cases.sh with Debian's python3. Ports 18150-18199."""
+
+import base64
+import http.client
+import http.server
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+SRCDIR = os.environ["abs_top_srcdir"]
+HELPER = os.environ["NS_HELPER"]
+sys.path.insert(0, os.path.join(SRCDIR, "tests", "ndes-server", "tests"))
+import scepmsg  # noqa: E402  (the stand-in's test-side SCEP client pieces)
+from cryptography import x509  # noqa: E402
+from cryptography.hazmat.primitives import serialization  # noqa: E402
+from asn1crypto import cms  # noqa: E402
+
+SERVER = os.path.join(SRCDIR, "tests", "ndes-server", "ndes-server")
+PW = "S1nglePassw0rd"
+PORT_BASE = 18150
+FAILED = []
+TMP = tempfile.mkdtemp(prefix="enroll-cases.")
+
+
+def check(what, cond, detail=""):
+    if cond:
+        print("ok: " + what)
+        if os.environ.get("VERBOSE"):
+            print("    %r" % (detail,))
+    else:
+        print("FAILED: %s %s" % (what, detail))
+        FAILED.append(what)
+
+
+# ------------------------------------------------------------ the stand-in
+class Stand:
+    def __init__(self, name, port, *switches):
+        self.port = port
+        self.state = os.path.join(TMP, name)
+        self.log = open(os.path.join(TMP, name + ".log"), "w")
+        self.proc = subprocess.Popen(
+            [sys.executable, SERVER, "--listen", "127.0.0.1:%d" % port,
+             "--state", self.state, "--single-password", PW] + list(switches),
+            stdout=self.log, stderr=subprocess.STDOUT)
+        wait_port(port, self.proc)
+        self.url = "http://127.0.0.1:%d/certsrv/mscep/mscep.dll" % port
+
+    def records(self):
+        try:
+            with open(os.path.join(self.state, "log.jsonl")) as f:
+                return [json.loads(line) for line in f if line.strip()]
+        except FileNotFoundError:
+            return []
+
+    def verdict(self, what, txid):
+        subprocess.run([sys.executable, SERVER, what, "--state", self.state, txid],
+                       check=True, stdout=subprocess.DEVNULL)
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(10)
+        self.log.close()
+
+
+def wait_port(port, proc=None, timeout=60):
+    end = time.time() + timeout
+    while time.time() < end:
+        if proc is not None and proc.poll() is not None:
+            raise SystemExit("server on port %d died" % port)
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.5).close()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit("nothing listens on port %d" % port)
+
+
+# ------------------------------------------------------------ the helper
+def helper(url, op, extra=None, opts=()):
+    """Runs the helper like certmonger: cleared environment."""
+    env = {"PATH": "/usr/bin:/bin", "HOME": TMP, "CERTMONGER_OPERATION": op,
+           "CERTMONGER_CA_NICKNAME": "ndes"}
+    env.update(extra or {})
+    # NS_VALGRIND=1: run the helper under valgrind; its errors fail the checks
+    pre = (["valgrind", "-q", "--leak-check=full", "--errors-for-leak-kinds=definite",
+            "--error-exitcode=99"] if os.environ.get("NS_VALGRIND") else [])
+    argv = pre + [HELPER, "--url", url, "--state-dir", os.path.join(TMP, "cache"),
+            "--timeout", "5", "--connect-timeout", "2"] + list(opts)
+    t0 = time.time()
+    p = subprocess.run(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       timeout=120)
+    return p.returncode, p.stdout.decode(), p.stderr.decode(), time.time() - t0
+
+
+def pem_blocks(text):
+    return re.findall(r"-----BEGIN CERTIFICATE-----.*?-----END CERTIFICATE-----\n?",
+                      text, re.S)
+
+
+class Client:
+    """One certmonger request: key, CSR, minicert, CA data, messages."""
+
+    def __init__(self, url, cn, password=PW, opts=()):
+        self.url, self.opts = url, opts
+        rc, out, err, _ = helper(url, "FETCH-SCEP-CA-CERTS", opts=opts)
+        assert rc == 0, (rc, out, err)
+        blocks = pem_blocks(out)
+        self.env_certs = {"CERTMONGER_SCEP_RA_CERTIFICATE": blocks[0],
+                          "CERTMONGER_SCEP_CA_CERTIFICATE": blocks[1],
+                          "CERTMONGER_SCEP_CERTIFICATES": "".join(blocks[2:])}
+        self.ra = x509.load_pem_x509_certificate(blocks[0].encode())
+        self.second = x509.load_pem_x509_certificate(blocks[1].encode())
+        helper(url, "FETCH-SCEP-CA-CAPS", opts=opts)	# fills the caps cache
+        self.key = scepmsg.key(2048)
+        self.csr = scepmsg.csr(self.key, cn=cn, password=password)
+        self.mini = scepmsg.self_signed(self.key, cn=cn)
+        self.txid = None
+
+    def messages(self):
+        """A fresh message set, as certmonger makes for each SUBMIT."""
+        csr_der = self.csr.public_bytes(serialization.Encoding.DER)
+        nonce = os.urandom(16)
+        req, txid, _ = scepmsg.pkimessage(csr_der, self.mini, self.key, self.ra, "19",
+                                          txid=self.txid, nonce=nonce)
+        self.txid = txid
+        # certmonger: issuer = the issuer of the 2nd FETCH-SCEP-CA-CERTS cert
+        ias = scepmsg.issuer_and_subject(self.second.issuer, self.mini.subject)
+        gci, _, _ = scepmsg.pkimessage(ias, self.mini, self.key, self.ra, "20",
+                                       txid=txid, nonce=nonce)
+        self.nonce = nonce
+        return {"CERTMONGER_PKCSREQ": pem("PKCS7", req),
+                "CERTMONGER_GETCERTINITIAL": pem("PKCS7", gci)}
+
+    def env(self, with_messages=True, cookie=None):
+        e = dict(self.env_certs)
+        e["CERTMONGER_CSR"] = self.csr.public_bytes(serialization.Encoding.PEM).decode()
+        if with_messages:
+            e.update(self.messages())
+        if cookie:
+            e["CERTMONGER_CA_COOKIE"] = cookie
+        return e
+
+    def submit(self, url=None, opts=None, **kw):
+        return helper(url or self.url, "SUBMIT", self.env(**kw),
+                      opts=self.opts if opts is None else opts)
+
+    def poll(self, cookie, url=None, opts=None):
+        return helper(url or self.url, "POLL", self.env(False, cookie),
+                      opts=self.opts if opts is None else opts)
+
+    def issued_cert(self, out):
+        """Decrypts the envelope the helper printed (certmonger's job)."""
+        der = base64.b64decode("".join(out.split("-----")[2].split()))
+        alg, inner = scepmsg.open_envelope(der, self.key)
+        d = cms.ContentInfo.load(inner)["content"]
+        pub = self.key.public_key().public_bytes(serialization.Encoding.DER,
+                                                 serialization.PublicFormat.SubjectPublicKeyInfo)
+        for c in d["certificates"]:
+            cert = x509.load_der_x509_certificate(c.chosen.dump())
+            if cert.public_key().public_bytes(
+                    serialization.Encoding.DER,
+                    serialization.PublicFormat.SubjectPublicKeyInfo) == pub:
+                return cert
+        return None
+
+
+def pem(label, der):
+    b = base64.encodebytes(der).decode()
+    return "-----BEGIN %s-----\n%s-----END %s-----\n" % (label, b, label)
+
+
+def one_line(out):
+    return out.strip().splitlines()[0] if out.strip() else ""
+
+
+# ------------------------------------------------------------ fault server
+class Faults(http.server.ThreadingHTTPServer):
+    """Answers PKIOperation as told; forwards everything to upstream otherwise."""
+    daemon_threads = True
+
+
+class FaultHandler(http.server.BaseHTTPRequestHandler):
+    def log_message(self, *a):
+        pass
+
+    def do_GET(self):
+        self.handle_any(None)
+
+    def do_POST(self):
+        n = int(self.headers.get("Content-Length", "0"))
+        self.handle_any(self.rfile.read(n))
+
+    def upstream(self, body):
+        c = http.client.HTTPConnection("127.0.0.1", self.server.upstream_port, timeout=10)
+        if body is None:
+            c.request("GET", self.path)
+        else:
+            c.request("POST", self.path, body,
+                      {"Content-Type": self.headers.get("Content-Type", "")})
+        r = c.getresponse()
+        data = r.read()
+        ctype = r.getheader("Content-Type", "")
+        c.close()
+        return r.status, ctype, data
+
+    def send(self, status, ctype, data, length=None):
+        self.send_response(status)
+        if ctype:
+            self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(data) if length is None else length))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def handle_any(self, body):
+        mode = self.server.mode
+        if "PKIOperation" not in self.path or mode == "pass":
+            status, ctype, data = self.upstream(body)
+            if "PKIOperation" in self.path:
+                self.server.last = data
+            return self.send(status, ctype, data)
+        if mode == "html":
+            return self.send(200, "text/html; charset=utf-8",
+                             b"<html><head><title>Proxy login required</title></head></html>")
+        if mode == "503":
+            return self.send(503, "text/html", b"<title>Service Unavailable</title>")
+        if mode == "500":
+            return self.send(500, "text/plain", b"oops")
+        if mode == "garbage":
+            return self.send(200, "application/x-pki-message", os.urandom(700))
+        if mode == "empty":
+            return self.send(200, "application/x-pki-message", b"")
+        if mode == "hang":
+            time.sleep(8)
+            return
+        status, ctype, data = self.upstream(body)
+        if mode == "truncate":
+            self.send(200, ctype, data[: len(data) // 2], length=len(data))
+            self.close_connection = True
+            return
+        if mode == "cut":		# a complete HTTP reply holding half a pkiMessage
+            return self.send(200, ctype, data[: len(data) // 2])
+        if mode == "badsig":
+            ci = cms.ContentInfo.load(data)
+            si = ci["content"]["signer_infos"][0]
+            sig = bytearray(si["signature"].native)
+            sig[len(sig) // 2] ^= 1
+            si["signature"] = bytes(sig)
+            return self.send(200, ctype, ci.dump(force=True))
+        if mode == "replay":
+            old = self.server.last
+            self.server.last = data
+            return self.send(200, ctype, old)
+        raise SystemExit("unknown mode " + mode)
+
+
+def start_faults(port, upstream_port):
+    srv = Faults(("127.0.0.1", port), FaultHandler)
+    srv.upstream_port = upstream_port
+    srv.mode = "pass"
+    srv.last = None
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    return srv
+
+
+# ------------------------------------------------------------ cases
+def pkiops(stand, since):
+    return [r for r in stand.records()[since:] if r.get("operation") == "PKIOperation"]
+
+
+def cases_normal(stand):
+    c = Client(stand.url, "web1.example.test")
+    rc, out, err, _ = c.submit(with_messages=False)
+    check("SUBMIT without messages asks for them (16)", rc == 16, (rc, out))
+    n0 = len(stand.records())
+    rc, out, err, _ = c.submit()
+    check("first enrollment issued (0)", rc == 0, (rc, out, err))
+    check("output is PEM PKCS7", out.startswith("-----BEGIN PKCS7-----"), out[:80])
+    cert = c.issued_cert(out) if rc == 0 else None
+    check("the envelope holds a certificate for our key", cert is not None)
+    recs = stand.records()[n0:]
+    check("steady state: exactly one HTTP request (the PKIOperation)",
+          len(recs) == 1 and recs[0].get("operation") == "PKIOperation", recs)
+    check("it was a POST (POSTPKIOperation advertised)",
+          recs and recs[-1].get("method") == "POST", recs)
+    check("the password never appears in output or log", PW not in out + err)
+
+    c2 = Client(stand.url, "wrongpw.example.test", password="not-the-password")
+    rc, out, err, _ = c2.submit()
+    check("wrong password: rejected (2)", rc == 2, (rc, out))
+    check("wrong password: message names badMessageCheck and says what to do",
+          "NDES rejected the request: badMessageCheck" in out and "password" in out, out)
+    check("wrong password: never printed", "not-the-password" not in out + err)
+    check("wrong password: one line", len(out.strip().splitlines()) == 1, out)
+
+    rc, out, err, _ = c.poll("garbage-cookie-from-another-helper")
+    check("garbage cookie: clean refusal (2)", rc == 2 and "resubmit" in out, (rc, out, err))
+    rc, out, err, _ = c.poll("ndes1:P:p:1:12:AAAA")
+    check("damaged cookie: clean refusal (2)",
+          rc == 2 and "stored cookie" in out and "resubmit" in out, (rc, out, err))
+
+
+def cases_pending(stand):
+    c = Client(stand.url, "mail1.example.test", opts=("--poll-interval", "7"))
+    n0 = len(stand.records())
+    rc, out, err, _ = c.submit()
+    lines = out.splitlines()
+    check("pending: WAIT_WITH_DELAY (5)", rc == 5, (rc, out, err))
+    check("pending: delay is poll-interval", lines and lines[0] == "7", out)
+    cookie = lines[1] if len(lines) > 1 else ""
+    check("pending: cookie is one printable line", re.match(r"^ndes1:P:p:[01]:\d+:[A-Za-z0-9+/=]+$", cookie) is not None, cookie[:60])
+    rc, out2, err, _ = c.poll(cookie)
+    check("poll while pending: 5 with the same cookie",
+          rc == 5 and out2.splitlines()[1:] == [cookie], (rc, out2[:100], err))
+    polls = pkiops(stand, n0)
+    check("polling sent a CertPoll (20), not a new PKCSReq",
+          [r.get("message_type") for r in polls] == ["19", "20"], [r.get("message_type") for r in polls])
+    stand.verdict("approve", c.txid)
+    rc, out, err, _ = c.poll(cookie)
+    check("approved: poll issues (0)", rc == 0 and c.issued_cert(out) is not None, (rc, out[:80], err))
+
+    d = Client(stand.url, "denied.example.test")
+    rc, out, err, _ = d.submit()
+    cookie = out.splitlines()[1] if rc == 5 else ""
+    stand.verdict("deny", d.txid)
+    rc, out, err, _ = d.poll(cookie)
+    check("denied: poll rejected (2) saying so",
+          rc == 2 and "denied" in out and "CERTSRV_E_ADMIN_DENIED_REQUEST" in out, (rc, out, err))
+
+    # Old CA data (fetched before this helper): the 2nd certificate is the
+    # root, so certmonger's CertPoll names the root as issuer. The helper
+    # notices at SUBMIT and says what to do when the poll fails.
+    w = Client(stand.url, "wrongissuer.example.test")
+    pool = pem_blocks(w.env_certs["CERTMONGER_SCEP_CERTIFICATES"])
+    roots = [b for b in pool if is_self_signed(b)]
+    if roots:
+        rest = [b for b in pool if b != roots[0]] + [w.env_certs["CERTMONGER_SCEP_CA_CERTIFICATE"]]
+        w.env_certs["CERTMONGER_SCEP_CA_CERTIFICATE"] = roots[0]
+        w.env_certs["CERTMONGER_SCEP_CERTIFICATES"] = "".join(rest)
+        w.second = x509.load_pem_x509_certificate(roots[0].encode())
+    rc, out, err, _ = w.submit()
+    cookie = out.splitlines()[1] if rc == 5 else ""
+    check("wrong CertPoll issuer noticed at SUBMIT", bool(roots) and rc == 5
+          and cookie.startswith("ndes1:P:p:0:") and "refresh-ca" in err, (rc, out[:60], err))
+    rc, out, err, _ = w.poll(cookie)
+    check("failed poll with the wrong issuer tells to refresh the CA data",
+          rc == 2 and "getcert refresh-ca -c ndes" in out, (rc, out, err))
+
+
+def is_self_signed(pem_text):
+    c = x509.load_pem_x509_certificate(pem_text.encode())
+    return c.issuer == c.subject
+
+
+def cases_transient(stand_unreach, down_url):
+    c = Client(stand_unreach.url, "retry.example.test", opts=("--retry-interval", "11"))
+    rc, out, err, _ = c.submit()
+    lines = out.splitlines()
+    check("NDES cannot reach its CA: bounded retry (5)", rc == 5 and lines[0] == "11", (rc, out))
+    check("... with a retry cookie naming the reason",
+          len(lines) > 1 and lines[1].startswith("ndes1:R:") and "0x800706BA" in lines[1], out)
+    check("... and the reason on stderr", "0x800706BA" in err, err)
+    rc, out, err, _ = c.poll(lines[1] if len(lines) > 1 else "")
+    check("the retry POLL asks certmonger for fresh messages (16)", rc == 16, (rc, out))
+
+    rc, out, err, secs = c.submit(url=down_url)
+    lines = out.splitlines()
+    check("server down: bounded retry (5)", rc == 5 and lines[0] == "11", (rc, out, err))
+    check("server down: reason in cookie and stderr",
+          len(lines) > 1 and "connect" in lines[1] and "connect" in err, (out, err))
+
+
+def cases_get_limits(port):
+    s = Stand("nopost", port, "--no-post", "--max-query-string", "2048")
+    try:
+        c = Client(s.url, "get.example.test")
+        rc, out, err, _ = c.submit()
+        check("GET over max-get-length: refused before sending (4)",
+              rc == 4 and "maxQueryString" in out and "method = post" in out, (rc, out))
+        check("... nothing was sent", pkiops(s, 0) == [], pkiops(s, 0))
+        rc, out, err, _ = c.submit(opts=("--max-get-length", "65536"))
+        check("IIS 404.15 recognised (4)", rc == 4 and "404.15" in out and "maxQueryString" in out,
+              (rc, out))
+    finally:
+        s.stop()
+    s = Stand("nopost414", port + 1, "--no-post", "--max-query-string", "2048", "--http-414")
+    try:
+        c = Client(s.url, "get414.example.test")
+        rc, out, err, _ = c.submit(opts=("--max-get-length", "65536"))
+        check("HTTP 414 recognised (4)", rc == 4 and "414" in out and "maxQueryString" in out, (rc, out))
+    finally:
+        s.stop()
+    s = Stand("nopostbig", port + 2, "--no-post", "--max-query-string", "65536")
+    try:
+        c = Client(s.url, "getok.example.test")
+        rc, out, err, _ = c.submit(opts=("--max-get-length", "65536"))
+        recs = pkiops(s, 0)
+        check("GET with a raised limit issues (0)", rc == 0 and c.issued_cert(out) is not None, (rc, out[:80], err))
+        check("... sent as GET", recs and recs[-1].get("method") == "GET", recs)
+    finally:
+        s.stop()
+
+
+def cases_faults(stand, fport):
+    f = start_faults(fport, stand.port)
+    furl = "http://127.0.0.1:%d/certsrv/mscep/mscep.dll" % fport
+    c = Client(furl, "faults.example.test")
+    expect = {
+        "html": (2, "text/html"),
+        "503": (5, None),
+        "500": (5, None),
+        "garbage": (2, "not a SCEP pkiMessage"),
+        "empty": (2, "empty"),
+        "truncate": (5, None),
+        "cut": (2, "not a SCEP pkiMessage"),
+        "badsig": (2, "bad signature"),
+        "hang": (5, None),
+    }
+    for mode, (want_rc, want_text) in expect.items():
+        f.mode = mode
+        rc, out, err, secs = c.submit()
+        ok = rc == want_rc and (want_text is None or want_text in out)
+        check("reply fault %s -> exit %d%s" % (mode, want_rc,
+              " '%s'" % want_text if want_text else ""), ok, (rc, out[:300], err[-300:]))
+        check("reply fault %s: at most two lines, no crash" % mode,
+              len(out.strip().splitlines()) <= 2 and rc < 128, out)
+        if mode == "hang":
+            check("hang is bounded by the timeout", secs < 20, secs)
+    f.mode = "html"
+    rc, out, err, _ = c.submit()
+    check("HTML page: its title is named", "Proxy login required" in out, out)
+    # a stale reply (answer to an earlier request) is refused
+    f.mode = "pass"
+    c2 = Client(furl, "replay.example.test", password="wrong")
+    c2.submit()
+    f.mode = "replay"
+    rc, out, err, _ = c2.submit()
+    check("replayed reply: refused for its nonce (2)", rc == 2 and "recipientNonce" in out, (rc, out))
+    f.shutdown()
+
+
+def cases_expired_ra(port):
+    s = Stand("expired", port, "--expired-ra")
+    try:
+        c = Client(s.url, "expired.example.test")
+        rc, out, err, _ = c.submit()
+        check("expired RA certificate: rejected (2) naming the cause and the fix",
+              rc == 2 and "expired" in out and "getcert refresh-ca -c ndes" in out, (rc, out, err))
+    finally:
+        s.stop()
+
+
+def main():
+    try:
+        normal = Stand("normal", PORT_BASE)
+        try:
+            cases_normal(normal)
+            cases_faults(normal, PORT_BASE + 1)
+        finally:
+            normal.stop()
+        pend = Stand("pending", PORT_BASE + 2, "--pending")
+        try:
+            cases_pending(pend)
+        finally:
+            pend.stop()
+        unreach = Stand("unreach", PORT_BASE + 3, "--ca-unreachable")
+        try:
+            cases_transient(unreach, "http://127.0.0.1:%d/certsrv/mscep/mscep.dll" % (PORT_BASE + 4))
+        finally:
+            unreach.stop()
+        cases_get_limits(PORT_BASE + 5)
+        cases_expired_ra(PORT_BASE + 10)
+    finally:
+        if not FAILED and not os.environ.get("KEEP"):
+            shutil.rmtree(TMP, ignore_errors=True)
+        else:
+            print("state kept in " + TMP)
+    if FAILED:
+        print("%d check(s) failed" % len(FAILED))
+        return 1
+    print("all checks passed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

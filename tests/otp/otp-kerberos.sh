@@ -1,0 +1,56 @@
+#!/bin/bash
+# "ndes-submit otp" over Negotiate (Kerberos) against the NDES stand-in: an
+# MIT KDC on loopback (tests/lib/kdc.sh), a credential cache, a client
+# keytab (an AD-joined host needs no password), and no credentials at all.
+. "$(cd "$(dirname "$0")" && pwd)/common.sh"
+otp_netns "$@"
+otp_require
+# shellcheck source=../lib/kdc.sh
+. "$srcdir/tests/lib/kdc.sh"
+kdc_available || { echo "SKIP: MIT KDC tools missing (krb5-kdc, krb5-admin-server, krb5-user)"; exit 77; }
+curl --version | grep -q 'SPNEGO' || { echo "SKIP: libcurl without SPNEGO"; exit 77; }
+"$PY" -c 'import gssapi' 2>/dev/null || { echo "SKIP: python3-gssapi missing"; exit 77; }
+
+KDC_DIR=$T/kdc
+kdc_start "$KDC_DIR" "${NS_OTP_KDC_PORT:-18210}" >"$T/kdc.log" 2>&1 ||
+	{ echo "FAIL: kdc_start: $(cat "$T/kdc.log")"; exit 1; }
+kdc_kinit "$KDC_DIR" alice 'Secr3t!' "FILE:$T/alice.cc" ||
+	{ echo "FAIL: kinit alice"; exit 1; }
+
+otp_start --keytab "$KDC_DIR/http.keytab"
+# The service principal is HTTP/localhost: the URL must name localhost.
+ADMIN="http://localhost:$PORT/certsrv/mscep_admin/"
+unset KRB5CCNAME KRB5_CLIENT_KTNAME
+
+# 1. a credential cache given in the configuration
+run "Negotiate with ccache" 0 --admin-url "$ADMIN" --auth negotiate --ccache "FILE:$T/alice.cc" otp
+[[ "$(cat "$T/out")" =~ ^[0-9A-F]{16}$ ]] && ok "password from a ccache" || bad "ccache: $(cat "$T/out")"
+expect_not_in "$T/err" "plain http" "no NTLM warning for Kerberos"
+grep -qF "\"$(cat "$T/out")\"" "$T/ndes/passwords.json" &&
+	ok "the server handed out that password" || bad "not in passwords.json: $(cat "$T/out")"
+
+# 2. KRB5CCNAME from the environment, auth any without user: Negotiate
+KRB5CCNAME="FILE:$T/alice.cc" run "auth any, KRB5CCNAME" 0 --admin-url "$ADMIN" otp
+[[ "$(cat "$T/out")" =~ ^[0-9A-F]{16}$ ]] && ok "password via KRB5CCNAME" || bad "env: $(cat "$T/out")"
+
+# 3. a client keytab and no ticket at all: MIT krb5 gets one itself, into
+#    a private MEMORY cache (nothing written to the default cache)
+rm -f "$KDC_DIR/default.ccache"
+run "Negotiate with a client keytab" 0 --admin-url "$ADMIN" --auth negotiate \
+	--keytab "$KDC_DIR/alice.keytab" otp
+[[ "$(cat "$T/out")" =~ ^[0-9A-F]{16}$ ]] && ok "password from a keytab" || bad "keytab: $(cat "$T/out")"
+[ -e "$KDC_DIR/default.ccache" ] && bad "the default ccache was written" ||
+	ok "no ticket left in the default ccache"
+
+# 4. no credentials: 401 with a Kerberos hint
+run "Negotiate without a ticket" 10 --admin-url "$ADMIN" --auth negotiate \
+	--ccache "FILE:$T/none.cc" otp
+expect_in "$T/err" "wrong credentials (HTTP 401)" "401 explained"
+expect_in "$T/err" "klist" "Kerberos hint"
+
+# 5. 127.0.0.1 instead of the principal's name: fails clearly, not hangs
+run "Negotiate to an IP address" 10 --admin-url "http://127.0.0.1:$PORT/certsrv/mscep_admin/" \
+	--auth negotiate --ccache "FILE:$T/alice.cc" otp
+expect_in "$T/err" "DNS name" "host name hint"
+
+otp_finish

@@ -1,0 +1,305 @@
+/* caps.c: parsing (CRLF/LF, case, unknown keywords, empty), what "none"
+ * means for NDES, and fetching + caching against a real loopback server. */
+#define _GNU_SOURCE
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <curl/curl.h>
+
+#include "caps.h"
+#include "core_testsrv.h"
+#include "ns.h"
+
+static struct ns_caps *parse(TALLOC_CTX *mem, const char *text)
+{
+	struct ns_caps *c = NULL;
+
+	assert_int_equal(ns_caps_parse(mem, text, strlen(text), &c), 0);
+	return c;
+}
+
+static void test_parse_ndes(void **state)
+{
+	TALLOC_CTX *mem = talloc_new(NULL);
+	struct ns_caps *c;
+
+	c = parse(mem, "POSTPKIOperation\r\nRenewal\r\nSHA-512\r\nSHA-256\r\nSHA-1\r\nDES3\r\n");
+	assert_true(c->from_server);
+	assert_true(c->post);
+	assert_true(c->renewal);
+	assert_true(c->sha512 && c->sha256 && c->sha1 && c->des3);
+	assert_false(c->aes);
+	assert_false(c->scep_standard);
+	assert_false(c->get_next_ca_cert);
+	/* One per line, LF, server order kept (certmonger picks the first cipher). */
+	assert_string_equal(c->text, "POSTPKIOperation\nRenewal\nSHA-512\nSHA-256\nSHA-1\nDES3\n");
+	talloc_free(mem);
+}
+
+static void test_parse_case_lf_unknown(void **state)
+{
+	TALLOC_CTX *mem = talloc_new(NULL);
+	struct ns_caps *c;
+
+	c = parse(mem, "  postpkioperation \nsha-256\n\n\nX-Vendor-Thing\naes\ngetnextcacert");
+	assert_true(c->from_server);
+	assert_true(c->post && c->sha256 && c->aes && c->get_next_ca_cert);
+	assert_false(c->sha1);
+	assert_false(c->des3);
+	/* Known keywords in the RFC's spelling (certmonger compares exactly),
+	 * unknown ones kept as sent. */
+	assert_string_equal(c->text, "POSTPKIOperation\nSHA-256\nX-Vendor-Thing\nAES\nGetNextCACert\n");
+
+	/* SCEPStandard implies AES, POSTPKIOperation and SHA-256 (RFC 8894). */
+	c = parse(mem, "SCEPStandard\r\n");
+	assert_true(c->scep_standard && c->aes && c->post && c->sha256);
+	assert_string_equal(c->text, "SCEPStandard\n");
+
+	/* A lone CR separates too (old servers). */
+	c = parse(mem, "Renewal\rDES3");
+	assert_true(c->renewal && c->des3);
+	talloc_free(mem);
+}
+
+static void test_parse_empty(void **state)
+{
+	TALLOC_CTX *mem = talloc_new(NULL);
+	struct ns_caps *c;
+
+	/* No capabilities: what old NDES can really do, not nothing (which
+	 * would make certmonger pick AES-256). */
+	c = parse(mem, "");
+	assert_false(c->from_server);
+	assert_true(c->des3 && c->sha1);
+	assert_false(c->post || c->aes || c->sha256 || c->renewal);
+	assert_string_equal(c->text, "SHA-1\nDES3\n");
+	c = parse(mem, " \r\n\r\n\t\n");
+	assert_false(c->from_server);
+	assert_string_equal(c->text, "SHA-1\nDES3\n");
+	assert_int_equal(ns_caps_parse(mem, NULL, 0, &c), 0);
+	assert_false(c->from_server);
+	talloc_free(mem);
+}
+
+/* ---- fetching against a loopback server ---- */
+
+struct fixture {
+	TALLOC_CTX *mem;
+	struct ns_config *cfg;
+	struct ns_ctx ctx;
+	struct core_srv srv;
+	char url[128], dir[64];
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	f->mem = talloc_new(NULL);
+	f->cfg = ns_config_defaults(f->mem);
+	f->cfg->timeout = 5;
+	f->cfg->connect_timeout = 2;
+	snprintf(f->dir, sizeof(f->dir), "/tmp/ns-test-caps.%ld", (long)getpid());
+	f->cfg->state_dir = f->dir;
+	f->ctx.cfg = f->cfg;
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	char cmd[128];
+
+	core_srv_stop(&f->srv);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
+	assert_int_equal(system(cmd), 0);
+	talloc_free(f->mem);
+	free(f);
+	return 0;
+}
+
+static void start(struct fixture *f, core_srv_fn fn)
+{
+	assert_int_equal(core_srv_start(&f->srv, fn, NULL), 0);
+	snprintf(f->url, sizeof(f->url), "http://127.0.0.1:%d/certsrv/mscep/mscep.dll", f->srv.port);
+	f->cfg->url = f->url;
+}
+
+static int requests(struct fixture *f)
+{
+	char *log = core_srv_log(&f->srv), *p = log;
+	int n = 0;
+
+	while ((p = strstr(p, "operation=GetCACaps")) != NULL) {
+		n++;
+		p++;
+	}
+	free(log);
+	return n;
+}
+
+static void reply_caps(int fd, const char *req, size_t len, void *arg)
+{
+	core_srv_puts(fd, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 40\r\n\r\n"
+		      "POSTPKIOperation\r\nRenewal\r\nSHA-1\r\nDES3\r\n");
+}
+
+static void test_fetch_and_cache(void **state)
+{
+	struct fixture *f = *state;
+	struct ns_caps *c = NULL;
+	struct ns_err err;
+	char *log;
+
+	start(f, reply_caps);
+	assert_int_equal(ns_caps_get(f->mem, &f->ctx, &c, &err), 0);
+	assert_true(c->from_server && c->post && c->renewal);
+	assert_int_equal(requests(f), 1);
+	log = core_srv_log(&f->srv);
+	/* Old NDES logs a GET without "message": always send one. */
+	assert_non_null(strstr(log, "?operation=GetCACaps&message=0 HTTP/1.1"));
+	free(log);
+
+	/* Served from the cache now: no second request. */
+	talloc_free(c);
+	assert_int_equal(ns_caps_get(f->mem, &f->ctx, &c, &err), 0);
+	assert_true(c->from_server && c->post);
+	assert_string_equal(c->text, "POSTPKIOperation\nRenewal\nSHA-1\nDES3\n");
+	assert_int_equal(requests(f), 1);
+
+	/* FETCH-SCEP-CA-CAPS always asks. */
+	assert_int_equal(ns_caps_fetch(f->mem, &f->ctx, &c, &err), 0);
+	assert_int_equal(requests(f), 2);
+
+	/* Another URL has its own entry. */
+	{
+		char other[160];
+		snprintf(other, sizeof(other), "%s?x=1", f->url);
+		f->cfg->url = other;
+		assert_int_equal(ns_caps_get(f->mem, &f->ctx, &c, &err), 0);
+		assert_int_equal(requests(f), 3);
+		f->cfg->url = f->url;
+	}
+}
+
+static void test_unusable_state_dir(void **state)
+{
+	struct fixture *f = *state;
+	struct ns_caps *c = NULL;
+	struct ns_err err;
+
+	start(f, reply_caps);
+	f->cfg->state_dir = "/nonexistent/ndes-submit/state";
+	assert_int_equal(ns_caps_get(f->mem, &f->ctx, &c, &err), 0);
+	assert_true(c->post);
+	assert_int_equal(ns_caps_get(f->mem, &f->ctx, &c, &err), 0);
+	assert_int_equal(requests(f), 2);	/* no cache, no error */
+}
+
+static void reply_500(int fd, const char *req, size_t len, void *arg)
+{
+	core_srv_puts(fd, "HTTP/1.1 500 Server Error\r\nContent-Length: 5\r\n\r\nerror");
+}
+
+static void reply_close(int fd, const char *req, size_t len, void *arg)
+{
+}
+
+static void reply_html(int fd, const char *req, size_t len, void *arg)
+{
+	core_srv_puts(fd, "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 26\r\n\r\n"
+		      "<html>Server Error</html>\n");
+}
+
+static void check_defaults(struct fixture *f, core_srv_fn fn)
+{
+	struct ns_caps *c = NULL;
+	struct ns_err err;
+
+	start(f, fn);
+	assert_int_equal(ns_caps_fetch(f->mem, &f->ctx, &c, &err), 0);
+	assert_false(c->from_server);
+	assert_string_equal(c->text, "SHA-1\nDES3\n");
+	/* "none" is cached as such */
+	talloc_free(c);
+	assert_int_equal(ns_caps_get(f->mem, &f->ctx, &c, &err), 0);
+	assert_false(c->from_server);
+	assert_int_equal(requests(f), 1);
+}
+
+static void test_http_error_means_none(void **state)
+{
+	check_defaults(*state, reply_500);
+}
+
+static void test_closed_means_none(void **state)
+{
+	check_defaults(*state, reply_close);
+}
+
+static void test_html_means_none(void **state)
+{
+	check_defaults(*state, reply_html);
+}
+
+static void test_unreachable_is_error(void **state)
+{
+	struct fixture *f = *state;
+	struct ns_caps *c = NULL;
+	struct ns_err err;
+
+	f->cfg->url = "http://127.0.0.1:18149/certsrv/mscep/mscep.dll";
+	assert_int_equal(ns_caps_get(f->mem, &f->ctx, &c, &err), -1);
+	assert_null(c);
+	assert_int_equal(err.status, NS_UNREACHABLE);
+	assert_non_null(strstr(err.msg, "connection refused"));
+
+	f->cfg->url = NULL;
+	assert_int_equal(ns_caps_fetch(f->mem, &f->ctx, &c, &err), -1);
+	assert_int_equal(err.status, NS_UNCONFIGURED);
+}
+
+static void test_override(void **state)
+{
+	struct fixture *f = *state;
+	struct ns_caps *c = NULL;
+	struct ns_err err;
+
+	start(f, reply_caps);
+	f->cfg->caps_override = "POSTPKIOperation, sha-256,DES3";
+	assert_int_equal(ns_caps_get(f->mem, &f->ctx, &c, &err), 0);
+	assert_true(c->post && c->sha256 && c->des3);
+	assert_string_equal(c->text, "POSTPKIOperation\nSHA-256\nDES3\n");
+	assert_int_equal(ns_caps_fetch(f->mem, &f->ctx, &c, &err), 0);
+	assert_int_equal(requests(f), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_ndes),
+		cmocka_unit_test(test_parse_case_lf_unknown),
+		cmocka_unit_test(test_parse_empty),
+		cmocka_unit_test_setup_teardown(test_fetch_and_cache, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unusable_state_dir, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_http_error_means_none, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_closed_means_none, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_html_means_none, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unreachable_is_error, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_override, setup, teardown),
+	};
+
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	unsetenv("http_proxy");
+	unsetenv("HTTP_PROXY");
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
