@@ -127,15 +127,24 @@ static char *nickname(TALLOC_CTX *mem, X509 *cert)
 	return ns_name_str(mem, name);
 }
 
-/* {"nickname":"..","certificate":"PEM"},... for one JSON array. */
+/* {"nickname":"..","certificate":"PEM"},... for one JSON array. certmonger
+ * may store them in an NSS database by nickname: keep nicknames unique. */
 static char *json_list(TALLOC_CTX *mem, STACK_OF(X509) *certs)
 {
 	char *out = talloc_strdup(mem, "");
-	int i;
+	int i, j;
 
 	for (i = 0; out != NULL && i < sk_X509_num(certs); i++) {
 		X509 *c = sk_X509_value(certs, i);
 		char *nick = nickname(mem, c), *pem = ns_cert_pem(mem, c);
+		int same = 0;
+		for (j = 0; nick != NULL && j < i; j++) {
+			char *other = nickname(mem, sk_X509_value(certs, j));
+			if (other != NULL && strcmp(other, nick) == 0)
+				same++;
+		}
+		if (nick != NULL && same > 0)
+			nick = talloc_asprintf(mem, "%s #%d", nick, same + 1);
 		char *jn = nick != NULL ? json_str(mem, nick) : NULL;
 		char *jp = pem != NULL ? json_str(mem, pem) : NULL;
 		if (jn == NULL || jp == NULL)

@@ -69,6 +69,9 @@ int ns_caps_parse(TALLOC_CTX *mem, const char *text, size_t len, struct ns_caps 
 		talloc_free(c);
 		return -1;
 	}
+	/* A UTF-8 byte order mark (some proxies and stand-ins add one). */
+	if (text != NULL && len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
+		i = 3;
 	while (text != NULL && i < len) {
 		start = i;
 		while (i < len && text[i] != '\n' && text[i] != '\r')
@@ -237,7 +240,8 @@ static bool looks_like_caps(const struct ns_http_reply *r)
 
 	if (r->content_type != NULL && strcmp(r->content_type, "text/html") == 0)
 		return false;
-	for (i = 0; i < r->len; i++) {
+	i = r->len >= 3 && memcmp(r->body, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
+	for (; i < r->len; i++) {
 		unsigned char ch = r->body[i];
 		if (ch == '<' || (ch < 0x20 && ch != '\r' && ch != '\n' && ch != '\t') || ch >= 0x7f)
 			return false;

@@ -75,6 +75,7 @@ int ns_cmd_caps(TALLOC_CTX *mem, const struct ns_ctx *ctx, int argc, char **argv
 	       !caps->sha1 && !caps->sha256 && !caps->sha512 ? "(none listed)" : "");
 	printf("certmonger will encrypt requests with: %s\n", certmonger_cipher(caps->text));
 	if (caps->aes && !caps->des3)
-		printf("note: NDES mishandles AES even where advertised (RFC 8894 section 3.5.2)\n");
+		printf("note: RFC 8894 warns that some servers of this family mishandle AES even where "
+		       "they advertise it; NDES is safest with DES3\n");
 	return 0;
 }

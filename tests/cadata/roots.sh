@@ -45,7 +45,7 @@ awk '/BEGIN CERT/{n++} {print > ("'"$T"'/f" n ".pem")}' "$T/out"
 cat "$T"/f*.pem | sed -n '/BEGIN CERT/,/END CERT/p' >"$T/trusted.pem"
 run_helper FETCH-ROOTS --trusted-ca "$T/trusted.pem"
 expect_rc 0 "FETCH-ROOTS from trusted-ca"
-json_check cats-ca "CATS-MSCEP-RA,CATS-MSCEP-RA"
+json_check cats-ca "CATS-MSCEP-RA,CATS-MSCEP-RA #2"
 
 printf 'not a certificate\n' >"$T/junk.pem"
 run_helper FETCH-ROOTS --trusted-ca "$T/junk.pem"

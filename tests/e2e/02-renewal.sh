@@ -17,9 +17,7 @@ assert_eq "stored challenge password after issue" "" \
 
 getcert resubmit -i app >"$T/resubmit.out" 2>&1 ||
 	e2e_fail "getcert resubmit failed: $(cat "$T/resubmit.out")"
-new_serial_differs() { [ "$(cert_serial "$T/app.crt")" != "$old_serial" ]; }
-wait_until 90 "a new certificate was saved" new_serial_differs
-wait_for_state app MONITORING 30
+wait_new_cert app "$old_serial" 90
 
 assert_ne "serial" "$old_serial" "$(cert_serial "$T/app.crt")"
 assert_eq "key kept on renewal" "$old_key" "$(key_pubkey "$T/app.key")"

@@ -10,9 +10,7 @@ old_key=$(key_pubkey "$T/vpn.key")
 
 getcert rekey -i vpn >"$T/rekey.out" 2>&1 ||
 	e2e_fail "getcert rekey failed: $(cat "$T/rekey.out")"
-new_cert() { [ "$(cert_serial "$T/vpn.crt")" != "$old_serial" ]; }
-wait_until 120 "a certificate for the new key was saved" new_cert
-wait_for_state vpn MONITORING 30
+wait_new_cert vpn "$old_serial" 120
 
 assert_ne "public key after rekey" "$old_key" "$(key_pubkey "$T/vpn.key")"
 assert_ne "serial" "$old_serial" "$(cert_serial "$T/vpn.crt")"

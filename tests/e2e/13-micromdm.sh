@@ -65,9 +65,7 @@ old_serial=$(cert_serial "$T/dev.crt")
 old_key=$(key_pubkey "$T/dev.key")
 getcert resubmit -i dev >"$T/resubmit.out" 2>&1 ||
 	e2e_fail "getcert resubmit failed: $(cat "$T/resubmit.out")"
-new_cert() { [ "$(cert_serial "$T/dev.crt")" != "$old_serial" ]; }
-wait_until 90 "a renewed certificate from scepserver" new_cert
-wait_for_state dev MONITORING 30
+wait_new_cert dev "$old_serial" 90
 assert_eq "key kept on renewal" "$old_key" "$(key_pubkey "$T/dev.key")"
 assert_eq "renewed certificate certifies the key" "$old_key" "$(cert_pubkey "$T/dev.crt")"
 openssl verify -CAfile "$D/ca.pem" "$T/dev.crt" >/dev/null 2>&1 ||

@@ -45,9 +45,7 @@ old_serial=$(cert_serial "$T/auto.crt")
 fetches=$(log_count 's("operation") == "admin" and s("admin_result") == "password"')
 getcert resubmit -i auto >"$T/resubmit.out" 2>&1 ||
 	e2e_fail "getcert resubmit failed: $(cat "$T/resubmit.out")"
-new_cert() { [ "$(cert_serial "$T/auto.crt")" != "$old_serial" ]; }
-wait_until 180 "a new certificate without a manual step" new_cert
-wait_for_state auto MONITORING 30
+wait_new_cert auto "$old_serial" 180
 check_cert "$T/auto.crt" "$T/auto.key" "CN=auto1.example.test" DNS:auto1.example.test
 assert_ge "renewals refused on the way" 1 \
 	"$(log_count 's("message_type") == "19" and s("signer_kind") == "issued-valid" and s("pki_status") == "failure"')"

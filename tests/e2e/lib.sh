@@ -335,7 +335,7 @@ wait_for_state() {
 			return 0
 		fi
 		case $st in
-		CA_REJECTED | CA_UNCONFIGURED | NEED_GUIDANCE)
+		CA_REJECTED | CA_UNCONFIGURED | NEED_GUIDANCE | NEED_*_PIN | NEED_*_TOKEN)
 			[ -n "$final_since" ] || final_since=$now
 			[ $((now - final_since)) -ge 5 ] &&
 				e2e_fail "request $req: expected state $want, but it stopped in '$st' (ca-error: '$(cm_field "$req" ca-error)')"
@@ -347,6 +347,32 @@ wait_for_state() {
 		fi
 		sleep 0.5
 	done
+}
+
+# wait_new_cert REQ OLD_SERIAL TIMEOUT: wait until the certificate file of
+# REQ ($T/REQ.crt) holds a certificate with another serial, then until the
+# request is MONITORING again. Fails early when the request stops in a state
+# certmonger does not leave by itself.
+wait_new_cert() {
+	local req=$1 old=$2 timeout=${3:-90} start st final_since= now
+	start=$(date +%s)
+	while [ "$(cert_serial "$T/$req.crt")" = "$old" ]; do
+		now=$(date +%s)
+		st=$(cm_status "$req")
+		case $st in
+		CA_REJECTED | CA_UNCONFIGURED | NEED_GUIDANCE | NEED_*_PIN | NEED_*_TOKEN)
+			[ -n "$final_since" ] || final_since=$now
+			[ $((now - final_since)) -ge 5 ] &&
+				e2e_fail "request $req: expected a new certificate, but it stopped in '$st' (ca-error: '$(cm_field "$req" ca-error)')"
+			;;
+		*) final_since= ;;
+		esac
+		[ $((now - start)) -ge "$timeout" ] &&
+			e2e_fail "request $req: no new certificate within ${timeout}s (state '$st', ca-error: '$(cm_field "$req" ca-error)')"
+		sleep 0.5
+	done
+	e2e_log "request $req: new certificate after $(($(date +%s) - start))s"
+	wait_for_state "$req" MONITORING 30
 }
 
 # wait_until TIMEOUT WHAT COMMAND...: poll a command until it succeeds.

@@ -63,6 +63,11 @@ static void test_parse_case_lf_unknown(void **state)
 	assert_true(c->scep_standard && c->aes && c->post && c->sha256);
 	assert_string_equal(c->text, "SCEPStandard\n");
 
+	/* A UTF-8 byte order mark is not part of the first keyword. */
+	c = parse(mem, "\xef\xbb\xbfPOSTPKIOperation\r\nDES3\r\n");
+	assert_true(c->post && c->des3);
+	assert_string_equal(c->text, "POSTPKIOperation\nDES3\n");
+
 	/* A lone CR separates too (old servers). */
 	c = parse(mem, "Renewal\rDES3");
 	assert_true(c->renewal && c->des3);
