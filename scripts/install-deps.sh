@@ -4,7 +4,7 @@
 set -eu
 
 PKGS="autoconf automake make gcc pkg-config libssl-dev libcurl4-openssl-dev \
-libtalloc-dev libcmocka-dev openssl curl ca-certificates iproute2 util-linux procps \
+libtalloc-dev libcmocka-dev openssl curl ca-certificates iproute2 util-linux procps time \
 certmonger scep python3 python3-cryptography python3-asn1crypto python3-gssapi \
 krb5-kdc krb5-admin-server krb5-user"
 
