@@ -335,6 +335,7 @@ static char *next_bold(TALLOC_CTX *mem, const char **pos)
 {
 	const char *p = *pos, *start, *end;
 	const char *close;
+	char *inner;
 
 	for (; (p = strchr(p, '<')) != NULL; p++) {
 		if (at_tag(p, "b", false))
@@ -351,7 +352,8 @@ static char *next_bold(TALLOC_CTX *mem, const char **pos)
 		if (end == NULL)
 			end = start + strlen(start);
 		*pos = end;
-		return ns_adminpage_strip(mem, talloc_strndup(mem, start, (size_t)(end - start)));
+		inner = talloc_strndup(mem, start, (size_t)(end - start));
+		return inner != NULL ? ns_adminpage_strip(mem, inner) : NULL;
 	}
 	return NULL;
 }

@@ -349,6 +349,7 @@ static int do_submit(TALLOC_CTX *mem, struct run *r, struct ns_err *err)
 	const struct ns_config *cfg = r->ctx->cfg;
 	const char *req_pem = env("CERTMONGER_PKCSREQ");
 	const char *gci_pem = env("CERTMONGER_GETCERTINITIAL");
+	const char *req_name = "CERTMONGER_PKCSREQ", *gci_name = "CERTMONGER_GETCERTINITIAL";
 	struct ns_pkimsg *req, *gci = NULL;
 	struct ns_caps *caps = NULL;
 	struct ns_http_reply *reply = NULL;
@@ -361,21 +362,35 @@ static int do_submit(TALLOC_CTX *mem, struct run *r, struct ns_err *err)
 	rc = ns_autopw_before_submit(mem, r->ctx, r->csr, err);
 	if (rc != 0)
 		return err->status;
-	if (req_pem == NULL)
-		return need_messages(mem, r, err);
 	/* With a certificate (renewal, rekey) CERTMONGER_PKCSREQ is the one
 	 * signed by it: certmonger can decrypt the reply to that one, not to
-	 * the _REKEY one (protocol reference, rekey pitfall). */
-	if (ns_pkimsg_parse(mem, "CERTMONGER_PKCSREQ", (const unsigned char *)req_pem,
+	 * the _REKEY one (protocol reference, rekey pitfall). Without a
+	 * certificate but with a new key pending (e.g. after exit 17 on a first
+	 * enrollment) certmonger builds only the _REKEY pair; it then decrypts
+	 * with the new key, which works because there is no old certificate
+	 * to match (src/submit-o.c cm_submit_o_decrypt_envelope). */
+	if (req_pem == NULL && env("CERTMONGER_PKCSREQ_REKEY") != NULL) {
+		req_name = "CERTMONGER_PKCSREQ_REKEY";
+		gci_name = "CERTMONGER_GETCERTINITIAL_REKEY";
+		req_pem = env(req_name);
+		gci_pem = env(gci_name);
+		ns_log(r->ctx, env("CERTMONGER_CERTIFICATE") ? NS_LOG_WARN : NS_LOG_INFO,
+		       "certmonger gave only the messages signed with the new key%s",
+		       env("CERTMONGER_CERTIFICATE") ? " although a certificate exists: it may "
+		       "fail to decrypt the reply" : "");
+	}
+	if (req_pem == NULL)
+		return need_messages(mem, r, err);
+	if (ns_pkimsg_parse(mem, req_name, (const unsigned char *)req_pem,
 			    strlen(req_pem), true, &req, err) != 0)
 		return err->status;
 	if (req->msg_type != NS_SCEP_PKCSREQ && req->msg_type != NS_SCEP_RENEWALREQ) {
-		ns_err_set(err, NS_REJECTED, "CERTMONGER_PKCSREQ has messageType %d, not a "
-			   "certificate request", req->msg_type);
+		ns_err_set(err, NS_REJECTED, "%s has messageType %d, not a certificate request",
+			   req_name, req->msg_type);
 		return NS_REJECTED;
 	}
 	if (gci_pem != NULL &&
-	    (ns_pkimsg_parse(mem, "CERTMONGER_GETCERTINITIAL", (const unsigned char *)gci_pem,
+	    (ns_pkimsg_parse(mem, gci_name, (const unsigned char *)gci_pem,
 			     strlen(gci_pem), true, &gci, err) != 0 ||
 	     gci->msg_type != NS_SCEP_CERTPOLL || strcmp(gci->txid, req->txid) != 0)) {
 		ns_log(r->ctx, NS_LOG_WARN, "ignoring certmonger's GetCertInitial: %s",

@@ -41,4 +41,11 @@ assert_eq "state" MONITORING "$(cm_status krb)"
 check_cert "$T/krb.crt" "$T/krb.key" "CN=krb1.example.test" DNS:krb1.example.test
 assert_ge "admin page fetches" 1 \
 	"$(log_count 's("operation") == "admin" and s("admin_result") == "password"')"
+assert_eq "admin page user" 'EXAMPLE\alice' \
+	"$(log_last 's("operation") == "admin" and s("admin_result") == "password"' admin_user)"
+grep -q 'Negotiate logon of alice@EXAMPLE.TEST' "$NDES_DIR/server.log" ||
+	e2e_fail "the stand-in saw no Kerberos (Negotiate) logon: $(grep winauth "$NDES_DIR/server.log" | tail -n 3)"
+e2e_ok "the admin page was reached with Kerberos (Negotiate)"
+grep -q 'NTLM.*logon' "$NDES_DIR/server.log" && e2e_fail "an NTLM logon happened although auth = negotiate"
+e2e_ok "no NTLM logon"
 e2e_pass

@@ -47,9 +47,10 @@ if [ -z "${E2E_INSIDE:-}" ]; then
 	export E2E_INSIDE=1
 	# timeout -> SIGTERM to unshare -> --kill-child passes SIGTERM to the
 	# script (PID 1 inside), whose trap dumps the logs and stops everything.
+	case $0 in /*) self=$0 ;; *) self=$(pwd)/$0 ;; esac
 	exec timeout -k 20 "${E2E_TIMEOUT:-300}" \
 		unshare -n -m -p -f --kill-child=SIGTERM --mount-proc \
-		bash "$0" "$@"
+		bash "$self" "$@"
 fi
 
 # ---- step 2: inside ------------------------------------------------------
@@ -57,7 +58,7 @@ set -u
 E2E_RESULT=fail
 E2E_PIDS=()		# processes to stop at the end, newest last
 
-T=$(mktemp -d "${TMPDIR:-/tmp}/e2e-$E2E_NAME.XXXXXX")
+T=$(mktemp -d "${E2E_TMPROOT:-${TMPDIR:-/tmp}}/e2e-$E2E_NAME.XXXXXX")
 chmod 700 "$T"
 export T
 

@@ -299,6 +299,16 @@ def cases_normal(stand):
           recs and recs[-1].get("method") == "POST", recs)
     check("the password never appears in output or log", PW not in out + err)
 
+    # After exit 17 on a first enrollment certmonger builds only the _REKEY
+    # pair (new key, no certificate yet): that one must be sent.
+    r = Client(stand.url, "rekeyonly.example.test")
+    e = r.env()
+    e["CERTMONGER_PKCSREQ_REKEY"] = e.pop("CERTMONGER_PKCSREQ")
+    e["CERTMONGER_GETCERTINITIAL_REKEY"] = e.pop("CERTMONGER_GETCERTINITIAL")
+    rc, out, err, _ = helper(stand.url, "SUBMIT", e)
+    check("only the _REKEY messages (new key, no certificate): sent and issued (0)",
+          rc == 0 and r.issued_cert(out) is not None, (rc, out[:200], err))
+
     c2 = Client(stand.url, "wrongpw.example.test", password="not-the-password")
     rc, out, err, _ = c2.submit()
     check("wrong password: rejected (2)", rc == 2, (rc, out))

@@ -29,6 +29,9 @@ expect_not_in "$T/err" "plain http" "no NTLM warning for Kerberos"
 grep -qF "\"$(cat "$T/out")\"" "$T/ndes/passwords.json" &&
 	ok "the server handed out that password" || bad "not in passwords.json: $(cat "$T/out")"
 
+grep -q 'Negotiate logon of alice@EXAMPLE.TEST' "$T/server.out" &&
+	ok "the stand-in saw a Kerberos logon" || bad "no Negotiate logon: $(tail -n 3 "$T/server.out")"
+
 # 2. KRB5CCNAME from the environment, auth any without user: Negotiate
 KRB5CCNAME="FILE:$T/alice.cc" run "auth any, KRB5CCNAME" 0 --admin-url "$ADMIN" otp
 [[ "$(cat "$T/out")" =~ ^[0-9A-F]{16}$ ]] && ok "password via KRB5CCNAME" || bad "env: $(cat "$T/out")"
@@ -41,6 +44,16 @@ run "Negotiate with a client keytab" 0 --admin-url "$ADMIN" --auth negotiate \
 [[ "$(cat "$T/out")" =~ ^[0-9A-F]{16}$ ]] && ok "password from a keytab" || bad "keytab: $(cat "$T/out")"
 [ -e "$KDC_DIR/default.ccache" ] && bad "the default ccache was written" ||
 	ok "no ticket left in the default ccache"
+
+# 3b. auth any with a password and a ccache: Negotiate is preferred, no NTLM
+umask 077
+printf 'Secr3t!\n' >"$T/alice.pw"
+n=$(grep -c 'Negotiate logon' "$T/server.out")
+run "auth any with password and ccache" 0 --admin-url "$ADMIN" --user 'EXAMPLE\alice' \
+	--password-file "$T/alice.pw" --ccache "FILE:$T/alice.cc" otp
+[ "$(grep -c 'Negotiate logon' "$T/server.out")" -gt "$n" ] && ok "Negotiate chosen" ||
+	bad "no new Negotiate logon"
+grep -q 'NTLM.*logon' "$T/server.out" && bad "an NTLM logon happened" || ok "no NTLM logon"
 
 # 4. no credentials: 401 with a Kerberos hint
 run "Negotiate without a ticket" 10 --admin-url "$ADMIN" --auth negotiate \

@@ -29,6 +29,8 @@ else
 fi
 grep -qF "\"$pw\"" "$T/ndes/passwords.json" && ok "the server handed out that password" ||
 	bad "password $pw not in the server's passwords.json"
+grep -q 'NTLM.*logon' "$T/server.out" && ok "the stand-in saw an NTLM logon" ||
+	bad "no NTLM logon: $(tail -n 3 "$T/server.out")"
 expect_in "$T/err" "plain http" "plain http warns that credentials may be exposed"
 expect_not_in "$T/err" "Secr3t!" "admin password not on stderr"
 
@@ -36,6 +38,10 @@ expect_not_in "$T/err" "Secr3t!" "admin password not on stderr"
 run "auth any, options after the subcommand" 0 otp "${A[@]}"
 [[ "$(cat "$T/out")" =~ ^[0-9A-F]{16}$ ]] && ok "auth any gave a password" || bad "auth any: $(cat "$T/out")"
 [ "$(cat "$T/out")" != "$pw" ] && ok "a new password each fetch" || bad "same password twice"
+
+# 2b. the user as name@domain (UPN form)
+run "NTLM, user as alice@example.test" 0 --admin-url "$ADMIN" --user 'alice@example.test' \
+	--password-file "$T/alice.pw" --auth ntlm otp
 
 # 3. --show-thumbprint, compared with GetCACert (no warning when they match)
 run "--show-thumbprint" 0 --url "$URL" "${A[@]}" otp --show-thumbprint -v
@@ -112,6 +118,20 @@ done
 start --password-length 16
 run "32-hex password" 0 "${A[@]}" otp
 [[ "$(cat "$T/out")" =~ ^[0-9A-F]{32}$ ]] && ok "32 hex digits read" || bad "32: $(cat "$T/out")"
+
+# 12b. over TLS: trusted through ca-bundle, no plain-http warning; untrusted: 3
+start --tls
+HTTPS_ADMIN="https://127.0.0.1:$PORT/certsrv/mscep_admin/"
+run "NTLM over https" 0 --ca-bundle "$T/ndes/root-ca.pem" --admin-url "$HTTPS_ADMIN" \
+	--user 'EXAMPLE\alice' --password-file "$T/alice.pw" otp
+[[ "$(cat "$T/out")" =~ ^[0-9A-F]{16}$ ]] && ok "password over https" || bad "https: $(cat "$T/out")"
+expect_not_in "$T/err" "plain http" "no plain-http warning over https"
+run "https, CA not trusted" 3 --admin-url "$HTTPS_ADMIN" --user 'EXAMPLE\alice' \
+	--password-file "$T/alice.pw" otp
+expect_in "$T/err" "TLS" "TLS failure named"
+run "Basic over https, server without Basic" 10 --ca-bundle "$T/ndes/root-ca.pem" \
+	--admin-url "$HTTPS_ADMIN" --user 'EXAMPLE\alice' --password-file "$T/alice.pw" --auth basic otp
+expect_in "$T/err" "offers: Negotiate, NTLM" "offered schemes named"
 
 # 13. nobody listening / admin URL derived from url (https, port 443)
 port=$PORT

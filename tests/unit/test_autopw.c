@@ -158,6 +158,31 @@ static void test_real_request_file(void **state)
 	talloc_free(mem);
 }
 
+static void test_request_format(void **state)
+{
+	TALLOC_CTX *mem = talloc_new(NULL);
+	const char *text =
+		"# comment\r\n"
+		"ID=abc\r\n"
+		"csr=-----BEGIN X-----\r\n"
+		" QUJD\r\n"
+		"; a comment inside does not end the value\n"
+		" -----END X-----\n"
+		"=template_challenge_password_file=/tmp/f\n"
+		"template_challenge_password=\n"
+		"empty=\n";
+
+	assert_string_equal(ns_cmreq_value(mem, text, "id"), "abc");	/* keys ignore case */
+	assert_string_equal(ns_cmreq_value(mem, text, "csr"),
+			    "-----BEGIN X-----\nQUJD\n-----END X-----");
+	assert_string_equal(ns_cmreq_value(mem, text, "template_challenge_password_file"), "/tmp/f");
+	assert_null(ns_cmreq_value(mem, text, "template_challenge_password"));
+	assert_null(ns_cmreq_value(mem, text, "empty"));
+	assert_null(ns_cmreq_value(mem, text, "missing"));
+	assert_null(ns_cmreq_value(mem, "", "id"));
+	talloc_free(mem);
+}
+
 static void test_find_request(void **state)
 {
 	struct fx *f = *state;
@@ -431,6 +456,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_real_request_file),
+		cmocka_unit_test(test_request_format),
 		cmocka_unit_test_setup_teardown(test_find_request, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_first_enrollment, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_renewal_and_refusals, setup, teardown),

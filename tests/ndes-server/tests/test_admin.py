@@ -144,6 +144,16 @@ def test_refusals(t):
     t.eq(st, 401, "--admin-error: still 401 before authentication")
 
 
+def test_tls(t):
+    s = t.start("--tls")
+    p = subprocess.run(["curl", "-sS", "--cacert", os.path.join(s.state, "root-ca.pem"),
+                        "--ntlm", "-u", ALICE, "-o", "-",
+                        "https://localhost:%d%s" % (s.port, ADMIN)],
+                       capture_output=True)
+    t.check(p.returncode == 0 and len(bolds(page_text(p.stdout))) == 2,
+            "--tls: curl --ntlm over HTTPS gets a password", p.stderr.decode())
+
+
 def test_negotiate(t):
     cc, kt = os.environ.get("NS_TEST_KRB5_CCACHE"), os.environ.get("NS_TEST_KEYTAB")
     if not (cc and kt):
@@ -166,7 +176,7 @@ def test_negotiate(t):
 def main():
     t = harness.Run("admin")
     for fn in (test_password_page, test_encodings_and_length, test_cache_full,
-               test_refusals, test_negotiate):
+               test_refusals, test_tls, test_negotiate):
         t.case(fn)
     return t.finish()
 
