@@ -148,15 +148,12 @@ static int write_atomic(TALLOC_CTX *mem, const char *path, const char *text, str
 
 static void load_record(struct job *j)
 {
-	TALLOC_CTX *tmp = talloc_new(NULL);
 	FILE *f = fopen(j->state_path, "re");
 	char line[256];
 
 	memset(&j->rec, 0, sizeof(j->rec));
-	if (f == NULL) {
-		talloc_free(tmp);
+	if (f == NULL)
 		return;
-	}
 	while (fgets(line, sizeof(line), f) != NULL) {
 		long long v;
 		char hex[65];
@@ -182,7 +179,6 @@ static void load_record(struct job *j)
 		}
 	}
 	fclose(f);
-	talloc_free(tmp);
 }
 
 static int save_record(TALLOC_CTX *mem, struct job *j, struct ns_err *err)

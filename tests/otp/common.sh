@@ -19,14 +19,17 @@ otp_netns() {
 	fi
 }
 
+# Checks what the tests need (else exit 77), then makes $T. Call it after
+# otp_netns: that one re-executes the script.
 otp_require() {
 	[ -x "$HELPER" ] || { echo "SKIP: helper $HELPER not built"; exit 77; }
 	[ -x "$SERVER" ] || { echo "SKIP: $SERVER missing"; exit 77; }
 	"$PY" -c 'import cryptography, asn1crypto' 2>/dev/null ||
 		{ echo "SKIP: python3-cryptography / python3-asn1crypto missing"; exit 77; }
+	T=$(mktemp -d /tmp/ns-otp-test.XXXXXX)
+	trap otp_cleanup EXIT
 }
 
-T=$(mktemp -d /tmp/ns-otp-test.XXXXXX)
 SRV_PID=
 failures=0
 otp_cleanup() {
@@ -34,7 +37,6 @@ otp_cleanup() {
 	[ -n "${KDC_DIR:-}" ] && kdc_stop "$KDC_DIR" 2>/dev/null
 	rm -rf "$T"
 }
-trap otp_cleanup EXIT
 
 # otp_start [server switches...]: state in $T/ndes (PKI kept across restarts)
 otp_start() {

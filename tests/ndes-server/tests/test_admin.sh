@@ -4,6 +4,7 @@
 # NS_ADMIN_KDC_PORT, default 18290; in a private network namespace when
 # possible). Exit 0 pass, 77 skip, 1 fail.
 
+# shellcheck source-path=SCRIPTDIR source=common.sh
 . "$(cd "$(dirname "$0")" && pwd)/common.sh"
 
 if [ -z "$NS_IN_NETNS" ] && [ "$(id -u)" = 0 ] && command -v unshare >/dev/null &&
@@ -34,7 +35,7 @@ cleanup() {
 trap cleanup EXIT
 
 lib=$here/../../lib/kdc.sh
-# shellcheck source=../../lib/kdc.sh
+# shellcheck source=../../lib/kdc.sh disable=SC1091
 if [ -f "$lib" ] && . "$lib" && kdc_available && curl --version | grep -q 'SPNEGO'; then
     kdir=$(mktemp -d /tmp/ns-admin-kdc.XXXXXX)
     if kdc_start "$kdir" "${NS_ADMIN_KDC_PORT:-18290}" &&

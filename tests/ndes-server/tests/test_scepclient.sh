@@ -11,6 +11,7 @@
 # encrypts with single DES to every GetCACert certificate, and on GET it
 # sends URL-safe base64.
 
+# shellcheck source-path=SCRIPTDIR source=common.sh
 . "$(cd "$(dirname "$0")" && pwd)/common.sh"
 ns_require_python
 ns_require_cmd curl openssl scepclient iconv
