@@ -45,10 +45,14 @@ if [ -z "${E2E_INSIDE:-}" ]; then
 	case $E2E_HELPER in /*) ;; *) E2E_HELPER=$(pwd)/$E2E_HELPER ;; esac
 	export E2E_HELPER
 	export E2E_INSIDE=1
-	# timeout -> SIGTERM to unshare -> --kill-child passes SIGTERM to the
-	# script (PID 1 inside), whose trap dumps the logs and stops everything.
+	# The scenario's own watchdog (below) ends it after E2E_TIMEOUT with
+	# diagnostics. This outer timeout is the last resort should the script
+	# itself hang: SIGKILL to unshare, whose --kill-child then sends SIGTERM
+	# to the script (PID 1 inside), whose trap stops everything.
+	# (--foreground: timeout must not signal our whole process group, or
+	# certmonger would die before the diagnostics could ask it anything.)
 	case $0 in /*) self=$0 ;; *) self=$(pwd)/$0 ;; esac
-	exec timeout -k 20 "${E2E_TIMEOUT:-300}" \
+	exec timeout --foreground -s KILL $((${E2E_TIMEOUT:-300} + 60)) \
 		unshare -n -m -p -f --kill-child=SIGTERM --mount-proc \
 		bash "$self" "$@"
 fi
@@ -109,6 +113,7 @@ e2e_cleanup() {
 	fi
 	# Stop what we started, newest first; the PID namespace ends the rest.
 	local i pid
+	kill "$E2E_WATCHDOG" 2>/dev/null
 	for ((i = ${#E2E_PIDS[@]} - 1; i >= 0; i--)); do
 		pid=${E2E_PIDS[$i]}
 		kill -TERM "$pid" 2>/dev/null
@@ -132,6 +137,14 @@ e2e_cleanup() {
 }
 trap e2e_cleanup EXIT
 trap 'echo "interrupted (timeout?)"; exit 1' TERM INT
+# Watchdog: SIGTERM to ourselves (PID 1 here, which gets only signals it has
+# a handler for: the trap above) after E2E_TIMEOUT seconds.
+(
+	sleep "${E2E_TIMEOUT:-300}"
+	echo "TIMEOUT: $E2E_NAME took more than ${E2E_TIMEOUT:-300}s"
+	kill -TERM $$
+) &
+E2E_WATCHDOG=$!
 
 # Remember a background process so that the cleanup stops it.
 e2e_track() { E2E_PIDS+=("$1"); }
