@@ -441,6 +441,11 @@ static const char *option_name(int key)
 	return "?";
 }
 
+#ifndef NS_SYSCONFDIR
+#define NS_SYSCONFDIR "/etc"
+#endif
+#define NS_DEFAULT_CONFIG NS_SYSCONFDIR "/ndes-submit/ndes-submit.conf"
+
 struct pending {
 	int key;
 	const char *value;
@@ -520,7 +525,11 @@ int ns_config_load(TALLOC_CTX *mem, int argc, char **argv,
 	for (i = (size_t)(optind == 0 ? 1 : optind); i < (size_t)argc; i++)
 		rest[nrest++] = argv[i];
 
-	/* Pass 2: the file, then the options in order. */
+	/* Pass 2: the file, then the options in order. Without --config the
+	 * installed file is read when it exists, so that a bare
+	 * "getcert add-ca -e /path/ndes-submit" works as admins expect. */
+	if (config_file == NULL && access(NS_DEFAULT_CONFIG, F_OK) == 0)
+		config_file = NS_DEFAULT_CONFIG;
 	if (config_file != NULL) {
 		cfg->config_file = talloc_strdup(cfg, config_file);
 		if (load_file(cfg, config_file, err) != 0)
