@@ -176,6 +176,16 @@ static int retry_later(TALLOC_CTX *mem, struct run *r, const struct ns_cookie *p
 	return wait_with(err, secs, ns_cookie_encode(mem, &c));
 }
 
+/* The automatic password mode could not get a password for a passing reason
+ * (admin page unreachable, fetch budget spent): retry within our bound rather
+ * than certmonger's long default for exit 3. */
+static int autopw_status(TALLOC_CTX *mem, struct run *r, struct ns_err *err)
+{
+	if (err->status == NS_UNREACHABLE)
+		return retry_later(mem, r, NULL, err);
+	return err->status;
+}
+
 /* Is this failure to get a reply worth a bounded retry? TLS trouble (an
  * untrusted or mismatched certificate) and oversized replies are not: they
  * need an admin, so they go to certmonger's ca-error instead. */
@@ -305,7 +315,7 @@ static int refused(TALLOC_CTX *mem, struct run *r, const struct ns_certrep *rep,
 						     rep->hresult)) {
 		ns_log(r->ctx, NS_LOG_WARN, "NDES refused the challenge password: %s", why);
 		if (ns_autopw_after_refusal(mem, r->ctx, r->csr, err) == 1)
-			return err->status;
+			return autopw_status(mem, r, err);
 	}
 	if (r->poll)
 		ns_err_set(err, NS_REJECTED, "NDES denied the pending request: %s%s%s%s", why,
@@ -361,7 +371,7 @@ static int do_submit(TALLOC_CTX *mem, struct run *r, struct ns_err *err)
 
 	rc = ns_autopw_before_submit(mem, r->ctx, r->csr, err);
 	if (rc != 0)
-		return err->status;
+		return autopw_status(mem, r, err);
 	/* With a certificate (renewal, rekey) CERTMONGER_PKCSREQ is the one
 	 * signed by it: certmonger can decrypt the reply to that one, not to
 	 * the _REKEY one (protocol reference, rekey pitfall). Without a
