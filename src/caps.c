@@ -58,7 +58,7 @@ static void apply_keyword(struct ns_caps *c, const char *kw)
 int ns_caps_parse(TALLOC_CTX *mem, const char *text, size_t len, struct ns_caps **out)
 {
 	struct ns_caps *c = talloc_zero(mem, struct ns_caps);
-	size_t i = 0, start, end;
+	size_t i = 0, start, end, j;
 	int n = 0, k;
 
 	*out = NULL;
@@ -84,6 +84,14 @@ int ns_caps_parse(TALLOC_CTX *mem, const char *text, size_t len, struct ns_caps 
 		while (end > start && isspace((unsigned char)text[end - 1]))
 			end--;
 		if (end == start)
+			continue;
+		/* A NUL, control or non-ASCII byte is no keyword: drop the line rather
+		 * than cut it short or print it to certmonger (the cache and the
+		 * caps setting reach here without looks_like_caps()). */
+		for (j = start; j < end; j++)
+			if ((unsigned char)text[j] < 0x20 || (unsigned char)text[j] >= 0x7f)
+				break;
+		if (j < end)
 			continue;
 		{
 			char *kw = talloc_strndup(c, text + start, end - start);

@@ -458,15 +458,19 @@ int ns_config_load(TALLOC_CTX *mem, int argc, char **argv,
 	struct ns_config *cfg = NULL;
 	struct pending *opts;
 	char **used, **rest;
-	const char *config_file = NULL;
-	size_t nopts = 0, nused = 0, nrest = 0, i;
+	const char *config_file = NULL, *tok = NULL, *inside = NULL;
+	size_t nopts = 0, nused = 0, nrest = 0, nmax = 1, i;
 	bool seen_subcommand = false;
 	int c, before, rc = -1;
 
 	*cfg_out = NULL;
 	*optind_out = argc;
 	ns_err_clear(err);
-	opts = talloc_zero_array(tmp, struct pending, argc + 1);
+	/* One element can hold several short options ("-vvv"): room for one
+	 * per character, not one per element. */
+	for (i = 0; i < (size_t)argc; i++)
+		nmax += strlen(argv[i]) + 1;
+	opts = talloc_zero_array(tmp, struct pending, nmax);
 	used = talloc_zero_array(tmp, char *, argc + 1);
 	rest = talloc_zero_array(tmp, char *, argc + 1);
 	cfg = ns_config_defaults(tmp);
@@ -492,7 +496,7 @@ int ns_config_load(TALLOC_CTX *mem, int argc, char **argv,
 			continue;
 		}
 		if (c == '?' || c == ':') {
-			const char *tok = argv[optind > before ? optind - 1 : before];
+			tok = argv[optind > before ? optind - 1 : before];
 			if (c == ':') {
 				ns_err_set(err, NS_UNCONFIGURED, "option %s needs a value", tok);
 				goto out;
@@ -502,14 +506,25 @@ int ns_config_load(TALLOC_CTX *mem, int argc, char **argv,
 					   "unknown option %s (see ndes-submit --help)", tok);
 				goto out;
 			}
-			/* The subcommand's own option: leave it to the subcommand. */
+			/* The subcommand's own option: leave it to the subcommand.
+			 * One element cannot be both ours and its ("-vX"). */
+			if ((nused > 0 && used[nused - 1] == tok) || tok == inside)
+				goto mixed;
 			if (nrest == 0 || rest[nrest - 1] != tok)
 				rest[nrest++] = (char *)tok;
 			continue;
 		}
-		for (i = (size_t)before; i < (size_t)optind && i < (size_t)argc; i++)
+		/* getopt is still inside this element ("-vX"): remember it. */
+		if (optind == before && optind < argc)
+			inside = argv[optind];
+		for (i = (size_t)before; i < (size_t)optind && i < (size_t)argc; i++) {
+			if (nrest > 0 && rest[nrest - 1] == argv[i]) {
+				tok = argv[i];
+				goto mixed;
+			}
 			if (nused == 0 || used[nused - 1] != argv[i])
 				used[nused++] = argv[i];
+		}
 		if (c == K_CONFIG) {
 			config_file = optarg;
 			continue;
@@ -565,6 +580,10 @@ int ns_config_load(TALLOC_CTX *mem, int argc, char **argv,
 
 	*cfg_out = talloc_steal(mem, cfg);
 	rc = 0;
+	goto out;
+mixed:
+	ns_err_set(err, NS_UNCONFIGURED, "option %s mixes ndes-submit options with the "
+		   "subcommand's own: give them separately", tok);
 out:
 	optind = 0;
 	talloc_free(tmp);

@@ -11,15 +11,20 @@ void ns_err_clear(struct ns_err *err)
 	err->msg[0] = '\0';
 }
 
-static void vset(struct ns_err *err, enum ns_status status, const char *fmt, va_list ap)
+/* The attribute lets clang (-Wformat=2) check callers instead of warning here. */
+static __attribute__((format(printf, 3, 0)))
+void vset(struct ns_err *err, enum ns_status status, const char *fmt, va_list ap)
 {
-	char *nl;
+	char *p;
 
 	err->status = status;
 	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-	/* certmonger keeps only the first line as ca-error: keep it one line. */
-	while ((nl = strpbrk(err->msg, "\r\n")) != NULL)
-		*nl = ' ';
+	/* certmonger keeps only the first line as ca-error: keep it one line,
+	 * and free of control characters (server text such as a reply's
+	 * transactionID ends up here and in "getcert list" output). */
+	for (p = err->msg; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = ' ';
 }
 
 int ns_err_set(struct ns_err *err, enum ns_status status, const char *fmt, ...)

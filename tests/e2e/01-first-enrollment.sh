@@ -1,12 +1,16 @@
 #!/bin/bash
 # First enrollment with a one-time password fetched from the admin page
 # over NTLM, as an admin does by hand: getcert request -c ndes -L PW.
+# shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 e2e_begin "first enrollment with a one-time password"
 ndes_setup
 
 PW=$(otp_fetch) || e2e_fail "no one-time password from the admin page"
-assert_match "one-time password from the admin page" '^[0-9A-F]{16,64}$' "$PW"
+# Checked without printing it: a password does not belong in a log.
+printf '%s' "$PW" | grep -Eqx '[0-9A-F]{16,64}' ||
+	e2e_fail "the admin page's password is not 16-64 hex characters (${#PW} characters)"
+e2e_ok "one-time password from the admin page (${#PW} hex characters)"
 
 cm_request web -g 2048 -N "CN=web1.example.test,O=Example" \
 	-D web1.example.test -D www.example.test -A 192.0.2.10 \
@@ -19,10 +23,14 @@ check_cert "$T/web.crt" "$T/web.key" "O=Example,CN=web1.example.test" \
 	DNS:web1.example.test DNS:www.example.test IPAddress:192.0.2.10 \
 	email:hostmaster@example.test
 assert_eq "key size" 2048 "$(key_bits "$T/web.key")"
-# certmonger tracks what it got: issuer is the stand-in's issuing CA.
-assert_eq "issuer shown by getcert list" \
-	"$(openssl x509 -in "$NDES_DIR/issuing-ca.pem" -noout -subject -nameopt RFC2253 | sed 's/^subject=//')" \
+# certmonger tracks what it got: the issuer is the stand-in's issuing CA,
+# the subject and DNS names are the requested ones.
+ca_subject=$(openssl x509 -in "$NDES_DIR/issuing-ca.pem" -noout -subject -nameopt RFC2253 | sed 's/^subject=//')
+assert_eq "certificate issuer" "$ca_subject" \
 	"$(openssl x509 -in "$T/web.crt" -noout -issuer -nameopt RFC2253 | sed 's/^issuer=//')"
+assert_eq "issuer shown by getcert list" "$ca_subject" "$(cm_field web issuer)"
+assert_eq "subject shown by getcert list" "O=Example,CN=web1.example.test" "$(cm_field web subject)"
+assert_eq "DNS names shown by getcert list" "web1.example.test,www.example.test" "$(cm_field web dns)"
 
 # On the wire: one PKCSReq (19) answered SUCCESS, signed by the
 # self-signed request key (not a renewal).

@@ -2,6 +2,7 @@
 # Renewal: after the first certificate, `getcert resubmit` gets a new one
 # (new serial) for the same key, with a request signed by the old
 # certificate and carrying no password (certmonger dropped the used one).
+# shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 e2e_begin "renewal signed with the old certificate, no password"
 ndes_setup

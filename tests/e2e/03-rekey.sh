@@ -1,5 +1,6 @@
 #!/bin/bash
 # Rekey: `getcert rekey` makes a new key pair and gets a certificate for it.
+# shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 e2e_begin "rekey: new key, new certificate"
 ndes_setup

@@ -3,6 +3,7 @@
 # (PENDING), certmonger polls with CertPoll every poll-interval seconds,
 # and once approved the certificate arrives with no manual step on the
 # client.
+# shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 e2e_begin "pending, then approved"
 HELPER_CONF=(poll-interval=5)

@@ -1,6 +1,7 @@
 #!/bin/bash
 # Pending, then the CA manager denies the request: certmonger stops with a
 # ca-error that says so.
+# shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 e2e_begin "pending, then denied"
 HELPER_CONF=(poll-interval=5)

@@ -1,6 +1,7 @@
 #!/bin/bash
 # A password NDES never issued: rejected, and the ca-error tells the admin
 # it is about the password (NDES: failInfo badMessageCheck, 0x80070490).
+# shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 e2e_begin "wrong one-time password"
 ndes_setup

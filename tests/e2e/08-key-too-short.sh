@@ -1,6 +1,7 @@
 #!/bin/bash
 # The template wants 4096-bit keys, the request has 2048: rejected, and the
 # ca-error says the key is too short (NDES: 0x80094811 CERTSRV_E_KEY_LENGTH).
+# shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 e2e_begin "key too short for the template"
 ndes_setup --min-key-bits 4096

@@ -6,6 +6,7 @@
 # certificate stays, and the admin's recovery (resubmit with a fresh
 # password) works.
 # The automatic recovery is scenario 14.
+# shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 e2e_begin "NDES refusing renewal"
 ndes_setup --refuse-renewal

@@ -1,6 +1,7 @@
 #!/bin/bash
 # NDES over HTTPS with a certificate from a private CA. Without the bundle:
 # a clear TLS trust error in ca-error; with ca-bundle: issued.
+# shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 e2e_begin "HTTPS with a private CA bundle"
 e2e_require_helper

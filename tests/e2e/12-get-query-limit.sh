@@ -3,6 +3,7 @@
 # string limit (2048): a 2048-bit request does not fit, and the ca-error
 # says so. With the limit raised on the server (and the helper told), the
 # request goes through by GET.
+# shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 e2e_begin "GET-only server and the IIS query-string limit"
 ndes_setup --no-post

@@ -6,6 +6,7 @@
 # challenge, and renewal (-allowrenew 0: renew any time; the static
 # challenge is needed on renewals too, so certmonger keeps it: CM_OTP=no).
 CM_OTP=no
+# shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 e2e_begin "micromdm scepserver, CA-only"
 e2e_require_helper

@@ -3,6 +3,7 @@
 # request made with an empty challenge-password file gets its one-time
 # password from the admin page without a manual step; and when NDES
 # refuses a renewal, a resubmit recovers on its own with a fresh password.
+# shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 e2e_begin "automatic one-time passwords"
 e2e_require_helper

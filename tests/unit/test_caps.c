@@ -74,6 +74,28 @@ static void test_parse_case_lf_unknown(void **state)
 	talloc_free(mem);
 }
 
+/* Regression (found by tests/fuzz/fuzz_caps): a NUL inside a line cut the
+ * keyword short after trimming ("SHA-1\v\0..." used as "SHA-1\v" but
+ * printed as garbage), and control or non-ASCII bytes went into the text
+ * printed to certmonger. Such lines are not keywords and are dropped. */
+static void test_parse_binary_lines(void **state)
+{
+	TALLOC_CTX *mem = talloc_new(NULL);
+	static const char bin[] = "Renewal\r\nSHA-1\v\0\0\0S3\r\nDES\x01\r\n\xef\xbb\xbf\nAES\n";
+	struct ns_caps *c;
+
+	assert_int_equal(ns_caps_parse(mem, bin, sizeof(bin) - 1, &c), 0);
+	assert_true(c->from_server);
+	assert_true(c->renewal && c->aes);
+	assert_false(c->sha1 || c->des3);
+	assert_string_equal(c->text, "Renewal\nAES\n");
+	/* Nothing usable at all: NDES defaults, as for an empty reply. */
+	assert_int_equal(ns_caps_parse(mem, "\0-1\r\xef\xbb\xbf\n", 8, &c), 0);
+	assert_false(c->from_server);
+	assert_string_equal(c->text, "SHA-1\nDES3\n");
+	talloc_free(mem);
+}
+
 static void test_parse_empty(void **state)
 {
 	TALLOC_CTX *mem = talloc_new(NULL);
@@ -294,6 +316,7 @@ int main(void)
 		cmocka_unit_test(test_parse_ndes),
 		cmocka_unit_test(test_parse_case_lf_unknown),
 		cmocka_unit_test(test_parse_empty),
+		cmocka_unit_test(test_parse_binary_lines),
 		cmocka_unit_test_setup_teardown(test_fetch_and_cache, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unusable_state_dir, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_http_error_means_none, setup, teardown),

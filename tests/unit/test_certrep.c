@@ -375,6 +375,24 @@ static void test_real_ndes_failure(void **state)
 	talloc_free(rep);
 }
 
+/* Server text that reaches an error message (here a transactionID with a
+ * terminal escape and a bell) must not carry control characters into
+ * certmonger's ca-error and "getcert list" (err.c now blanks them all). */
+static void test_control_chars_in_message(void **state)
+{
+	struct world *w = *state;
+	struct sb_msg m = reply(w, "3");
+	struct ns_err err;
+	size_t i;
+
+	m.txid = "X\x1b[2J\x07\tY";
+	assert_int_equal(run(w, &m, NULL, NULL, NS_CERTREP_ALLOW_SHA1, NULL, &err), 3);
+	assert_non_null(strstr(err.msg, "another transaction"));
+	for (i = 0; err.msg[i] != '\0'; i++)
+		assert_true((unsigned char)err.msg[i] >= 0x20 && err.msg[i] != 0x7f);
+	assert_non_null(strstr(err.msg, "X [2J  Y"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -387,6 +405,7 @@ int main(void)
 		cmocka_unit_test(test_signer_trust),
 		cmocka_unit_test(test_garbage),
 		cmocka_unit_test(test_real_ndes_failure),
+		cmocka_unit_test(test_control_chars_in_message),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -275,6 +275,42 @@ static void test_subcommand_args(void **state)
 	talloc_free(mem);
 }
 
+/* Regression (found by tests/fuzz/fuzz_argv): one element holding both our
+ * short options and others ("-vX" after the subcommand) was put both among
+ * our options and the subcommand's arguments; with "--" later on, the
+ * counts still matched and argv came back with an element twice and "--"
+ * lost. Now it is a clear error. */
+static void test_mixed_short_options(void **state)
+{
+	TALLOC_CTX *mem = talloc_new(NULL);
+	struct run r;
+
+	load(mem, &r, "\r-url", "h", "x.dll", "-v\x04-v", "check", "--x", "--", "lk-v", "",
+	     "--x", "-xA-y", NULL);
+	assert_int_equal(r.rc, -1);
+	assert_int_equal(r.err.status, NS_UNCONFIGURED);
+	assert_non_null(strstr(r.err.msg, "mixes ndes-submit options"));
+	load(mem, &r, "check", "-Vx", NULL);
+	assert_int_equal(r.rc, -1);
+	assert_non_null(strstr(r.err.msg, "-Vx"));
+	load(mem, &r, "check", "-xV", NULL);
+	assert_int_equal(r.rc, -1);
+	assert_non_null(strstr(r.err.msg, "-xV"));
+	/* Regression (fuzz_argv, ASan heap-buffer-overflow): the options were
+	 * stored one per element, so "-vvvv" wrote past the array. */
+	load(mem, &r, "-vvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvv", "check", "-VVVVVVVVVVVVVVVV", NULL);
+	assert_int_equal(r.rc, 0);
+	assert_int_equal(r.cfg->verbose, 2);
+	assert_true(r.cfg->version);
+	/* Our own options grouped stay fine. */
+	load(mem, &r, "check", "-vv", NULL);
+	assert_int_equal(r.rc, 0);
+	assert_int_equal(r.cfg->verbose, 2);
+	assert_int_equal(r.argc - r.first, 1);
+	assert_string_equal(r.argv[r.first], "check");
+	talloc_free(mem);
+}
+
 static void test_no_leak(void **state)
 {
 	TALLOC_CTX *mem = talloc_new(NULL);
@@ -298,6 +334,7 @@ int main(void)
 		cmocka_unit_test(test_file_errors),
 		cmocka_unit_test(test_bad_values),
 		cmocka_unit_test(test_subcommand_args),
+		cmocka_unit_test(test_mixed_short_options),
 		cmocka_unit_test(test_no_leak),
 	};
 
