@@ -221,7 +221,7 @@ static int job_start(TALLOC_CTX *mem, const struct ns_ctx *ctx, const char *csr_
 	if (j->req->pw_file == NULL) {
 		ns_log(ctx, NS_LOG_WARN,
 		       "automatic password: request %s was not made with \"getcert request -l FILE\"%s; "
-		       "automatic passwords need it (an empty FILE will do)",
+		       "automatic passwords need it (FILE holding one newline will do; certmonger refuses a zero-byte FILE)",
 		       j->req->id != NULL ? j->req->id : j->req->path,
 		       j->req->has_inline_pw ? " (it has a fixed -L password)" : "");
 		return 0;
