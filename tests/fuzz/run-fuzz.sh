@@ -67,7 +67,7 @@ run_one() {
 	t=$1
 	mkdir -p "$W/corpus/$t" "$W/crashes/$t"
 	seeds=$(fixtures "$t")
-	set -- -max_total_time="$SECS" -timeout=10 -rss_limit_mb=2048 -max_len=16384 \
+	set -- -max_total_time="$SECS" -error_exitcode=1 -timeout=10 -rss_limit_mb=2048 -max_len=16384 \
 		-print_final_stats=1 -artifact_prefix="$W/crashes/$t/"
 	[ -n "$seeds" ] && set -- "$@" -seed_inputs="$seeds"
 	[ -d "$W/seeds/$t" ] && set -- "$@" "$W/corpus/$t" "$W/seeds/$t" || set -- "$@" "$W/corpus/$t"
