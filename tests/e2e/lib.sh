@@ -276,17 +276,22 @@ cm_start() {
 	e2e_fail "certmonger did not come up within 10 s"
 }
 
-cm_stop() {
-	[ -n "$CM_PID" ] || return 0
-	kill -TERM "$CM_PID" 2>/dev/null
-	local i
+# stop_pid PID: SIGTERM, up to 10 s to exit, then SIGKILL; reaped and untracked.
+stop_pid() {
+	local pid=$1 i
+	kill -TERM "$pid" 2>/dev/null
 	for ((i = 0; i < 100; i++)); do
-		kill -0 "$CM_PID" 2>/dev/null || break
+		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.1
 	done
-	kill -KILL "$CM_PID" 2>/dev/null
-	wait "$CM_PID" 2>/dev/null
-	e2e_untrack "$CM_PID"
+	kill -KILL "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	e2e_untrack "$pid"
+}
+
+cm_stop() {
+	[ -n "$CM_PID" ] || return 0
+	stop_pid "$CM_PID"
 	CM_PID=
 	rm -f "$T"/cm.sock
 }
@@ -452,15 +457,7 @@ ndes_start() {
 
 ndes_stop() {
 	[ -n "$NDES_PID" ] || return 0
-	kill -TERM "$NDES_PID" 2>/dev/null
-	local i
-	for ((i = 0; i < 100; i++)); do
-		kill -0 "$NDES_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -KILL "$NDES_PID" 2>/dev/null
-	wait "$NDES_PID" 2>/dev/null
-	e2e_untrack "$NDES_PID"
+	stop_pid "$NDES_PID"
 	NDES_PID=
 	e2e_log "NDES stand-in stopped"
 }
