@@ -7,6 +7,7 @@
 #include <openssl/x509v3.h>
 
 #include "roles.h"
+#include "x509util.h"
 
 /* "Certificate Request Agent" (szOID_ENROLLMENT_AGENT): the EKU NDES puts on
  * both of its RA certificates. */
@@ -153,16 +154,6 @@ static bool push_ref(STACK_OF(X509) *sk, X509 *c)
 	return true;
 }
 
-static bool contains(STACK_OF(X509) *sk, X509 *c)
-{
-	int i;
-
-	for (i = 0; i < sk_X509_num(sk); i++)
-		if (X509_cmp(sk_X509_value(sk, i), c) == 0)
-			return true;
-	return false;
-}
-
 int ns_roles_assign(TALLOC_CTX *mem, STACK_OF(X509) *certs, struct ns_roles **out,
 		    struct ns_err *err)
 {
@@ -232,7 +223,7 @@ int ns_roles_assign(TALLOC_CTX *mem, STACK_OF(X509) *certs, struct ns_roles **ou
 			return ns_err_set(err, NS_REJECTED, "out of memory");
 		}
 		if (X509_cmp(c, enc) == 0 || X509_cmp(c, sign) == 0 || X509_cmp(c, ca) == 0 ||
-		    contains(r->chain, c))
+		    ns_certs_contains(r->chain, c))
 			continue;
 		if (!push_ref(r->chain, c)) {
 			talloc_free(r);

@@ -69,16 +69,6 @@ static long interval(long configured, long fallback)
 	return configured > 0 ? configured : fallback;
 }
 
-static bool has_cert(STACK_OF(X509) *certs, X509 *c)
-{
-	int i;
-
-	for (i = 0; i < sk_X509_num(certs); i++)
-		if (X509_cmp(sk_X509_value(certs, i), c) == 0)
-			return true;
-	return false;
-}
-
 /* Adds the PEM certificates of one CERTMONGER_SCEP_* variable. */
 static int add_env_certs(struct run *r, const char *name, bool is_second, struct ns_err *err)
 {
@@ -96,7 +86,7 @@ static int add_env_certs(struct run *r, const char *name, bool is_second, struct
 		X509 *c = sk_X509_value(certs, i);
 		if (is_second && i == 0 && r->second == NULL && X509_up_ref(c))
 			r->second = c;
-		if (!has_cert(r->certs, c) && X509_up_ref(c) && !sk_X509_push(r->certs, c))
+		if (!ns_certs_contains(r->certs, c) && X509_up_ref(c) && !sk_X509_push(r->certs, c))
 			X509_free(c);
 	}
 	sk_X509_pop_free(certs, X509_free);

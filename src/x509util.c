@@ -126,6 +126,16 @@ bad:
 			      "the server's CA certificate reply is neither a DER certificate, a PKCS#7 nor PEM");
 }
 
+bool ns_certs_contains(STACK_OF(X509) *sk, X509 *c)
+{
+	int i;
+
+	for (i = 0; i < sk_X509_num(sk); i++)
+		if (X509_cmp(sk_X509_value(sk, i), c) == 0)
+			return true;
+	return false;
+}
+
 char *ns_base64(TALLOC_CTX *mem, const unsigned char *data, size_t len)
 {
 	size_t out_len = 4 * ((len + 2) / 3) + 1;

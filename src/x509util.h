@@ -16,6 +16,9 @@
 int ns_certs_parse(const unsigned char *data, size_t len, STACK_OF(X509) **out,
 		   struct ns_err *err);
 
+/* Is c (compared by content) in sk? */
+bool ns_certs_contains(STACK_OF(X509) *sk, X509 *c);
+
 /* Base64 (standard alphabet, no newlines). */
 char *ns_base64(TALLOC_CTX *mem, const unsigned char *data, size_t len);
 /* Decodes base64, ignoring whitespace. NULL on bad input. */
