@@ -501,13 +501,16 @@ EOF
 }
 
 # ---- the stand-in's request log -----------------------------------------
-# log_count PYEXPR: how many records of $NDES_DIR/log.jsonl satisfy PYEXPR,
-# a Python expression over the record `r` (a dict); `s(key)` is r.get(key)
-# as a lower-case string. Example: log_count 's("messagetype") == "20"'.
-log_count() {
-	"$E2E_PY" - "$NDES_DIR"/log.jsonl "$1" <<'EOF'
+# log_query count|last PYEXPR [KEY]: over the records of $NDES_DIR/log.jsonl
+# that satisfy PYEXPR, a Python expression over the record `r` (a dict) in
+# which `s(key)` is r.get(key) as a lower-case string (keys compared
+# case-insensitively), print how many there are (count) or KEY of the last
+# one (last).
+log_query() {
+	"$E2E_PY" - "$NDES_DIR"/log.jsonl "$@" <<'EOF'
 import json, sys
-n = 0
+mode, expr = sys.argv[2], sys.argv[3]
+n, out = 0, ""
 try:
     lines = open(sys.argv[1]).read().splitlines()
 except FileNotFoundError:
@@ -517,41 +520,25 @@ for line in lines:
         r = json.loads(line)
     except ValueError:
         continue
-    # Keys compared case-insensitively: r2 maps lower-case keys.
     r2 = {k.lower(): v for k, v in r.items()}
     def s(k, r2=r2):
         v = r2.get(k.lower())
         return "" if v is None else str(v).lower()
-    if eval(sys.argv[2], {"r": r, "r2": r2, "s": s}):
+    if eval(expr, {"r": r, "r2": r2, "s": s}):
         n += 1
-print(n)
+        if mode == "last":
+            v = r2.get(sys.argv[4].lower())
+            out = "" if v is None else str(v)
+print(n if mode == "count" else out)
 EOF
 }
 
+# log_count PYEXPR: how many records satisfy PYEXPR,
+# e.g. log_count 's("message_type") == "20"'.
+log_count() { log_query count "$1"; }
+
 # log_last PYEXPR KEY: KEY of the last record that satisfies PYEXPR.
-log_last() {
-	"$E2E_PY" - "$NDES_DIR"/log.jsonl "$1" "$2" <<'EOF'
-import json, sys
-out = ""
-try:
-    lines = open(sys.argv[1]).read().splitlines()
-except FileNotFoundError:
-    lines = []
-for line in lines:
-    try:
-        r = json.loads(line)
-    except ValueError:
-        continue
-    r2 = {k.lower(): v for k, v in r.items()}
-    def s(k, r2=r2):
-        v = r2.get(k.lower())
-        return "" if v is None else str(v).lower()
-    if eval(sys.argv[2], {"r": r, "r2": r2, "s": s}):
-        v = r2.get(sys.argv[3].lower())
-        out = "" if v is None else str(v)
-print(out)
-EOF
-}
+log_last() { log_query last "$1" "$2"; }
 
 # ---- certificates ----------------------------------------------------------
 cert_serial() { openssl x509 -in "$1" -noout -serial 2>/dev/null | sed 's/^serial=//'; }
