@@ -387,8 +387,25 @@ int ns_autopw_before_submit(TALLOC_CTX *mem, const struct ns_ctx *ctx,
 	return rc;
 }
 
+static int supply_for(TALLOC_CTX *mem, const struct ns_ctx *ctx, const char *csr_pem,
+		      const char *why, struct ns_err *err);
+
 int ns_autopw_after_refusal(TALLOC_CTX *mem, const struct ns_ctx *ctx,
 			    const char *csr_pem, struct ns_err *err)
+{
+	return supply_for(mem, ctx, csr_pem, NULL, err);
+}
+
+int ns_autopw_for_new_names(TALLOC_CTX *mem, const struct ns_ctx *ctx,
+			    const char *csr_pem, struct ns_err *err)
+{
+	return supply_for(mem, ctx, csr_pem,
+			  "the renewal asks for other names than the certificate has", err);
+}
+
+/* why: the reason a password is needed (NULL: NDES refused the request). */
+static int supply_for(TALLOC_CTX *mem, const struct ns_ctx *ctx, const char *csr_pem,
+		      const char *why, struct ns_err *err)
 {
 	TALLOC_CTX *tmp;
 	char *csr_pw = NULL, h[65];
@@ -429,8 +446,8 @@ int ns_autopw_after_refusal(TALLOC_CTX *mem, const struct ns_ctx *ctx,
 	    (!file_pw_is_ours(&j) || j.now - j.rec.written < AUTOPW_MAX_AGE))
 		rc = nudge(tmp, &j, err);	/* a newer password waits in FILE */
 	else
-		rc = supply(tmp, &j, csr_pw != NULL ? "NDES refused the request's password"
-						    : "NDES wants a password", err);
+		rc = supply(tmp, &j, why != NULL ? why : csr_pw != NULL
+			    ? "NDES refused the request's password" : "NDES wants a password", err);
 	talloc_free(tmp);
 	return rc;
 }

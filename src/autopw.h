@@ -29,6 +29,11 @@ int ns_autopw_before_submit(TALLOC_CTX *mem, const struct ns_ctx *ctx,
 int ns_autopw_after_refusal(TALLOC_CTX *mem, const struct ns_ctx *ctx,
 			    const char *csr_pem, struct ns_err *err);
 
+/* Before a renewal whose CSR asks for other names than the certificate
+ * has: NDES takes it only with a password. Same returns as after_refusal. */
+int ns_autopw_for_new_names(TALLOC_CTX *mem, const struct ns_ctx *ctx,
+			    const char *csr_pem, struct ns_err *err);
+
 /* After the certificate was issued: erase the used password from FILE. */
 void ns_autopw_after_issue(TALLOC_CTX *mem, const struct ns_ctx *ctx, const char *csr_pem);
 

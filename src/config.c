@@ -22,7 +22,7 @@ enum key {
 	K_CONNECT_TIMEOUT, K_METHOD, K_MAX_GET_LENGTH, K_POLL_INTERVAL, K_RETRY_INTERVAL,
 	K_ALLOW_SHA1, K_NO_ALLOW_SHA1, K_CAPS, K_STATE_DIR, K_ADMIN_URL, K_USER,
 	K_PASSWORD_FILE, K_AUTH, K_KEYTAB, K_CCACHE, K_AUTO_PASSWORD, K_NO_AUTO_PASSWORD,
-	K_REQUESTS_DIR, K_VERBOSE = 'v', K_HELP = 'h', K_VERSION = 'V',
+	K_REQUESTS_DIR, K_RENEWAL_KEY, K_RENEWAL_SUBJECT_CHECK, K_VERBOSE = 'v', K_HELP = 'h', K_VERSION = 'V',
 };
 
 static const struct option long_options[] = {
@@ -50,6 +50,8 @@ static const struct option long_options[] = {
 	{ "auto-password", no_argument, NULL, K_AUTO_PASSWORD },
 	{ "no-auto-password", no_argument, NULL, K_NO_AUTO_PASSWORD },
 	{ "certmonger-requests-dir", required_argument, NULL, K_REQUESTS_DIR },
+	{ "renewal-key", required_argument, NULL, K_RENEWAL_KEY },
+	{ "renewal-subject-check", required_argument, NULL, K_RENEWAL_SUBJECT_CHECK },
 	{ "verbose", no_argument, NULL, K_VERBOSE },
 	{ "help", no_argument, NULL, K_HELP },
 	{ "version", no_argument, NULL, K_VERSION },
@@ -266,6 +268,16 @@ static int apply(struct ns_config *cfg, int key, const struct origin *o, const c
 		return 0;
 	case K_REQUESTS_DIR:
 		return set_string(cfg, o, value, &cfg->requests_dir, err);
+	case K_RENEWAL_KEY:
+		if (strcasecmp(value, "new") == 0)
+			cfg->renewal_new_key = true;
+		else if (strcasecmp(value, "same") == 0)
+			cfg->renewal_new_key = false;
+		else
+			return bad(err, o, value, "expected new or same");
+		return 0;
+	case K_RENEWAL_SUBJECT_CHECK:
+		return parse_bool(o, value, &cfg->renewal_subject_check, err);
 	case K_VERBOSE:
 		if (o->file == NULL) {
 			if (cfg->verbose < 2)
@@ -297,6 +309,10 @@ struct ns_config *ns_config_defaults(TALLOC_CTX *mem)
 	cfg->state_dir = "/var/lib/ndes-submit";
 	cfg->auth = NS_AUTH_ANY;
 	cfg->requests_dir = "/var/lib/certmonger/requests";
+	/* NDES returns the existing certificate for a repeated transactionID
+	 * and certmonger derives it from the key (ndes.md "Renewal"). */
+	cfg->renewal_new_key = true;
+	cfg->renewal_subject_check = true;
 	return cfg;
 }
 

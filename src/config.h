@@ -48,6 +48,10 @@ struct ns_config {
 	bool auto_otp;			/* auto-password: fetch passwords for requests made with getcert -l FILE */
 	const char *requests_dir;	/* certmonger-requests-dir: default /var/lib/certmonger/requests */
 
+	/* renewal */
+	bool renewal_new_key;		/* renewal-key: new (default) | same */
+	bool renewal_subject_check;	/* renewal-subject-check: refuse a renewal whose names differ from the certificate's before sending it (default yes) */
+
 	const char *config_file;	/* the file these came from, if any */
 	int verbose;			/* verbose: 0..2 */
 	bool help;			/* --help was given */

@@ -1,5 +1,6 @@
 #include <string.h>
 #include <openssl/asn1.h>
+#include <openssl/crypto.h>
 #include <openssl/objects.h>
 #include <openssl/x509.h>
 
@@ -20,6 +21,13 @@ unsigned char *ns_csr_der(TALLOC_CTX *mem, const char *csr_pem, size_t *len_out)
 	return der;
 }
 
+/* The password is a secret: wiped when its talloc context goes. */
+static int wipe(char *s)
+{
+	explicit_bzero(s, talloc_get_size(s));
+	return 0;
+}
+
 int ns_csr_challenge(TALLOC_CTX *mem, const char *csr_pem, char **pw_out)
 {
 	TALLOC_CTX *tmp = talloc_new(mem);
@@ -29,7 +37,7 @@ int ns_csr_challenge(TALLOC_CTX *mem, const char *csr_pem, char **pw_out)
 	X509_REQ *req = NULL;
 	X509_ATTRIBUTE *attr;
 	ASN1_TYPE *val;
-	int idx, n, rc = -1;
+	int idx, n = 0, rc = -1;
 
 	*pw_out = NULL;
 	der = ns_csr_der(tmp, csr_pem, &len);
@@ -59,8 +67,11 @@ int ns_csr_challenge(TALLOC_CTX *mem, const char *csr_pem, char **pw_out)
 	*pw_out = talloc_strndup(mem, (const char *)utf8, (size_t)n);
 	if (*pw_out == NULL)
 		goto out;
+	talloc_set_destructor(*pw_out, wipe);
 	rc = 0;
 out:
+	if (utf8 != NULL)
+		OPENSSL_cleanse(utf8, (size_t)(n > 0 ? n : 0));
 	OPENSSL_free(utf8);
 	X509_REQ_free(req);
 	talloc_free(tmp);

@@ -24,14 +24,19 @@
 
 #include "autopw.h"
 #include "caps.h"
+#include "certinfo.h"
 #include "certrep.h"
+#include "cmreq.h"
 #include "cookie.h"
 #include "http.h"
 #include "mserr.h"
 #include "ns.h"
 #include "ops.h"
+#include "csr.h"
 #include "pkimsg.h"
+#include "renew.h"
 #include "roles.h"
+#include "usedpw.h"
 #include "transport.h"
 #include "x509util.h"
 
@@ -48,6 +53,11 @@ struct run {
 	X509 *second;			/* CERTMONGER_SCEP_CA_CERTIFICATE */
 	struct ns_roles *roles;
 	bool issuer_ok;			/* certmonger's CertPoll names the issuing CA */
+	const char *cert;		/* CERTMONGER_CERTIFICATE: this is a renewal */
+	struct ns_renewal *renewal;	/* the renewal next to that certificate */
+	bool has_password;		/* the CSR carries a challenge password */
+	bool stale_password;		/* ... one NDES already consumed */
+	long status_seen;		/* HTTP status of the last reply */
 };
 
 static int run_destructor(struct run *r)
@@ -194,6 +204,39 @@ static bool transient_fail(enum ns_http_fail f)
 	}
 }
 
+/* "signing RA \"CN=..\" expired 2026-01-01 00:00:00 UTC" or NULL. */
+static char *expired_str(TALLOC_CTX *mem, const char *role, X509 *cert)
+{
+	if (cert == NULL || ns_cert_validity(cert, 0) != 1)
+		return NULL;
+	return talloc_asprintf(mem, "%s \"%s\" expired %s", role,
+			       ns_name_str(mem, X509_get_subject_name(cert)),
+			       ns_asn1_time_str(mem, X509_get0_notAfter(cert)));
+}
+
+/* NDES answers HTTP 500 to every PKIOperation while its RA certificates are
+ * expired, and GetCACert keeps serving them (ndes.md "When NDES sends no
+ * CertRep"): if the ones certmonger holds are expired, say so; retrying
+ * does not help until an NDES admin renews them. */
+static bool ra_expired(TALLOC_CTX *mem, const struct run *r, struct ns_err *err)
+{
+	const struct ns_roles *ro = r->roles;
+	char *sign, *enc;
+
+	if (ro == NULL || ro->ca_only)
+		return false;
+	sign = expired_str(mem, "signing RA", ro->sign);
+	enc = ro->encrypt != ro->sign ? expired_str(mem, "encryption RA", ro->encrypt) : NULL;
+	if (sign == NULL && enc == NULL)
+		return false;
+	ns_err_set(err, NS_UNREACHABLE, "NDES answered HTTP %ld and its RA certificates have "
+		   "expired (%s%s%s): NDES refuses every request until an NDES admin renews them "
+		   "(retrying does not help); then run getcert refresh-ca -c %s and getcert "
+		   "resubmit", r->status_seen, sign ? sign : "", sign && enc ? "; " : "",
+		   enc ? enc : "", r->ca_name);
+	return true;
+}
+
 /* Sends der and returns the reply body (application/x-pki-message). On
  * failure *transient says whether retrying later makes sense. */
 static int send_message(TALLOC_CTX *mem, struct run *r, enum ns_transport t,
@@ -227,10 +270,13 @@ static int send_message(TALLOC_CTX *mem, struct run *r, enum ns_transport t,
 		*transient = err->status == NS_UNREACHABLE && transient_fail(fail);
 		return -1;
 	}
+	r->status_seen = (*reply)->status;
 	ns_log(r->ctx, NS_LOG_INFO, "HTTP %ld, %s, %zu bytes", (*reply)->status,
 	       (*reply)->content_type ? (*reply)->content_type : "no content type", (*reply)->len);
 	if (ns_transport_check_reply(*reply, t, err) != 0) {
 		*transient = err->status == NS_UNREACHABLE;	/* HTTP 5xx */
+		if ((*reply)->status >= 500 && ra_expired(mem, r, err))
+			*transient = false;
 		return -1;
 	}
 	return 0;
@@ -273,6 +319,16 @@ static int read_reply(TALLOC_CTX *mem, struct run *r, const struct ns_http_reply
 	return 0;
 }
 
+/* NDES consumed the CSR's password (if any) when it issued: remember it so
+ * that a renewal still carrying it is explained (usedpw.h). */
+static void record_password(TALLOC_CTX *mem, const struct run *r)
+{
+	char *pw = NULL;
+
+	if (ns_csr_challenge(mem, r->csr, &pw) == 0 && pw != NULL && pw[0] != '\0')
+		ns_usedpw_record(mem, r->ctx, pw);
+}
+
 static int issued(TALLOC_CTX *mem, struct run *r, const struct ns_certrep *rep,
 		  struct ns_err *err)
 {
@@ -282,9 +338,28 @@ static int issued(TALLOC_CTX *mem, struct run *r, const struct ns_certrep *rep,
 		return ns_err_set(err, NS_UNREACHABLE, "out of memory");
 	fputs(pem, stdout);
 	ns_log(r->ctx, NS_LOG_INFO, "issued; certmonger decrypts the envelope");
+	record_password(mem, r);
 	ns_autopw_after_issue(mem, r->ctx, r->csr);
 	ns_err_clear(err);
 	return NS_ISSUED;
+}
+
+/* What the request itself did to earn a refusal, when we know: a consumed
+ * password still in a renewal CSR, or names NDES does not renew. */
+static const char *refusal_hint(TALLOC_CTX *mem, const struct run *r,
+				const struct ns_certrep *rep)
+{
+	char *hint = NULL;
+
+	if (r->stale_password && ns_mserr_is_password_refusal(rep->fail_info, rep->have_hresult,
+							      rep->hresult))
+		return "; the renewal carried the one-time password NDES consumed at an earlier "
+		       "enrollment: set [scep] challenge_password_otp = yes in certmonger.conf and "
+		       "run getcert resubmit, or use auto-password";
+	if (r->renewal != NULL && ns_renewal_names_differ(r->renewal) && !r->has_password)
+		hint = talloc_asprintf(mem, "; the renewal's names differ from the certificate's "
+				       "(%s)", ns_renewal_diff_str(mem, r->renewal));
+	return hint != NULL ? hint : "";
 }
 
 /* FAILURE: transient, a password refusal automatic mode can fix, or final. */
@@ -313,8 +388,99 @@ static int refused(TALLOC_CTX *mem, struct run *r, const struct ns_certrep *rep,
 			   "issuer CA; run getcert refresh-ca -c ", pending->issuer_ok ? "" : r->ca_name,
 			   pending->issuer_ok ? "" : " and request again)");
 	else
-		ns_err_set(err, NS_REJECTED, "NDES rejected the request: %s", why);
+		ns_err_set(err, NS_REJECTED, "NDES rejected the request: %s%s", why,
+			   refusal_hint(mem, r, rep));
 	return NS_REJECTED;
+}
+
+/* certmonger's id of the request this CSR belongs to, for commands in
+ * messages; "REQUEST" when its requests directory cannot be read. */
+static const char *request_id(TALLOC_CTX *mem, const struct run *r)
+{
+	struct ns_cmreq *req = NULL;
+	struct ns_err e;
+
+	ns_err_clear(&e);
+	if (ns_cmreq_find(mem, r->ctx->cfg->requests_dir, r->csr, &req, &e) == 0 &&
+	    req != NULL && req->id != NULL)
+		return req->id;
+	return "REQUEST";
+}
+
+/* Notes the CSR's password: a renewal that carries one NDES consumed at the
+ * first enrollment is refused by a strict NDES (KB 959193). */
+static void note_password(TALLOC_CTX *mem, struct run *r)
+{
+	char *pw = NULL;
+
+	if (ns_csr_challenge(mem, r->csr, &pw) != 0 || pw == NULL || pw[0] == '\0')
+		return;
+	r->has_password = true;
+	if (r->cert == NULL || !ns_usedpw_seen(mem, r->ctx, pw))
+		return;
+	r->stale_password = true;
+	ns_log(r->ctx, NS_LOG_WARN, "the renewal CSR carries the one-time password of an earlier "
+	       "enrollment, which NDES consumed when it issued that certificate: set [scep] "
+	       "challenge_password_otp = yes in certmonger.conf (certmonger then drops a password "
+	       "once used) or use auto-password with getcert request -l FILE");
+}
+
+/* A renewal whose names differ from the certificate's: NDES takes it only
+ * with a one-time password (PSCertificateEnrollment copies the names for
+ * that reason). Returns 0 to send it anyway, else the exit status. */
+static int names_differ(TALLOC_CTX *mem, struct run *r, struct ns_err *err)
+{
+	const struct ns_renewal *rn = r->renewal;
+	char *diff = ns_renewal_diff_str(mem, rn);
+	const char *id;
+
+	if (!r->ctx->cfg->renewal_subject_check) {
+		ns_log(r->ctx, NS_LOG_WARN, "the renewal asks for other names than the certificate "
+		       "has (%s); sending it anyway (renewal-subject-check = no)", diff ? diff : "?");
+		return 0;
+	}
+	if (ns_autopw_for_new_names(mem, r->ctx, r->csr, err) == 1)
+		return autopw_status(mem, r, err);
+	id = request_id(mem, r);
+	ns_err_set(err, NS_REJECTED, "NDES renews without a password only a request with the "
+		   "certificate's own names, and this one differs: %s. Keep the names: getcert "
+		   "resubmit -i %s %s; or change them with a one-time password: getcert resubmit "
+		   "-i %s -L PASSWORD (auto-password fetches one by itself)", diff ? diff : "?", id,
+		   rn->resubmit_args, id);
+	return NS_REJECTED;
+}
+
+/* Renewal policy (ndes.md "Renewal"), before anything is sent. Returns 0 to
+ * go on, else the exit status (err set). */
+static int check_renewal(TALLOC_CTX *mem, struct run *r, struct ns_err *err)
+{
+	if (r->csr == NULL)
+		return 0;
+	note_password(mem, r);
+	if (r->cert == NULL)
+		return 0;
+	if (ns_renewal_inspect(r, r->cert, r->csr, &r->renewal, err) != 0) {
+		ns_log(r->ctx, NS_LOG_WARN, "cannot compare the renewal with the current "
+		       "certificate: %s", err->msg);
+		ns_err_clear(err);
+		return 0;
+	}
+	if (r->renewal->same_key && r->ctx->cfg->renewal_new_key) {
+		/* certmonger's transactionID is a digest of the CSR's key: with the
+		 * same key NDES would hand back the certificate being renewed. */
+		ns_log(r->ctx, NS_LOG_INFO, "renewing certificate %s (valid until %s) with a new key, "
+		       "as Windows does: NDES answers a repeated transactionID with the existing "
+		       "certificate", r->renewal->cert_serial, r->renewal->not_after);
+		ns_err_set(err, NS_NEED_REKEY, "renewal with a new key: certmonger makes a new key "
+			   "and CSR (renewal-key = new)");
+		return NS_NEED_REKEY;
+	}
+	if (r->renewal->same_key)
+		ns_log(r->ctx, NS_LOG_WARN, "renewing with the same key (renewal-key = same): NDES "
+		       "may answer with the existing certificate instead of a new one");
+	if (ns_renewal_names_differ(r->renewal) && !r->has_password)
+		return names_differ(mem, r, err);
+	return 0;
 }
 
 /* certmonger keeps the keys: it builds and signs the messages (exit 16).
@@ -362,6 +528,8 @@ static int do_submit(TALLOC_CTX *mem, struct run *r, struct ns_err *err)
 	rc = ns_autopw_before_submit(mem, r->ctx, r->csr, err);
 	if (rc != 0)
 		return autopw_status(mem, r, err);
+	if ((rc = check_renewal(mem, r, err)) != 0)
+		return rc;
 	/* With a certificate (renewal, rekey) CERTMONGER_PKCSREQ is the one
 	 * signed by it: certmonger can decrypt the reply to that one, not to
 	 * the _REKEY one (protocol reference, rekey pitfall). Without a
@@ -511,6 +679,7 @@ int ns_op_submit(TALLOC_CTX *mem, const struct ns_ctx *ctx, bool poll, struct ns
 	r->ctx = ctx;
 	r->poll = poll;
 	r->csr = env("CERTMONGER_CSR");
+	r->cert = env("CERTMONGER_CERTIFICATE");
 	r->ca_name = env("CERTMONGER_CA_NICKNAME") ? env("CERTMONGER_CA_NICKNAME") : "NAME";
 	if (ns_config_require_url(ctx->cfg, err) != 0)
 		rc = err->status;
