@@ -78,9 +78,9 @@ static char *gn_str(TALLOC_CTX *mem, const GENERAL_NAME *gn)
 
 	switch (gn->type) {
 	case GEN_DNS:
-		return lower(talloc_asprintf(mem, "DNS:%s", asn1_str(mem, gn->d.dNSName)));
+		return talloc_asprintf(mem, "DNS:%s", lower(asn1_str(mem, gn->d.dNSName)));
 	case GEN_EMAIL:
-		return lower(talloc_asprintf(mem, "email:%s", asn1_str(mem, gn->d.rfc822Name)));
+		return talloc_asprintf(mem, "email:%s", lower(asn1_str(mem, gn->d.rfc822Name)));
 	case GEN_URI:
 		return talloc_asprintf(mem, "URI:%s", asn1_str(mem, gn->d.uniformResourceIdentifier));
 	case GEN_IPADD:
