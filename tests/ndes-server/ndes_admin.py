@@ -23,19 +23,26 @@ def thumbprint(ca_der):
     return " ".join(h[i:i + 8] for i in range(0, 32, 8))
 
 
-def password_page(ca_der, password, validity_min):
+def password_page(ca_der, password, validity_min, single=False):
+    """single: UseSinglePassword mode, where NDES says the password "can be
+    used multiple times and will not expire" (../shared/reference/ndes.md)."""
+    if single:
+        usage = ('<P> This password can be used multiple times and will not '
+                 'expire. </P> ')
+    else:
+        usage = ('<P> This password can be used only once and will expire '
+                 'within %d minutes. <P> Each enrollment requires a new '
+                 'challenge password. You can refresh this web page to obtain '
+                 'a new challenge password. </P> ' % validity_min)
     return (_HEAD +
             '<P> To complete certificate enrollment for your network device '
             'you will need the following information: <P> The thumbprint '
             '(hash value) for the CA certificate is: <B> %s </B> <P> The '
-            'enrollment challenge password is: <B> %s </B> <P> This password '
-            'can be used only once and will expire within %d minutes. <P> '
-            'Each enrollment requires a new challenge password. You can '
-            'refresh this web page to obtain a new challenge password. </P> '
+            'enrollment challenge password is: <B> %s </B> %s'
             '<P ID=locPageDesc> For more information see  <A HREF=http://go.'
             'microsoft.com/fwlink/?LinkId=67852>Using Network Device '
             'Enrollment Service </A>. </P>' % (thumbprint(ca_der), password,
-                                               validity_min) + _TAIL)
+                                               usage) + _TAIL)
 
 
 def cache_full_page(validity_min, max_pw):

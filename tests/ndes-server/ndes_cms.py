@@ -387,9 +387,11 @@ def decrypt_envelope(der, cert, key):
     return plain, name, recipients
 
 
-def encrypt_envelope(plaintext, recipient_cert):
+def encrypt_envelope(plaintext, recipient_cert, garble=False):
     """EnvelopedData in des-ede3-cbc to one certificate (RSA PKCS#1 v1.5),
-    as NDES builds the SUCCESS envelope."""
+    as NDES builds the SUCCESS envelope. garble: the encryptedKey is random
+    bytes instead, so the recipient cannot open it (a well-formed envelope
+    that cannot be decrypted)."""
     cek = os.urandom(24)
     iv = os.urandom(8)
     p = sympad.PKCS7(64).padder()
@@ -397,6 +399,8 @@ def encrypt_envelope(plaintext, recipient_cert):
     e = Cipher(algorithms.TripleDES(cek), modes.CBC(iv)).encryptor()
     encrypted = e.update(padded) + e.finalize()
     ek = recipient_cert.public_key().encrypt(cek, padding.PKCS1v15())
+    if garble:
+        ek = os.urandom(len(ek))
     ktri = seq(integer(0), issuer_and_serial(recipient_cert),
                _alg(OID_RSA), octets(ek))
     eci = seq(oid(OID_DATA), seq(oid(OID_DES_EDE3_CBC), octets(iv)),

@@ -347,11 +347,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
         elif cfg.single_password is not None:
             rec["admin_result"] = "single-password"
             page = ndes_admin.password_page(ca_der, cfg.single_password,
-                                            cfg.password_validity)
+                                            cfg.password_validity, single=True)
         else:
             pw = self.server.state.issue_password(
                 cfg.password_length, cfg.password_validity, cfg.password_max,
-                res.user)
+                res.user, cfg.challenge_style)
             if pw is None:
                 rec["admin_result"] = "cache-full"
                 page = ndes_admin.cache_full_page(cfg.password_validity,

@@ -138,7 +138,9 @@ class Pki:
 
     def __init__(self, state_dir, single_ca=False, expired_ra=False,
                  ca_name="NDES Test Issuing CA", ra_name="NDES-TEST-MSCEP-RA",
-                 key_bits=2048):
+                 key_bits=2048, fix_ra=True):
+        """fix_ra=False (the `issue` subcommand, perhaps beside a running
+        server): an existing PKI is loaded as it is, RA certs untouched."""
         self.dir = state_dir
         self.kdir = os.path.join(state_dir, "pki")
         os.makedirs(self.kdir, mode=0o700, exist_ok=True)
@@ -146,6 +148,8 @@ class Pki:
         if os.path.exists(meta_path):
             with open(meta_path) as f:
                 meta = json.load(f)
+            if not fix_ra:
+                single_ca = meta.get("single_ca", False)
             if meta.get("single_ca") != single_ca:
                 raise SystemExit(
                     "ndes-server: state %s was created %s --single-ca; use a "
@@ -157,7 +161,8 @@ class Pki:
             with open(meta_path, "w") as f:
                 json.dump({"single_ca": single_ca, "created": now().isoformat()}, f)
         self.single_ca = single_ca
-        self._fix_ra_validity(expired_ra)
+        if fix_ra:
+            self._fix_ra_validity(expired_ra)
 
     def _p(self, n):
         return os.path.join(self.kdir, n)
@@ -230,6 +235,15 @@ class Pki:
                                     self.issuing_cert, self.issuing_key, expired)
         self._write_certs()
 
+    def ra_expired(self):
+        """True when either RA certificate is outside its validity."""
+        t = now()
+        for c in (self.ra_sign_cert, self.ra_enc_cert):
+            if not (c.not_valid_before.replace(tzinfo=UTC) <= t
+                    <= c.not_valid_after.replace(tzinfo=UTC)):
+                return True
+        return False
+
     def ca_chain(self):
         """Issuing CA first, then its parents."""
         if self.single_ca:
@@ -275,3 +289,65 @@ class Pki:
             return True
         except Exception:
             return False
+
+
+def validity(days, minutes):
+    """Lifetime of an issued certificate: minutes when set, else days."""
+    if minutes:
+        return datetime.timedelta(minutes=minutes)
+    return datetime.timedelta(days=days)
+
+
+def issue_leaf(pki, req, tname, lifetime, backdate_minutes):
+    """An end-entity certificate from the issuing CA for CSR req (a
+    cryptography CertificateSigningRequest): subject and subjectAltName (all
+    name types) from the CSR, keyUsage and EKU from the CSR (defaults:
+    digitalSignature+keyEncipherment and IPsec IKE intermediate, as NDES's
+    default IPSECIntermediateOffline), the template-name extension, random
+    serial. notBefore lies backdate_minutes in the past (AD CS backdates by
+    10 minutes for clock skew; certmonger renews only certificates whose
+    notBefore is over an hour old, so a test can backdate more)."""
+    t = now()
+    b = (x509.CertificateBuilder().subject_name(req.subject)
+         .issuer_name(pki.issuing_cert.subject).public_key(req.public_key())
+         .serial_number(serial())
+         .not_valid_before(t - datetime.timedelta(minutes=backdate_minutes))
+         .not_valid_after(t + lifetime)
+         .add_extension(x509.UnrecognizedExtension(
+             OID_MS_TEMPLATE_NAME, bmp_ext(tname)), critical=False))
+    exts = {}
+    try:
+        for e in req.extensions:
+            exts[e.oid] = e
+    except Exception:
+        pass
+    san = exts.get(x509.oid.ExtensionOID.SUBJECT_ALTERNATIVE_NAME)
+    if san is not None:
+        b = b.add_extension(san.value, critical=san.critical)
+    ku = exts.get(x509.oid.ExtensionOID.KEY_USAGE)
+    if ku is not None:
+        b = b.add_extension(ku.value, critical=True)
+    else:
+        b = b.add_extension(x509.KeyUsage(
+            digital_signature=True, content_commitment=False,
+            key_encipherment=True, data_encipherment=False,
+            key_agreement=False, key_cert_sign=False, crl_sign=False,
+            encipher_only=False, decipher_only=False), critical=True)
+    eku = exts.get(x509.oid.ExtensionOID.EXTENDED_KEY_USAGE)
+    if eku is not None:
+        b = b.add_extension(eku.value, critical=False)
+    else:
+        b = b.add_extension(x509.ExtendedKeyUsage(
+            [OID_IPSEC_IKE_INTERMEDIATE]), critical=False)
+    b = _ski(b, req.public_key())
+    b = _aki(b, pki.issuing_cert)
+    return b.sign(pki.issuing_key, hashes.SHA256())
+
+
+def issued_meta(cert, tname, **extra):
+    """What DIR/issued/SERIAL.json records about an issued certificate."""
+    meta = {"template": tname, "subject": cert.subject.rfc4514_string(),
+            "not_before": cert.not_valid_before.isoformat() + "Z",
+            "not_after": cert.not_valid_after.isoformat() + "Z"}
+    meta.update(extra)
+    return meta

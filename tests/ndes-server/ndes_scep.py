@@ -8,15 +8,14 @@ Outcomes NDES reports through failInfo plus the Microsoft HRESULT attribute
 """
 
 import base64
-import datetime
 import os
 import random
 import string
 import traceback
 
-from asn1crypto import csr as acsr, core
+from asn1crypto import csr as acsr, core, x509 as ax509
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 import ndes_cms as C
@@ -44,10 +43,42 @@ MESSAGE_TYPES = {"3": "CertRep", "17": "RenewalReq", "19": "PKCSReq",
 
 PRINTABLE = set(string.ascii_letters + string.digits + " '()+,-./:=?")
 
+# stands for "certificates" in a SUCCESS reply whose envelope the client
+# cannot open (AES requests, RFC 8894 3.5.2)
+GARBLED = object()
+
 
 def hresult_text(h):
     """Signed decimal, as NDES writes it: 0x80070057 -> "-2147024809"."""
     return str(h - (1 << 32) if h & 0x80000000 else h)
+
+
+def _csr_info(der):
+    """(subject DER, set of SAN GeneralName DERs) of a PKCS#10 request."""
+    info = acsr.CertificationRequest.load(der)["certification_request_info"]
+    sans = set()
+    for attr in info["attributes"]:
+        if attr["type"].native != "extension_request":
+            continue
+        for exts in attr["values"]:
+            for e in exts:
+                if e["extn_id"].native == "subject_alt_name":
+                    sans |= {g.dump() for g in e["extn_value"].parsed}
+    return info["subject"].dump(), sans
+
+
+def renewal_mismatch(csr_der, cert):
+    """Which of "subject", "subjectAltName" differ between a CSR and the
+    certificate that signed the request (DER names; SANs as a set)."""
+    subject, sans = _csr_info(csr_der)
+    ac = ax509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
+    cert_sans = {g.dump() for g in (ac.subject_alt_name_value or [])}
+    out = []
+    if subject != ac.subject.dump():
+        out.append("subject")
+    if sans != cert_sans:
+        out.append("subjectAltName")
+    return out
 
 
 def name_str(n):
@@ -61,6 +92,16 @@ class Failure(Exception):
     def __init__(self, fail_info, hresult, text):
         super().__init__(text)
         self.fail_info = fail_info
+        self.hresult = hresult
+        self.text = text
+
+
+class NoCertRep(Exception):
+    """NDES answers with no CertRep at all (IIS "HTTP Error 500.0"); the
+    HRESULT is what NDES logs, for our log only."""
+
+    def __init__(self, hresult, text):
+        super().__init__(text)
         self.hresult = hresult
         self.text = text
 
@@ -90,9 +131,20 @@ class Scep:
         if not msg.transaction_id:
             rec.update(error="no transactionID", pki_status=None)
             return 500, "text/plain", b"pkiMessage without transactionID\r\n"
+        if self.pki.ra_expired() and not self.cfg.expired_ra_works:
+            # the classic NDES outage: PKIOperation answers IIS's "HTTP
+            # Error 500.0" while GetCACert still serves the expired certs
+            # (../shared/reference/ndes.md, "When NDES sends no CertRep")
+            rec.update(error="RA certificates expired: NDES cannot sign or "
+                       "decrypt", pki_status=None)
+            return 500, "text/plain", b"RA certificates expired\r\n"
         try:
             status, envelope_to, content = self._dispatch(msg, rec)
             return self._reply(msg, rec, status, None, None, envelope_to, content)
+        except NoCertRep as e:
+            rec.update(error=e.text, pki_status=None,
+                       hresult="0x%08X" % e.hresult)
+            return 500, "text/plain", b"no CertRep\r\n"
         except Failure as f:
             rec.update(error=f.text)
             return self._reply(msg, rec, "FAILURE", f.fail_info, f.hresult,
@@ -118,6 +170,15 @@ class Scep:
                           "messageType %s not supported" % mt)
         plain = self._open(msg, rec)
         rec["signer_kind"] = kind = self._signer_kind(msg.signer_cert)
+        if rec["envelope_cipher"].startswith("aes") and not self.cfg.aes_ok:
+            # RFC 8894 3.5.2: this server family answers AES requests with
+            # "an invalid response that can't be decrypted". Our rendering
+            # (unverified): nothing is checked, consumed or issued; a
+            # SUCCESS whose envelope key is garbage
+            rec["error"] = ("request envelope in %s: answered with an "
+                            "envelope the client cannot decrypt (RFC 8894 "
+                            "3.5.2)" % rec["envelope_cipher"])
+            return "SUCCESS", msg.signer_cert, GARBLED
         if mt == "20":
             return self._certpoll(msg, plain, rec)
         return self._enroll(msg, plain, kind, rec)
@@ -132,14 +193,21 @@ class Scep:
                 msg.econtent, self.pki.ra_enc_cert, self.pki.ra_enc_key)
         except C.NotForUs as e:
             rec["envelope_recipients"] = str(e)
-            raise Failure("badMessageCheck", NTE_BAD_DATA,
-                          "cannot decrypt the client's PKCS7 message: %s" % e)
+            self._undecryptable(e)
         except C.CmsError as e:
-            raise Failure("badMessageCheck", NTE_BAD_DATA,
-                          "cannot decrypt the client's PKCS7 message: %s" % e)
+            self._undecryptable(e)
         rec["envelope_cipher"] = cipher
         rec["envelope_recipients"] = len(recips)
         return plain
+
+    def _undecryptable(self, e):
+        """NDES logs 0x80090005 "cannot decrypt the client's PKCS7 message";
+        the client got no x-pki-message reply in sscep #60, hence HTTP 500
+        by default; `--undecryptable certrep` answers FAILURE instead."""
+        text = "cannot decrypt the client's PKCS7 message: %s" % e
+        if self.cfg.undecryptable == "certrep":
+            raise Failure("badMessageCheck", NTE_BAD_DATA, text)
+        raise NoCertRep(NTE_BAD_DATA, text)
 
     def _signer_kind(self, cert):
         if self.pki.issued_by_us(cert):
@@ -161,20 +229,51 @@ class Scep:
                 return "other"
         return "other"
 
-    def _password(self, cp, kind, rec):
+    def _renewal(self, plain, signer, kind, rec):
+        """(renewal?, mismatch list). A request signed by a currently valid
+        certificate of this CA renews without a password, but only for the
+        same subject and subjectAltName set: Windows' own client copies
+        them from the old certificate "as otherwise NDES would deny the
+        request if there is a mismatch" (../shared/reference/ndes.md,
+        Renewal). A mismatch makes it a new enrolment."""
         cfg = self.cfg
-        renewal = kind == "issued-valid" and not cfg.refuse_renewal
+        if kind != "issued-valid" or cfg.refuse_renewal:
+            return False, []
+        if cfg.lenient_renewal:
+            return True, []
+        mismatch = renewal_mismatch(plain, signer)
+        if mismatch:
+            rec["renewal_mismatch"] = mismatch
+        return not mismatch, mismatch
+
+    def _password(self, cp, renewal, mismatch, rec):
+        cfg = self.cfg
         rec["renewal"] = renewal
         if renewal:
-            rec["password"] = "not-needed-renewal"
+            if cp is None or cfg.ignore_renewal_password or not cfg.enforce_password:
+                rec["password"] = "not-needed-renewal"
+                return
+            # what NDES does with a password in a renewal is unknown; our
+            # choice (unverified): it is checked and consumed like any other
+            self._check_password(cp, rec)
             return
         if not cfg.enforce_password:
             rec["password"] = "not-enforced"
             return
         if cp is None:
             rec["password"] = "missing"
+            if mismatch:
+                # our choice (unverified): the CA-side subject error
+                raise Failure("badRequest", CERTSRV_E_BAD_REQUESTSUBJECT,
+                              "not a renewal: the request's %s differs from "
+                              "the signing certificate's, and it carries no "
+                              "challenge password" % " and ".join(mismatch))
             raise Failure("badMessageCheck", TRUST_E_CERT_SIGNATURE,
                           "challenge password required, none supplied")
+        self._check_password(cp, rec)
+
+    def _check_password(self, cp, rec):
+        cfg = self.cfg
         if cfg.single_password is not None:
             if cp == cfg.single_password:
                 rec["password"] = "ok-single"
@@ -187,10 +286,36 @@ class Scep:
         if outcome == "ok":
             return
         if outcome == "reused":
-            raise Failure("badMessageCheck", CERT_E_WRONG_USAGE,
-                          "challenge password already used")
+            # KB 959193: NDES removes a password from its cache once used,
+            # so a reused one looks unknown (0x80070490); the
+            # CERT_E_WRONG_USAGE reading is kept behind a switch
+            h = (CERT_E_WRONG_USAGE if cfg.reused_password_hresult == "wrong-usage"
+                 else ERROR_NOT_FOUND)
+            raise Failure("badMessageCheck", h, "challenge password already used")
         raise Failure("badMessageCheck", ERROR_NOT_FOUND,
                       "challenge password %s" % outcome)
+
+    def _replay(self, msg, rec):
+        """The certificate already issued under this transactionID, or None.
+        An sscep user re-sending a request with the same transactionID got
+        the existing certificate back from MSCEP, same serial and dates
+        (sscep #189); whoever signed it, no password checked."""
+        found = self.state.find_issued(msg.transaction_id)
+        rec["txid_known"] = found is not None
+        rec["replayed"] = False
+        if found is None or not self.cfg.txid_replay:
+            return None
+        # NDES asks the CA for the request's certificate (our reading)
+        self._ca_reachable()
+        serial, pem = found
+        rec.update(replayed=True, issued_serial=serial,
+                   password="not-checked-replay")
+        return x509.load_pem_x509_certificate(pem)
+
+    def _ca_reachable(self):
+        if self.cfg.ca_unreachable:
+            raise Failure("badRequest", RPC_S_SERVER_UNAVAILABLE,
+                          "the CA cannot be reached (RPC server unavailable)")
 
     def _parse_csr(self, der, rec):
         try:
@@ -236,9 +361,7 @@ class Scep:
 
     def _ca_checks(self, req, rec):
         """What the CA (not NDES) decides: reachable, key size, subject."""
-        if self.cfg.ca_unreachable:
-            raise Failure("badRequest", RPC_S_SERVER_UNAVAILABLE,
-                          "the CA cannot be reached (RPC server unavailable)")
+        self._ca_reachable()
         pub = req.public_key()
         if isinstance(pub, rsa.RSAPublicKey):
             rec["key_bits"] = pub.key_size
@@ -259,7 +382,11 @@ class Scep:
 
     def _enroll(self, msg, plain, kind, rec):
         req, cp = self._parse_csr(plain, rec)
-        self._password(cp, kind, rec)
+        old = self._replay(msg, rec)
+        if old is not None:
+            return "SUCCESS", msg.signer_cert, self._envelope_certs(old)
+        renewal, mismatch = self._renewal(plain, msg.signer_cert, kind, rec)
+        self._password(cp, renewal, mismatch, rec)
         tname = self._template(req, rec)
         self._ca_checks(req, rec)
         if self.cfg.pending:
@@ -316,54 +443,14 @@ class Scep:
 
     # ------------------------------------------------------------ CA
     def issue(self, req, tname, txid):
-        pki, cfg = self.pki, self.cfg
-        t = ndes_pki.now()
-        if cfg.cert_minutes:
-            na = t + datetime.timedelta(minutes=cfg.cert_minutes)
-        else:
-            na = t + datetime.timedelta(days=cfg.cert_days)
-        b = (x509.CertificateBuilder().subject_name(req.subject)
-             .issuer_name(pki.issuing_cert.subject).public_key(req.public_key())
-             .serial_number(ndes_pki.serial())
-             .not_valid_before(t - datetime.timedelta(minutes=10))
-             .not_valid_after(na)
-             .add_extension(x509.UnrecognizedExtension(
-                 ndes_pki.OID_MS_TEMPLATE_NAME, ndes_pki.bmp_ext(tname)),
-                 critical=False))
-        exts = {}
-        try:
-            for e in req.extensions:
-                exts[e.oid] = e
-        except Exception:
-            pass
-        san = exts.get(x509.oid.ExtensionOID.SUBJECT_ALTERNATIVE_NAME)
-        if san is not None:
-            b = b.add_extension(san.value, critical=san.critical)
-        ku = exts.get(x509.oid.ExtensionOID.KEY_USAGE)
-        if ku is not None:
-            b = b.add_extension(ku.value, critical=True)
-        else:
-            b = b.add_extension(x509.KeyUsage(
-                digital_signature=True, content_commitment=False,
-                key_encipherment=True, data_encipherment=False,
-                key_agreement=False, key_cert_sign=False, crl_sign=False,
-                encipher_only=False, decipher_only=False), critical=True)
-        eku = exts.get(x509.oid.ExtensionOID.EXTENDED_KEY_USAGE)
-        if eku is not None:
-            b = b.add_extension(eku.value, critical=False)
-        else:
-            b = b.add_extension(x509.ExtendedKeyUsage(
-                [ndes_pki.OID_IPSEC_IKE_INTERMEDIATE]), critical=False)
-        b = b.add_extension(x509.SubjectKeyIdentifier.from_public_key(
-            req.public_key()), critical=False)
-        b = b.add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
-            pki.issuing_cert.public_key()), critical=False)
-        cert = b.sign(pki.issuing_key, hashes.SHA256())
-        pem = cert.public_bytes(serialization.Encoding.PEM)
-        self.state.save_issued("%x" % cert.serial_number, pem, {
-            "transaction_id": txid, "template": tname,
-            "subject": name_str(cert.subject),
-            "not_after": cert.not_valid_after.isoformat() + "Z"})
+        cfg = self.cfg
+        cert = ndes_pki.issue_leaf(
+            self.pki, req, tname, ndes_pki.validity(cfg.cert_days, cfg.cert_minutes),
+            cfg.backdate_minutes)
+        self.state.save_issued("%x" % cert.serial_number,
+                               cert.public_bytes(serialization.Encoding.PEM),
+                               ndes_pki.issued_meta(cert, tname,
+                                                    transaction_id=txid))
         return cert
 
     def _envelope_certs(self, cert):
@@ -399,7 +486,11 @@ class Scep:
         absent = False
         if status == "SUCCESS":
             try:
-                content = C.encrypt_envelope(C.degenerate(certs), envelope_to)
+                if certs is GARBLED:
+                    content = C.encrypt_envelope(os.urandom(64), envelope_to,
+                                                 garble=True)
+                else:
+                    content = C.encrypt_envelope(C.degenerate(certs), envelope_to)
             except Exception as e:
                 # e.g. a non-RSA request signer: nothing to encrypt to
                 rec["error"] = "cannot encrypt the reply: %s" % e

@@ -10,9 +10,17 @@ import hashlib
 import json
 import os
 import secrets
+import string
 import threading
 
 UTC = datetime.timezone.utc
+
+# characters of an "arbitrary" challenge (an NDES policy module's
+# INDESPolicy::GenerateChallenge may return any string): letters, digits and
+# PrintableString-safe punctuation, no space, so that a client can still put
+# it in a CSR's challengePassword as a PrintableString (NDES 2012 R2 refused
+# a UTF8String one, ../shared/reference/ndes.md)
+ARBITRARY_CHARS = string.ascii_letters + string.digits + "-.:=()+?/"
 
 
 def utcnow():
@@ -25,6 +33,15 @@ def iso(t=None):
 
 def parse_iso(s):
     return datetime.datetime.strptime(s, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+
+
+def new_password(nbytes, style="hex"):
+    """hex: PasswordLength random bytes as uppercase hex (NDES's own);
+    arbitrary: 24..32 characters from ARBITRARY_CHARS (a policy module's)."""
+    if style == "arbitrary":
+        n = 24 + secrets.randbelow(9)
+        return "".join(secrets.choice(ARBITRARY_CHARS) for _ in range(n))
+    return secrets.token_bytes(nbytes).hex().upper()
 
 
 def txid_file(txid):
@@ -77,7 +94,8 @@ class State:
         return [e for e in self._read("passwords.json", [])
                 if not e.get("used") and parse_iso(e["created"]) > limit]
 
-    def issue_password(self, nbytes, validity_min, max_outstanding, user):
+    def issue_password(self, nbytes, validity_min, max_outstanding, user,
+                       style="hex"):
         """New password, or None when the cache is full (PasswordMax)."""
         with self.locked():
             entries = self._read("passwords.json", [])
@@ -86,7 +104,7 @@ class State:
                     if not e.get("used") and parse_iso(e["created"]) > limit]
             if len(live) >= max_outstanding:
                 return None
-            pw = secrets.token_bytes(nbytes).hex().upper()
+            pw = new_password(nbytes, style)
             entries.append({"password": pw, "created": iso(), "used": None,
                             "user": user})
             self._write("passwords.json", entries)
@@ -142,10 +160,34 @@ class State:
 
     # ---------------------------------------------------------- issued / log
     def save_issued(self, serial_hex, pem, meta):
-        with open(self.p("issued", serial_hex + ".pem"), "wb") as f:
-            f.write(pem)
-        with open(self.p("issued", serial_hex + ".json"), "w") as f:
-            json.dump(meta, f, indent=1, sort_keys=True)
+        """DIR/issued/SERIAL.pem + SERIAL.json; meta holds transaction_id
+        (absent for hand-issued certificates), which find_issued reads."""
+        meta = dict(meta, issued=iso())
+        with self.locked():
+            with open(self.p("issued", serial_hex + ".pem"), "wb") as f:
+                f.write(pem)
+            self._write(os.path.join("issued", serial_hex + ".json"), meta)
+
+    def find_issued(self, txid):
+        """(serial hex, PEM bytes) of the certificate last issued under
+        transactionID txid, or None. The index is the issued/*.json files
+        themselves (a test server issues a handful)."""
+        best = None
+        for n in os.listdir(self.p("issued")):
+            if not n.endswith(".json"):
+                continue
+            meta = self._read(os.path.join("issued", n), None)
+            if not meta or meta.get("transaction_id") != txid:
+                continue
+            if best is None or meta.get("issued", "") > best[1].get("issued", ""):
+                best = (n[:-5], meta)
+        if best is None:
+            return None
+        try:
+            with open(self.p("issued", best[0] + ".pem"), "rb") as f:
+                return best[0], f.read()
+        except FileNotFoundError:
+            return None
 
     def log(self, record):
         line = json.dumps(record, sort_keys=True) + "\n"

@@ -75,7 +75,8 @@ def load_pem(path):
 
 # ------------------------------------------------------------ envelopes
 CIPHERS = {"des3": ("tripledes_3key", 24, 8), "des": ("des", 8, 8),
-           "aes128": ("aes128_cbc", 16, 16), "aes256": ("aes256_cbc", 32, 16)}
+           "aes128": ("aes128_cbc", 16, 16), "aes192": ("aes192_cbc", 24, 16),
+           "aes256": ("aes256_cbc", 32, 16)}
 
 
 def envelope(content, recipient, cipher="des3"):

@@ -99,8 +99,37 @@ def test_encodings_and_length(t):
     t.stop(s)
     s = t.start("--single-password", "FIXEDPASSWORDFIXEDPASSWORD000000")
     _, _, body = curl(s, "--ntlm", "-u", ALICE)
-    t.eq(bolds(page_text(body))[1], "FIXEDPASSWORDFIXEDPASSWORD000000",
+    text = page_text(body)
+    t.eq(bolds(text)[1], "FIXEDPASSWORDFIXEDPASSWORD000000",
          "--single-password: the page shows it")
+    t.check("can be used multiple times and will not expire" in text and
+            "can be used only once" not in text,
+            "--single-password: the page says it is reusable and does not expire")
+    t.stop(s)
+    s = t.start()
+    _, _, body = curl(s, "--ntlm", "-u", ALICE)
+    t.check("can be used only once and will expire within 60 minutes"
+            in page_text(body), "default page: used only once, expires")
+    t.stop(s)
+    s = t.start("--challenge-style", "arbitrary")
+    pws = set()
+    for _ in range(3):
+        _, _, body = curl(s, "--ntlm", "-u", ALICE)
+        b = bolds(page_text(body))
+        pws.add(b[1])
+        t.check(len(b) == 2 and re.fullmatch(r"[A-Za-z0-9\-.:=()+?/]{24,32}",
+                                             b[1]) is not None,
+                "--challenge-style arbitrary: 24-32 printable characters, "
+                "no space, second <B>", str(b))
+    t.check(any(not re.fullmatch(r"[0-9A-F]*", p) for p in pws),
+            "--challenge-style arbitrary: not hex")
+    # the page's password enrolls (it fits a PrintableString)
+    pw = sorted(pws)[0]
+    k = M.key()
+    msg, _, _ = M.pkimessage(M.der(M.csr(k, password=pw)), M.self_signed(k), k,
+                             s.ra_enc)
+    _, _, rep = s.post_pki(msg)
+    t.eq(M.CertRep(rep).status, "0", "an arbitrary challenge enrolls")
 
 
 def test_cache_full(t):

@@ -30,6 +30,7 @@ H = {  # HRESULT attribute values (signed decimal text)
     "RPC_S_SERVER_UNAVAILABLE": "-2147023174",  # 0x800706BA
     "CERTSRV_E_KEY_LENGTH": "-2146875375",     # 0x80094811
     "CERTSRV_E_ADMIN_DENIED_REQUEST": "-2146877420",  # 0x80094014
+    "CERTSRV_E_BAD_REQUESTSUBJECT": "-2146877439",  # 0x80094001
 }
 
 
@@ -89,6 +90,9 @@ def test_enroll(t):
     t.eq(len(mine), 1, "envelope holds the issued cert")
     c = mine[0]
     t.eq(len(certs), 3, "envelope holds issued cert + issuing CA + root")
+    t.check(certs[0] is c, "default envelope order: the issued cert first")
+    back = (datetime.datetime.utcnow() - c.not_valid_before).total_seconds() / 60
+    t.check(9 <= back <= 11, "default notBefore 10 minutes back", "(%.1f)" % back)
     t.eq(c.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value,
          "host1.example.test", "subject from the CSR")
     san = c.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
@@ -120,20 +124,37 @@ def test_enroll(t):
         t.eq(log.get(key), want, "log %s" % key)
     t.check(pw not in open(os.path.join(s.state, "log.jsonl")).read(),
             "the password never appears in the log")
-    # the same request again: the password is spent
+    # the same request again (new transactionID): the password is spent,
+    # and NDES has forgotten it (KB 959193): "unknown"
     rep, _, _, _ = enroll(s, k, pw)
-    failure(t, rep, "1", "CERT_E_WRONG_USAGE", "reused password")
+    failure(t, rep, "1", "ERROR_NOT_FOUND", "reused password")
     t.eq(s.last_log("PKIOperation")["password"], "reused", "log password reused")
 
 
 def test_shapes(t):
-    s = t.start("--cert-minutes", "30", "--envelope-certs", "issued-first")
+    s = t.start("--cert-minutes", "30", "--backdate-minutes", "90")
     rep, k, _, _ = enroll(s, password=otp(t, s))
     _, certs = rep.issued_certs(k)
     t.eq(certs[0].public_key().public_numbers(), k.public_key().public_numbers(),
-         "--envelope-certs issued-first: issued cert first")
-    mins = (certs[0].not_valid_after - datetime.datetime.utcnow()).total_seconds() / 60
+         "default (issued-first): issued cert first")
+    now = datetime.datetime.utcnow()
+    mins = (certs[0].not_valid_after - now).total_seconds() / 60
     t.check(28 <= mins <= 30, "--cert-minutes 30", "(%.1f)" % mins)
+    back = (now - certs[0].not_valid_before).total_seconds() / 60
+    t.check(89 <= back <= 91, "--backdate-minutes 90", "(%.1f)" % back)
+    t.stop(s)
+    s = t.start("--envelope-certs", "shuffled")
+    firsts = []
+    for _ in range(10):   # issued first with probability 1/3 each time
+        rep, k, _, _ = enroll(s, password=otp(t, s))
+        _, certs = rep.issued_certs(k)
+        firsts.append(certs[0].public_key().public_numbers()
+                      == k.public_key().public_numbers())
+        if not firsts[-1]:
+            break
+    t.check(len(certs) == 3 and not firsts[-1],
+            "--envelope-certs shuffled: issued cert not always first",
+            str(firsts))
     t.stop(s)
     s = t.start("--envelope-certs", "issued-only", "--certrep-certs", "never")
     rep, k, _, _ = enroll(s, password=otp(t, s))
@@ -155,8 +176,7 @@ def test_shapes(t):
 
 def test_ciphers_and_get(t):
     s = t.start("--max-query-string", "65536")
-    for cipher, name in (("des", "des-cbc"), ("des3", "des-ede3-cbc"),
-                         ("aes128", "aes-128-cbc"), ("aes256", "aes-256-cbc")):
+    for cipher, name in (("des", "des-cbc"), ("des3", "des-ede3-cbc")):
         rep, _, _, _ = enroll(s, password=otp(t, s), cipher=cipher)
         t.check(rep.status == "0" and
                 s.last_log("PKIOperation")["envelope_cipher"] == name,
@@ -218,8 +238,14 @@ def test_passwords(t):
     t.stop(s)
     s = t.start(state=state)
     rep, _, _, _ = enroll(s, password=pw)
-    failure(t, rep, "1", "CERT_E_WRONG_USAGE",
+    failure(t, rep, "1", "ERROR_NOT_FOUND",
             "password spent by a request the CA refused")
+    t.eq(s.last_log("PKIOperation")["password"], "reused", "log password reused")
+    t.stop(s)
+    s = t.start("--reused-password-hresult", "wrong-usage", state=state)
+    rep, _, _, _ = enroll(s, password=pw)
+    failure(t, rep, "1", "CERT_E_WRONG_USAGE",
+            "--reused-password-hresult wrong-usage: reused password")
     # PasswordMax through the otp command
     for _ in range(10):
         rc, _, _ = t.cli("otp", "--state", s.state)
@@ -268,14 +294,38 @@ def test_templates_and_ca(t):
     t.eq(rep.status, "0", "--min-key-bits 1024: 1024-bit key issued")
 
 
+def post_raw(s, password=None, **kw):
+    """A PKCSReq answered without a CertRep: (HTTP status, headers, body)."""
+    k = M.key()
+    msg, _, _ = M.pkimessage(M.der(M.csr(k, password=password)),
+                             M.self_signed(k), k, kw.pop("recipient", s.ra_enc),
+                             **kw)
+    return s.post_pki(msg)
+
+
+def iis_500(t, st, h, body, what):
+    t.check(st == 500 and h.get("Content-Type") == "text/html" and
+            b"HTTP Error 500.0 - Internal Server Error" in body,
+            "%s: HTTP 500 with IIS's 500.0 page" % what,
+            "(got %s %s)" % (st, h.get("Content-Type")))
+
+
 def test_decryption_rules(t):
     s = t.start()
     for what, rcpt in (("signing RA", s.ra_sign), ("issuing CA", s.issuing)):
-        pw = otp(t, s)
-        rep, _, _, _ = enroll(s, password=pw, recipient=rcpt)
-        failure(t, rep, "1", "NTE_BAD_DATA", "envelope to the %s" % what)
-    t.check("envelope_recipients" in s.last_log("PKIOperation"),
-            "log names the recipients")
+        st, h, body = post_raw(s, password=otp(t, s), recipient=rcpt)
+        iis_500(t, st, h, body, "envelope to the %s" % what)
+        log = s.last_log("PKIOperation")
+        t.check(log["hresult"] == "0x80090005" and log["pki_status"] is None
+                and "envelope_recipients" in log,
+                "log: 0x80090005, no CertRep, the recipients", str(log))
+    state = s.state
+    t.stop(s)
+    s = t.start("--undecryptable", "certrep", state=state)
+    for what, rcpt in (("signing RA", s.ra_sign), ("issuing CA", s.issuing)):
+        rep, _, _, _ = enroll(s, password=otp(t, s), recipient=rcpt)
+        failure(t, rep, "1", "NTE_BAD_DATA",
+                "--undecryptable certrep: envelope to the %s" % what)
     rep, _, _, _ = enroll(s, password=otp(t, s), tamper=True)
     failure(t, rep, "1", "NTE_BAD_SIGNATURE", "tampered signature")
     st, _, _ = s.post_pki(b"\x30\x03\x02\x01\x00")
@@ -349,6 +399,263 @@ def test_renewal(t):
     rep, _, _, _ = enroll(s, k=M.key(), password=otp(t, s), signer=old,
                           signer_key=old_k)
     t.eq(rep.status, "0", "--refuse-renewal with a password: SUCCESS")
+
+
+def issued_cert(rep, k, ca):
+    """The end-entity certificate in a SUCCESS envelope (opened with k)
+    issued by the CA certificate ca."""
+    return [c for c in rep.issued_certs(k)[1] if c.issuer == ca.subject and
+            c.subject != ca.subject][0]
+
+
+def test_aes(t):
+    s = t.start()
+    for cipher, name in (("aes128", "aes-128-cbc"), ("aes192", "aes-192-cbc"),
+                         ("aes256", "aes-256-cbc")):
+        pw = otp(t, s)
+        rep, k, _, _ = enroll(s, password=pw, cipher=cipher)
+        try:
+            rep.issued_certs(k)
+            opened = True
+        except Exception:
+            opened = False
+        log = s.last_log("PKIOperation")
+        t.check(rep.status == "0" and rep.signature_ok and not opened,
+                "%s request: SUCCESS whose envelope cannot be decrypted" % name)
+        t.check(log["envelope_cipher"] == name and "cannot decrypt" in log["error"]
+                and log.get("issued_serial") is None,
+                "log: %s, error, nothing issued" % name, str(log))
+        rep, _, _, _ = enroll(s, password=pw)
+        t.eq(rep.status, "0", "the %s request did not spend its password" % name)
+    state = s.state
+    t.stop(s)
+    s = t.start("--aes-ok", state=state)
+    for cipher, name in (("aes128", "aes-128-cbc"), ("aes192", "aes-192-cbc"),
+                         ("aes256", "aes-256-cbc")):
+        rep, k, _, _ = enroll(s, password=otp(t, s), cipher=cipher)
+        t.check(rep.status == "0" and len(rep.issued_certs(k)[1]) == 3 and
+                s.last_log("PKIOperation")["envelope_cipher"] == name,
+                "--aes-ok: %s request processed" % name)
+
+
+def test_expired_ra(t):
+    s = t.start("--expired-ra")
+    st, h, body = s.request("GET", "/certsrv/mscep/mscep.dll?operation=GetCACert"
+                            "&message=0")
+    t.check(st == 200 and h.get("Content-Type") == "application/x-x509-ca-ra-cert",
+            "--expired-ra: GetCACert still serves the certificates")
+    st, h, body = post_raw(s, password=otp(t, s))
+    iis_500(t, st, h, body, "--expired-ra: PKIOperation")
+    log = s.last_log("PKIOperation")
+    t.check(log["http_status"] == 500 and "expired" in log["error"],
+            "log: 500, RA certificates expired", str(log))
+    state = s.state
+    t.stop(s)
+    s = t.start("--expired-ra", "--expired-ra-works", state=state)
+    t.check(s.ra_sign.not_valid_after < datetime.datetime.utcnow(),
+            "--expired-ra-works: the RA certificates are still expired")
+    rep, _, _, _ = enroll(s, password=otp(t, s))
+    t.eq(rep.status, "0", "--expired-ra-works: PKIOperation SUCCESS")
+
+
+def test_txid_replay(t):
+    s = t.start()
+    rep, k1, txid, _ = enroll(s, password=otp(t, s), cn="replay.example.test")
+    first = issued_cert(rep, k1, s.issuing)
+    # another key, another self-signed signer, no password, same txid
+    pw = otp(t, s)
+    for mt, what in (("19", "PKCSReq"), ("17", "RenewalReq")):
+        k2 = M.key()
+        rep, _, _, _ = enroll(s, k=k2, password=None, txid=txid, msg_type=mt,
+                              cn="someone-else")
+        t.eq(rep.status, "0", "%s with a known transactionID, no password: "
+             "SUCCESS" % what)
+        again = issued_cert(rep, k2, s.issuing)   # enveloped to the new signer
+        t.check(again.serial_number == first.serial_number and
+                again.not_valid_before == first.not_valid_before and
+                again.not_valid_after == first.not_valid_after and
+                M.der(again) == M.der(first),
+                "%s: the same certificate again (serial, dates)" % what)
+        log = s.last_log("PKIOperation")
+        t.check(log["replayed"] is True and log["txid_known"] is True and
+                log["issued_serial"] == "%x" % first.serial_number and
+                log["password"] == "not-checked-replay",
+                "log: replayed, issued_serial = the old serial", str(log))
+    # signed by the first certificate, carrying an unused password: the
+    # password is neither checked nor consumed
+    rep, _, _, _ = enroll(s, k=M.key(), password=pw, txid=txid,
+                          signer=first, signer_key=k1)
+    t.check(rep.status == "0" and
+            issued_cert(rep, k1, s.issuing).serial_number == first.serial_number,
+            "signed by the issued cert: the same certificate")
+    rep, _, _, _ = enroll(s, password=pw)
+    t.eq(rep.status, "0", "a password carried by a replayed request is not spent")
+    n = len([x for x in os.listdir(os.path.join(s.state, "issued"))
+             if x.endswith(".pem")])
+    t.eq(n, 2, "replays issued nothing new")
+    state = s.state
+    t.stop(s)
+    s = t.start("--no-txid-replay", state=state)
+    rep, _, _, _ = enroll(s, password=None, txid=txid)
+    failure(t, rep, "1", "TRUST_E_CERT_SIGNATURE",
+            "--no-txid-replay: known transactionID, no password")
+    k3 = M.key()
+    rep, _, _, _ = enroll(s, k=k3, password=otp(t, s), txid=txid)
+    new = issued_cert(rep, k3, s.issuing)
+    log = s.last_log("PKIOperation")
+    t.check(rep.status == "0" and new.serial_number != first.serial_number,
+            "--no-txid-replay: with a password, a new certificate")
+    t.check(log["replayed"] is False and log["txid_known"] is True,
+            "log: txid_known, not replayed", str(log))
+    t.stop(s)
+    s = t.start(state=state)
+    k4 = M.key()
+    rep, _, _, _ = enroll(s, k=k4, password=None, txid=txid)
+    t.eq(issued_cert(rep, k4, s.issuing).serial_number, new.serial_number,
+         "replay returns the certificate issued last under the transactionID")
+
+
+def test_renewal_subject(t):
+    s = t.start()
+    k = M.key()
+    rep, _, _, _ = enroll(s, k, otp(t, s), cn="ren.example.test",
+                          dns=["ren.example.test", "alias.example.test"])
+    old = issued_cert(rep, k, s.issuing)
+    rep, _, _, _ = enroll(s, password=None, signer=old, signer_key=k,
+                          cn="ren.example.test",
+                          dns=["alias.example.test", "ren.example.test"])
+    log = s.last_log("PKIOperation")
+    t.check(rep.status == "0" and log["renewal"] is True and
+            "renewal_mismatch" not in log,
+            "renewal, same subject, same SANs in another order: SUCCESS", str(log))
+    for kw, which in (({"cn": "other.example.test",
+                        "dns": ["ren.example.test", "alias.example.test"]},
+                       ["subject"]),
+                      ({"cn": "ren.example.test", "dns": ["ren.example.test"]},
+                       ["subjectAltName"]),
+                      ({"cn": "other.example.test"}, ["subject", "subjectAltName"])):
+        rep, _, _, _ = enroll(s, password=None, signer=old, signer_key=k, **kw)
+        failure(t, rep, "2", "CERTSRV_E_BAD_REQUESTSUBJECT",
+                "renewal with another %s, no password" % " and ".join(which))
+        log = s.last_log("PKIOperation")
+        t.check(log["renewal"] is False and log["renewal_mismatch"] == which
+                and all(w in log["error"] for w in which),
+                "log: renewal false, renewal_mismatch %s, error says why" % which,
+                str(log))
+    pw = otp(t, s)
+    rep, _, _, _ = enroll(s, password=pw, signer=old, signer_key=k,
+                          cn="other.example.test")
+    log = s.last_log("PKIOperation")
+    t.check(rep.status == "0" and log["renewal"] is False and
+            log["password"] == "ok",
+            "another subject with a valid password: a new enrolment", str(log))
+    rep, _, _, _ = enroll(s, password=pw, signer=old, signer_key=k,
+                          cn="other.example.test")
+    failure(t, rep, "1", "ERROR_NOT_FOUND",
+            "another subject: the password was consumed")
+    state = s.state
+    t.stop(s)
+    s = t.start("--lenient-renewal", state=state)
+    rep, _, _, _ = enroll(s, password=None, signer=old, signer_key=k,
+                          cn="other.example.test")
+    t.check(rep.status == "0" and s.last_log("PKIOperation")["renewal"] is True,
+            "--lenient-renewal: another subject renews without a password")
+    t.stop(s)
+    s = t.start("--lenient-renewal", "--refuse-renewal", state=state)
+    rep, _, _, _ = enroll(s, password=None, signer=old, signer_key=k,
+                          cn="ren.example.test",
+                          dns=["ren.example.test", "alias.example.test"])
+    failure(t, rep, "1", "TRUST_E_CERT_SIGNATURE",
+            "--refuse-renewal: same subject still needs a password")
+
+
+def test_renewal_password(t):
+    s = t.start()
+    k = M.key()
+    rep, _, _, _ = enroll(s, k, otp(t, s))
+    old = issued_cert(rep, k, s.issuing)
+    pw = otp(t, s)
+    rep, _, _, _ = enroll(s, password=pw, signer=old, signer_key=k)
+    log = s.last_log("PKIOperation")
+    t.check(rep.status == "0" and log["renewal"] is True and log["password"] == "ok",
+            "renewal with a fresh password: checked, SUCCESS", str(log))
+    rep, _, _, _ = enroll(s, password=pw, signer=old, signer_key=k)
+    failure(t, rep, "1", "ERROR_NOT_FOUND", "renewal with a spent password")
+    log = s.last_log("PKIOperation")
+    t.check(log["renewal"] is True and log["password"] == "reused",
+            "log: renewal, password reused", str(log))
+    rep, _, _, _ = enroll(s, password="NOT-A-PASSWORD", signer=old, signer_key=k)
+    failure(t, rep, "1", "ERROR_NOT_FOUND", "renewal with an unknown password")
+    state = s.state
+    t.stop(s)
+    s = t.start("--ignore-renewal-password", state=state)
+    rep, _, _, _ = enroll(s, password=pw, signer=old, signer_key=k)
+    t.check(rep.status == "0" and
+            s.last_log("PKIOperation")["password"] == "not-needed-renewal",
+            "--ignore-renewal-password: a spent password in a renewal is ignored")
+
+
+def test_hand_issued(t):
+    s = t.start()
+    k = M.key()
+    csr = M.csr(k, cn="hand.example.test", dns=["hand.example.test"])
+    csr_path = os.path.join(s.state, "hand.csr")
+    out = os.path.join(s.state, "hand.pem")
+    with open(csr_path, "wb") as f:
+        f.write(csr.public_bytes(serialization.Encoding.PEM))
+    rc, stdout, err = t.cli("issue", "--state", s.state, "--csr", csr_path,
+                            "--out", out, "--minutes", "90",
+                            "--backdate-minutes", "120")
+    t.eq(rc, 0, "issue (server running) exits 0 %s" % err)
+    c = M.load_pem(out)
+    now = datetime.datetime.utcnow()
+    t.check(c.issuer == s.issuing.subject and c.subject == csr.subject and
+            c.extensions.get_extension_for_class(
+                x509.SubjectAlternativeName).value == csr.extensions
+            .get_extension_for_class(x509.SubjectAlternativeName).value,
+            "hand-issued: issuing CA, subject and SANs of the CSR")
+    t.check(119 <= (now - c.not_valid_before).total_seconds() / 60 <= 121 and
+            89 <= (c.not_valid_after - now).total_seconds() / 60 <= 91,
+            "--backdate-minutes 120 --minutes 90")
+    serial = "%x" % c.serial_number
+    t.eq(stdout.strip(), "issued " + serial, "issue prints the serial")
+    import json
+    meta = json.load(open(os.path.join(s.state, "issued", serial + ".json")))
+    t.check(meta.get("hand_issued") is True and "transaction_id" not in meta,
+            "issued/SERIAL.json: hand_issued, no transactionID", str(meta))
+    t.check(os.path.exists(os.path.join(s.state, "issued", serial + ".pem")),
+            "issued/SERIAL.pem stored")
+    rep, _, _, _ = enroll(s, password=None, signer=c, signer_key=k,
+                          cn="hand.example.test", dns=["hand.example.test"])
+    log = s.last_log("PKIOperation")
+    t.check(rep.status == "0" and log["signer_kind"] == "issued-valid"
+            and log["renewal"] is True,
+            "a hand-issued certificate renews without a password", str(log))
+    state = s.state
+    t.stop(s)
+    der_path = os.path.join(state, "hand.der")
+    with open(der_path, "wb") as f:
+        f.write(M.der(csr))
+    rc, _, err = t.cli("issue", "--state", state, "--csr", der_path,
+                       "--out", out, "--days", "3")
+    days = (M.load_pem(out).not_valid_after - now).days
+    t.check(rc == 0 and 2 <= days <= 3,
+            "issue with the server stopped, DER CSR, --days 3", err)
+    with open(der_path, "wb") as f:
+        f.write(b"not a CSR")
+    rc, _, err = t.cli("issue", "--state", state, "--csr", der_path, "--out", out)
+    t.check(rc == 1 and "CSR" in err, "issue of a broken CSR: exit 1", err)
+
+
+def test_challenge_style(t):
+    import re
+    s = t.start()
+    rc, out, _ = t.cli("otp", "--state", s.state, "--challenge-style", "arbitrary")
+    pw = out.strip()
+    t.check(rc == 0 and re.fullmatch(r"[A-Za-z0-9\-.:=()+?/]{24,32}", pw),
+            "otp --challenge-style arbitrary: 24-32 printable characters", pw)
+    rep, _, _, _ = enroll(s, password=pw)
+    t.eq(rep.status, "0", "an arbitrary challenge enrolls (PrintableString)")
 
 
 def poll(s, k, signer, txid, subject, issuer=None):
@@ -455,8 +762,10 @@ def main():
     t = harness.Run("scep")
     for fn in (test_enroll, test_shapes, test_ciphers_and_get, test_passwords,
                test_password_modes, test_templates_and_ca,
-               test_decryption_rules, test_renewal, test_pending,
-               test_malformed):
+               test_decryption_rules, test_aes, test_expired_ra,
+               test_txid_replay, test_renewal, test_renewal_subject,
+               test_renewal_password, test_hand_issued, test_challenge_style,
+               test_pending, test_malformed):
         t.case(fn)
     return t.finish()
 

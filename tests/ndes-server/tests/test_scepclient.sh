@@ -5,9 +5,10 @@
 # certificate. Exit 0 pass, 77 skip, 1 fail.
 #
 # scepclient 2.1 quirks met here (not the server's): it stores the FIRST
-# certificate of the reply envelope as its certificate (NDES's order is not
-# fixed: the default, shuffled run checks the issued certificate in the
-# server's state instead, the issued-first run checks cert.pem), it
+# certificate of the reply envelope as its certificate (the server's
+# default, --envelope-certs issued-first, puts the issued one there), it
+# renews with the same key and so the same transactionID (the server then
+# replays the existing certificate, as MSCEP did in sscep #189), it
 # encrypts with single DES to every GetCACert certificate, and on GET it
 # sends URL-safe base64.
 
@@ -106,7 +107,14 @@ enroll() {
         -private-key "$1/key.pem" -certificate "$1/cert.pem" >"$1/out.txt" 2>&1
 }
 
-# --- 1. defaults: NDES's shuffled envelope
+serial_of() {
+    # hex serial of PEM certificate $1, lower case without leading zeros, as
+    # the server names DIR/issued/SERIAL.pem
+    openssl x509 -in "$1" -noout -serial | sed 's/^serial=0*//' | tr 'A-F' 'a-f'
+}
+
+# --- 1. defaults: the issued certificate comes first in the envelope, so
+# scepclient's cert.pem is the issued certificate
 start
 pw=$(fetch_password)
 [ "${#pw}" = 16 ]
@@ -117,50 +125,69 @@ ok "$([ "$(last_pkiop pki_status)" = SUCCESS ]; echo $?)" "server logged SUCCESS
 ok "$([ "$(last_pkiop password)" = ok ]; echo $?)" "server logged the password as ok"
 echo "# scepclient's request: cipher $(last_pkiop envelope_cipher), digest $(last_pkiop digest), method $(last_pkiop method)"
 serial=$(last_pkiop issued_serial)
-same_key "$state/issued/$serial.pem" "$work/c1/key.pem"
-ok $? "the certificate issued for scepclient holds scepclient's key"
-openssl x509 -in "$state/issued/$serial.pem" -noout -subject | grep -q 'CN *= *scep-host1'
+ok "$([ -n "$serial" ] && [ "$(serial_of "$work/c1/cert.pem")" = "$serial" ]; echo $?)" \
+    "scepclient stored the ISSUED certificate (serial $serial) from the default reply"
+same_key "$work/c1/cert.pem" "$work/c1/key.pem"
+ok $? "scepclient's cert.pem holds its key"
+openssl x509 -in "$work/c1/cert.pem" -noout -subject | grep -q 'CN *= *scep-host1'
 ok $? "issued subject CN=scep-host1"
+openssl verify -CAfile "$state/root-ca.pem" -untrusted "$state/issuing-ca.pem" \
+    "$work/c1/cert.pem" >/dev/null 2>&1
+ok $? "scepclient's certificate verifies to DIR/root-ca.pem"
 rc=0; enroll "$work/c1b" scep-host1 "$pw" || rc=$?
-ok "$([ "$rc" != 0 ] && [ "$(last_pkiop hresult)" = 0x800B0110 ]; echo $?)" \
-    "the same password again: refused (0x800B0110)"
+ok "$([ "$rc" != 0 ] && [ "$(last_pkiop hresult)" = 0x80070490 ] &&
+      [ "$(last_pkiop password)" = reused ]; echo $?)" \
+    "the same password again: refused as unknown (0x80070490)"
+
+# --- 2. same-key renewal: scepclient reuses its key, so its transactionID
+# (a digest of the key) is the first enrolment's: the same certificate back
+cp "$work/c1/cert.pem" "$work/c1/first.pem"
+timeout 60 scepclient -server-url "$url" -cn scep-host1 -private-key "$work/c1/key.pem" \
+    -certificate "$work/c1/cert.pem" >"$work/c1/renew.txt" 2>&1
+ok $? "scepclient renews (same key) without a password"
+ok "$([ "$(last_pkiop message_type)" = 17 ] && [ "$(last_pkiop replayed)" = True ] &&
+      [ "$(last_pkiop issued_serial)" = "$serial" ]; echo $?)" \
+    "server saw RenewalReq (17) with the known transactionID and replayed it"
+ok "$([ "$(serial_of "$work/c1/cert.pem")" = "$serial" ] &&
+      cmp -s "$work/c1/cert.pem" "$work/c1/first.pem"; echo $?)" \
+    "scepclient got the existing certificate back (same serial $serial)"
 stop
 
-# --- 2. issued cert first: scepclient's cert.pem is the issued certificate
-start --envelope-certs issued-first
-pw=$(fetch_password)
-enroll "$work/c2" scep-host2 "$pw"
-ok $? "scepclient enrolls (--envelope-certs issued-first)"
-same_key "$work/c2/cert.pem" "$work/c2/key.pem"
-ok $? "scepclient's cert.pem holds its key"
-openssl verify -CAfile "$state/root-ca.pem" -untrusted "$state/issuing-ca.pem" \
-    "$work/c2/cert.pem" >/dev/null 2>&1
-ok $? "scepclient's certificate verifies to DIR/root-ca.pem"
-old_serial=$(openssl x509 -in "$work/c2/cert.pem" -noout -serial)
-
-# --- 3. renewal: scepclient signs a RenewalReq with its certificate, no password
-timeout 60 scepclient -server-url "$url" -cn scep-host2 -private-key "$work/c2/key.pem" \
-    -certificate "$work/c2/cert.pem" >"$work/c2/renew.txt" 2>&1
-ok $? "scepclient renews without a password"
-ok "$([ "$(last_pkiop message_type)" = 17 ] && [ "$(last_pkiop renewal)" = True ]; echo $?)" \
-    "server saw RenewalReq (17) signed by its own certificate"
-new_serial=$(openssl x509 -in "$work/c2/cert.pem" -noout -serial)
-ok "$([ "$new_serial" != "$old_serial" ]; echo $?)" "a new certificate after renewal"
+# --- 3. without transactionID replay: scepclient's renewal is a real one.
+# (scepclient reuses its CSR, which still carries the spent password: by
+# default the server checks a renewal's password, so that fails)
+start --no-txid-replay
+rc=0
+timeout 60 scepclient -server-url "$url" -cn scep-host1 -private-key "$work/c1/key.pem" \
+    -certificate "$work/c1/cert.pem" >"$work/c1/renew2.txt" 2>&1 || rc=$?
+ok "$([ "$rc" != 0 ] && [ "$(last_pkiop renewal)" = True ] &&
+      [ "$(last_pkiop password)" = reused ]; echo $?)" \
+    "--no-txid-replay: renewal carrying the spent password is refused"
+stop
+start --no-txid-replay --ignore-renewal-password
+timeout 60 scepclient -server-url "$url" -cn scep-host1 -private-key "$work/c1/key.pem" \
+    -certificate "$work/c1/cert.pem" >"$work/c1/renew3.txt" 2>&1
+ok $? "--no-txid-replay --ignore-renewal-password: scepclient renews"
+ok "$([ "$(last_pkiop renewal)" = True ] &&
+      [ "$(last_pkiop signer_kind)" = issued-valid ]; echo $?)" \
+    "server saw a renewal signed by the issued certificate"
+ok "$([ "$(serial_of "$work/c1/cert.pem")" != "$serial" ] &&
+      [ "$(serial_of "$work/c1/cert.pem")" = "$(last_pkiop issued_serial)" ]; echo $?)" \
+    "a new certificate after renewal, stored by scepclient"
 stop
 
 # --- 4. renewal refused when the server demands passwords for renewals
-start --envelope-certs issued-first --refuse-renewal
+start --no-txid-replay --refuse-renewal
 rc=0
-timeout 60 scepclient -server-url "$url" -cn scep-host2 -private-key "$work/c2/key.pem" \
-    -certificate "$work/c2/cert.pem" >"$work/c2/renew2.txt" 2>&1 || rc=$?
-# (scepclient reuses its CSR, which still carries the spent password)
+timeout 60 scepclient -server-url "$url" -cn scep-host1 -private-key "$work/c1/key.pem" \
+    -certificate "$work/c1/cert.pem" >"$work/c1/renew4.txt" 2>&1 || rc=$?
 ok "$([ "$rc" != 0 ] && [ "$(last_pkiop renewal)" = False ] &&
       [ "$(last_pkiop fail_info)" = badMessageCheck ]; echo $?)" \
     "--refuse-renewal: scepclient's renewal needs a password and is refused"
 stop
 
 # --- 5. GET PKIOperation (caps without POSTPKIOperation, NDES's 65536 limit)
-start --envelope-certs issued-first --no-post --max-query-string 65536
+start --no-post --max-query-string 65536
 pw=$(fetch_password)
 enroll "$work/c5" scep-host5 "$pw"
 ok $? "scepclient enrolls by GET when POSTPKIOperation is not offered"
