@@ -119,13 +119,16 @@ openssl verify -CAfile "$NDES_DIR/root-ca.pem" -untrusted "$NDES_DIR/issuing-ca.
 	demo_fail "the certificate does not certify the key in $T/demo.key"
 echo "the certificate certifies the key in $T/demo.key"
 cp "$T/demo.crt" "$T/demo-first.crt"
+first_txid=$(log_last 's("message_type") == "19" and s("pki_status") == "success"' transaction_id)
 
-step "10. Renew: getcert resubmit (signed with the current certificate, no password)"
+step "10. Renew: getcert resubmit (a new key, as Windows renews with NDES; signed with the current certificate, no password)"
 old_serial=$(cert_serial "$T/demo.crt")
 sleep 1	# a second apart, so that the new validity visibly starts later
 show timeout 180 getcert resubmit -i demo -w ||
 	demo_fail "getcert resubmit failed: $(cm_field demo ca-error)"
-for ((i = 0; i < 120; i++)); do
+# The helper asks certmonger for a new key (exit 17): certmonger waits about
+# 30 seconds before it makes one.
+for ((i = 0; i < 240; i++)); do
 	[ "$(cert_serial "$T/demo.crt")" != "$old_serial" ] && [ "$(cm_status demo)" = MONITORING ] && break
 	sleep 0.5
 done
@@ -137,14 +140,20 @@ printf '\n%-12s %-36s %s\n' "" "first certificate" "renewed certificate"
 printf '%-12s %-36s %s\n' serial "$(cert_serial "$T/demo-first.crt")" "$(cert_serial "$T/demo.crt")"
 printf '%-12s %-36s %s\n' notBefore "$(dates "$T/demo-first.crt" startdate)" "$(dates "$T/demo.crt" startdate)"
 printf '%-12s %-36s %s\n' notAfter "$(dates "$T/demo-first.crt" enddate)" "$(dates "$T/demo.crt" enddate)"
-printf '%-12s %-36s %s\n' key "$(cert_pubkey "$T/demo-first.crt" | cut -c1-16)..." "$(cert_pubkey "$T/demo.crt" | cut -c1-16)... (same key)"
+printf '%-12s %-36s %s\n' key "$(cert_pubkey "$T/demo-first.crt" | cut -c1-16)..." "$(cert_pubkey "$T/demo.crt" | cut -c1-16)..."
+printf '%-12s %-36s %s\n' transaction "${first_txid:0:20}..." "$(log_last 's("message_type") == "19" and s("renewal") == "true"' transaction_id | cut -c1-20)..."
 ren='s("message_type") == "19" and s("renewal") == "true"'
 if [ "$(log_last "$ren" signer_kind)" != issued-valid ] || [ -n "$(log_last "$ren" password_type)" ]; then
 	demo_fail "the stand-in did not see a renewal signed by the old certificate without a password"
 fi
+[ "$(cert_pubkey "$T/demo-first.crt")" != "$(cert_pubkey "$T/demo.crt")" ] ||
+	demo_fail "the renewed certificate has the old key: NDES would have returned the old certificate"
+[ "$(log_last "$ren" transaction_id)" != "$first_txid" ] ||
+	demo_fail "the renewal repeated the first transactionID"
 echo
 echo "the stand-in's log (ndes/log.jsonl): the renewal was signed by the old certificate"
-echo "($(log_last "$ren" signer_subject), issued by $(log_last "$ren" signer_issuer)) and carried no password"
+echo "($(log_last "$ren" signer_subject), issued by $(log_last "$ren" signer_issuer)) and carried no password;"
+echo "the new key gave it a new transactionID (NDES answers a repeated one with the old certificate)"
 
 step "11. Stop everything"
 echo "certmonger, the stand-in: stopped when this script leaves its namespaces"

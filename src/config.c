@@ -22,7 +22,7 @@ enum key {
 	K_CONNECT_TIMEOUT, K_METHOD, K_MAX_GET_LENGTH, K_POLL_INTERVAL, K_RETRY_INTERVAL,
 	K_ALLOW_SHA1, K_NO_ALLOW_SHA1, K_CAPS, K_STATE_DIR, K_ADMIN_URL, K_USER,
 	K_PASSWORD_FILE, K_AUTH, K_KEYTAB, K_CCACHE, K_AUTO_PASSWORD, K_NO_AUTO_PASSWORD,
-	K_REQUESTS_DIR, K_RENEWAL_KEY, K_RENEWAL_SUBJECT_CHECK, K_VERBOSE = 'v', K_HELP = 'h', K_VERSION = 'V',
+	K_REQUESTS_DIR, K_RENEWAL_KEY, K_RENEWAL_SUBJECT_CHECK, K_REPORT_AFTER, K_VERBOSE = 'v', K_HELP = 'h', K_VERSION = 'V',
 };
 
 static const struct option long_options[] = {
@@ -52,6 +52,7 @@ static const struct option long_options[] = {
 	{ "certmonger-requests-dir", required_argument, NULL, K_REQUESTS_DIR },
 	{ "renewal-key", required_argument, NULL, K_RENEWAL_KEY },
 	{ "renewal-subject-check", required_argument, NULL, K_RENEWAL_SUBJECT_CHECK },
+	{ "report-after", required_argument, NULL, K_REPORT_AFTER },
 	{ "verbose", no_argument, NULL, K_VERBOSE },
 	{ "help", no_argument, NULL, K_HELP },
 	{ "version", no_argument, NULL, K_VERSION },
@@ -276,6 +277,8 @@ static int apply(struct ns_config *cfg, int key, const struct origin *o, const c
 		else
 			return bad(err, o, value, "expected new or same");
 		return 0;
+	case K_REPORT_AFTER:
+		return parse_long(o, value, 1, 365L * 86400, &cfg->report_after, err);
 	case K_RENEWAL_SUBJECT_CHECK:
 		return parse_bool(o, value, &cfg->renewal_subject_check, err);
 	case K_VERBOSE:
@@ -305,6 +308,7 @@ struct ns_config *ns_config_defaults(TALLOC_CTX *mem)
 	cfg->max_get_url = 2048;	/* IIS' default maxQueryString */
 	cfg->poll_interval = 600;
 	cfg->retry_interval = 300;
+	cfg->report_after = 3600;
 	cfg->allow_sha1 = true;		/* NDES signs every CertRep with SHA-1 */
 	cfg->state_dir = "/var/lib/ndes-submit";
 	cfg->auth = NS_AUTH_ANY;

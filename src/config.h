@@ -34,6 +34,7 @@ struct ns_config {
 	long max_get_url;		/* max-get-length: longest query string we send with GET (default 2048, IIS maxQueryString) */
 	long poll_interval;		/* poll-interval: seconds between POLLs while PENDING (default 600) */
 	long retry_interval;		/* retry-interval: seconds before retrying transient failures (default 300) */
+	long report_after;		/* report-after: seconds of one transient failure before it shows in ca-error (default 3600) */
 	bool allow_sha1;		/* allow-sha1: accept SHA-1 signed CertReps (NDES sends them; default yes) */
 	const char *caps_override;	/* caps: use these capabilities instead of asking (comma separated) */
 	const char *state_dir;		/* state-dir: cache of GetCACaps etc. (default /var/lib/ndes-submit; unusable = no cache) */

@@ -32,6 +32,7 @@
 #include "mserr.h"
 #include "ns.h"
 #include "ops.h"
+#include "outage.h"
 #include "csr.h"
 #include "pkimsg.h"
 #include "renew.h"
@@ -58,6 +59,9 @@ struct run {
 	bool has_password;		/* the CSR carries a challenge password */
 	bool stale_password;		/* ... one NDES already consumed */
 	long status_seen;		/* HTTP status of the last reply */
+	const char *txid;		/* of the request sent (NULL before it is known) */
+	bool retrying;			/* this run ends in a retry of transient trouble */
+	struct ns_outage outage;	/* transient trouble of that request so far */
 };
 
 static int run_destructor(struct run *r)
@@ -157,6 +161,34 @@ static int wait_with(struct ns_err *err, long seconds, const char *cookie)
 	return NS_WAIT_WITH_DELAY;
 }
 
+/* "for 42 seconds" / "for 17 minutes" / "for 3 hours" */
+static void span_str(char *buf, size_t size, long d)
+{
+	if (d < 120)
+		snprintf(buf, size, "%ld seconds", d);
+	else if (d < 2 * 3600)
+		snprintf(buf, size, "%ld minutes", d / 60);
+	else
+		snprintf(buf, size, "%ld hours", d / 3600);
+}
+
+/* certmonger 0.79 has no answer that keeps ca-error and retries soon:
+ * exits 1 and 5 clear ca-error, exit 3 keeps it but waits up to 7 days,
+ * and the text of an exit 16 is cleared once certmonger has built the SCEP
+ * messages (seen in tests/e2e). The helper keeps retrying with exit 5 and
+ * reports an outage that outlasts report-after as an error in certmonger's
+ * log (the journal), with since when, on every attempt. */
+static void report_outage(const struct run *r, const char *reason)
+{
+	char span[48];
+
+	if (r->outage.last - r->outage.since < r->ctx->cfg->report_after)
+		return;
+	span_str(span, sizeof(span), (long)(r->outage.last - r->outage.since));
+	ns_log(r->ctx, NS_LOG_ERROR, "error: no certificate yet: the SCEP server has failed for %s "
+	       "(%s); still trying", span, reason);
+}
+
 /* Transient trouble: bounded retry instead of certmonger's long delays. */
 static int retry_later(TALLOC_CTX *mem, struct run *r, const struct ns_cookie *pending,
 		       struct ns_err *err)
@@ -166,9 +198,14 @@ static int retry_later(TALLOC_CTX *mem, struct run *r, const struct ns_cookie *p
 	char reason[sizeof(err->msg)];
 
 	snprintf(reason, sizeof(reason), "%s", err->msg);
+	r->retrying = true;
 	ns_log(r->ctx, NS_LOG_WARN, "%s; trying again in %ld seconds", reason, secs);
 	if (pending != NULL)
 		return wait_with(err, secs, ns_cookie_encode(mem, pending));
+	if (r->txid != NULL) {
+		ns_outage_note(mem, r->ctx, r->txid, &r->outage);
+		report_outage(r, reason);
+	}
 	memset(&c, 0, sizeof(c));
 	c.kind = NS_COOKIE_RETRY;
 	c.since = time(NULL);
@@ -510,6 +547,39 @@ static int need_messages(TALLOC_CTX *mem, struct run *r, struct ns_err *err)
 	return NS_NEED_SCEP_MESSAGES;
 }
 
+/* The answers to certmonger for a CertRep to a PKCSReq. */
+static int answer(TALLOC_CTX *mem, struct run *r, const struct ns_certrep *rep,
+		  const struct ns_pkimsg *gci, enum ns_transport t, struct ns_err *err)
+{
+	const struct ns_config *cfg = r->ctx->cfg;
+	struct ns_cookie c;
+
+	switch (rep->pki_status) {
+	case NS_PKI_SUCCESS:
+		return issued(mem, r, rep, err);
+	case NS_PKI_PENDING:
+		if (gci == NULL) {
+			ns_err_set(err, NS_REJECTED,
+				   "NDES holds the request for a CA manager's approval, but "
+				   "certmonger gave no GetCertInitial message to poll with");
+			return NS_REJECTED;
+		}
+		memset(&c, 0, sizeof(c));
+		c.kind = NS_COOKIE_PENDING;
+		c.transport = t;
+		c.issuer_ok = r->issuer_ok;
+		c.since = time(NULL);
+		c.certpoll = gci->der;
+		c.certpoll_len = gci->len;
+		ns_log(r->ctx, NS_LOG_WARN, "the request waits for a CA manager's approval; polling "
+		       "every %ld seconds", interval(cfg->poll_interval, DEFAULT_POLL_INTERVAL));
+		return wait_with(err, interval(cfg->poll_interval, DEFAULT_POLL_INTERVAL),
+				 ns_cookie_encode(mem, &c));
+	default:
+		return refused(mem, r, rep, NULL, err);
+	}
+}
+
 static int do_submit(TALLOC_CTX *mem, struct run *r, struct ns_err *err)
 {
 	const struct ns_config *cfg = r->ctx->cfg;
@@ -520,7 +590,6 @@ static int do_submit(TALLOC_CTX *mem, struct run *r, struct ns_err *err)
 	struct ns_caps *caps = NULL;
 	struct ns_http_reply *reply = NULL;
 	struct ns_certrep *rep;
-	struct ns_cookie c;
 	enum ns_transport t;
 	bool transient;
 	int rc;
@@ -570,6 +639,8 @@ static int do_submit(TALLOC_CTX *mem, struct run *r, struct ns_err *err)
 	       : "first enrollment", req->txid, ns_pkimsg_hex(mem, req->nonce, req->nonce_len));
 	if (load_ca_certs(r, err) != 0)
 		return err->status;
+	r->txid = req->txid;
+	ns_outage_load(mem, r->ctx, r->txid, &r->outage);
 
 	/* Cached by the CA-data operations: normally no HTTP request here. */
 	if (ns_caps_get(mem, r->ctx, &caps, err) != 0) {
@@ -585,31 +656,10 @@ static int do_submit(TALLOC_CTX *mem, struct run *r, struct ns_err *err)
 	}
 	if (read_reply(mem, r, reply, req, &rep, err) != 0)
 		return err->status;
-
-	switch (rep->pki_status) {
-	case NS_PKI_SUCCESS:
-		return issued(mem, r, rep, err);
-	case NS_PKI_PENDING:
-		if (gci == NULL) {
-			ns_err_set(err, NS_REJECTED,
-				   "NDES holds the request for a CA manager's approval, but "
-				   "certmonger gave no GetCertInitial message to poll with");
-			return NS_REJECTED;
-		}
-		memset(&c, 0, sizeof(c));
-		c.kind = NS_COOKIE_PENDING;
-		c.transport = t;
-		c.issuer_ok = r->issuer_ok;
-		c.since = time(NULL);
-		c.certpoll = gci->der;
-		c.certpoll_len = gci->len;
-		ns_log(r->ctx, NS_LOG_WARN, "the request waits for a CA manager's approval; polling "
-		       "every %ld seconds", interval(cfg->poll_interval, DEFAULT_POLL_INTERVAL));
-		return wait_with(err, interval(cfg->poll_interval, DEFAULT_POLL_INTERVAL),
-				 ns_cookie_encode(mem, &c));
-	default:
-		return refused(mem, r, rep, NULL, err);
-	}
+	rc = answer(mem, r, rep, gci, t, err);
+	if (r->outage.since != 0 && !r->retrying)	/* NDES answered: the outage is over */
+		ns_outage_clear(mem, r->ctx, r->txid);
+	return rc;
 }
 
 static int do_poll(TALLOC_CTX *mem, struct run *r, struct ns_err *err)

@@ -1,16 +1,13 @@
-/* Digests of consumed one-time passwords (usedpw.h). One small file in the
- * state directory: "TIME HEX" lines, newest last, then "end" so that a file
- * cut short is recognised and ignored. */
+/* Digests of consumed one-time passwords (usedpw.h). One small state file
+ * (statefile.h): "TIME HEX" lines, newest last. */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 #include <openssl/evp.h>
 
 #include "ns.h"
+#include "statefile.h"
 #include "usedpw.h"
 
 #define USEDPW_FILE "used-passwords"
@@ -35,41 +32,11 @@ static void digest(const char *pw, char out[65])
 	EVP_MD_CTX_free(c);
 }
 
-static char *path_of(TALLOC_CTX *mem, const struct ns_ctx *ctx)
-{
-	return ctx->cfg->state_dir != NULL
-		? talloc_asprintf(mem, "%s/" USEDPW_FILE, ctx->cfg->state_dir) : NULL;
-}
-
-/* The file's text, or NULL (absent, not a regular file, too big, cut short). */
-static char *load(TALLOC_CTX *mem, const char *path)
-{
-	struct stat st;
-	char *buf;
-	ssize_t r;
-	size_t got = 0;
-	int fd = path != NULL ? open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK) : -1;
-
-	if (fd < 0)
-		return NULL;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > USEDPW_MAX_BYTES ||
-	    (buf = talloc_size(mem, (size_t)st.st_size + 1)) == NULL) {
-		close(fd);
-		return NULL;
-	}
-	while (got < (size_t)st.st_size && (r = read(fd, buf + got, (size_t)st.st_size - got)) > 0)
-		got += (size_t)r;
-	close(fd);
-	buf[got] = '\0';
-	if (got < 4 || strcmp(buf + got - 4, "end\n") != 0)
-		return NULL;
-	return buf;
-}
-
 bool ns_usedpw_seen(TALLOC_CTX *mem, const struct ns_ctx *ctx, const char *password)
 {
 	TALLOC_CTX *tmp = talloc_new(mem);
-	char *text = load(tmp, path_of(tmp, ctx)), *line, *save = NULL, want[65];
+	char *text = ns_state_read(tmp, ctx, USEDPW_FILE, USEDPW_MAX_BYTES), *line, *save = NULL;
+	char want[65];
 	bool seen = false;
 
 	digest(password, want);
@@ -82,46 +49,17 @@ bool ns_usedpw_seen(TALLOC_CTX *mem, const struct ns_ctx *ctx, const char *passw
 	return seen;
 }
 
-/* Temp file in the same directory, fsync, rename, fsync the directory: the
- * record survives a crash whole or not at all. */
-static int write_file(TALLOC_CTX *mem, const struct ns_ctx *ctx, const char *path,
-		      const char *text)
-{
-	char *tmp = talloc_asprintf(mem, "%s.XXXXXX", path);
-	size_t len = strlen(text);
-	int fd, dfd;
-
-	(void)mkdir(ctx->cfg->state_dir, 0755);
-	if (tmp == NULL || (fd = mkstemp(tmp)) < 0)
-		return -1;
-	if (write(fd, text, len) != (ssize_t)len || fchmod(fd, 0644) != 0 || fsync(fd) != 0) {
-		close(fd);
-		unlink(tmp);
-		return -1;
-	}
-	if (close(fd) != 0 || rename(tmp, path) != 0) {
-		unlink(tmp);
-		return -1;
-	}
-	dfd = open(ctx->cfg->state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		(void)fsync(dfd);
-		close(dfd);
-	}
-	return 0;
-}
-
 void ns_usedpw_record(TALLOC_CTX *mem, const struct ns_ctx *ctx, const char *password)
 {
 	TALLOC_CTX *tmp = talloc_new(mem);
-	char *path = path_of(tmp, ctx), *old = load(tmp, path), *out, *line, *save = NULL;
+	char *old = ns_state_read(tmp, ctx, USEDPW_FILE, USEDPW_MAX_BYTES), *out, *line, *save = NULL;
 	char *lines[USEDPW_MAX];
 	char h[65];
 	size_t n = 0, i;
 	time_t now = time(NULL);
 
 	digest(password, h);
-	if (path == NULL || h[0] == '\0')
+	if (h[0] == '\0')
 		goto done;
 	for (line = old != NULL ? strtok_r(old, "\n", &save) : NULL; line != NULL;
 	     line = strtok_r(NULL, "\n", &save)) {
@@ -141,10 +79,10 @@ void ns_usedpw_record(TALLOC_CTX *mem, const struct ns_ctx *ctx, const char *pas
 	for (i = 0; out != NULL && i < n; i++)
 		out = talloc_asprintf_append(out, "%s\n", lines[i]);
 	if (out != NULL)
-		out = talloc_asprintf_append(out, "%lld %s\nend\n", (long long)now, h);
-	if (out == NULL || write_file(tmp, ctx, path, out) != 0)
-		ns_log(ctx, NS_LOG_DEBUG, "cannot record the consumed password in %s: %s", path,
-		       strerror(errno));
+		out = talloc_asprintf_append(out, "%lld %s\n", (long long)now, h);
+	if (out == NULL || ns_state_write(tmp, ctx, USEDPW_FILE, out) != 0)
+		ns_log(ctx, NS_LOG_DEBUG, "cannot record the consumed password in %s/%s: %s",
+		       ctx->cfg->state_dir, USEDPW_FILE, strerror(errno));
 done:
 	talloc_free(tmp);
 }

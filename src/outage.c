@@ -1,0 +1,71 @@
+/* Outage records (outage.h): state file "retry-HEX", HEX = the first 128
+ * bits of SHA-256 of the transactionID (it comes from a message: never a
+ * file name as it is). */
+#include <stdio.h>
+#include <string.h>
+#include <openssl/evp.h>
+
+#include "ns.h"
+#include "outage.h"
+#include "statefile.h"
+
+#define OUTAGE_MAX_BYTES 512
+
+static char *name_of(TALLOC_CTX *mem, const char *txid)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int n = 0, i;
+	char *name;
+
+	if (txid == NULL || !EVP_Digest(txid, strlen(txid), md, &n, EVP_sha256(), NULL))
+		return NULL;
+	name = talloc_strdup(mem, "retry-");
+	for (i = 0; name != NULL && i < 16 && i < n; i++)
+		name = talloc_asprintf_append(name, "%02x", md[i]);
+	return name;
+}
+
+void ns_outage_load(TALLOC_CTX *mem, const struct ns_ctx *ctx, const char *txid,
+		    struct ns_outage *o)
+{
+	TALLOC_CTX *tmp = talloc_new(mem);
+	char *name = name_of(tmp, txid);
+	char *text = name != NULL ? ns_state_read(tmp, ctx, name, OUTAGE_MAX_BYTES) : NULL;
+	long long since, last;
+	time_t now = time(NULL);
+
+	o->since = o->last = 0;
+	/* A record from the future (clock stepped back) starts over. */
+	if (text != NULL && sscanf(text, "since=%lld\nlast=%lld", &since, &last) == 2 &&
+	    since > 0 && since <= last && last <= (long long)now + 300) {
+		o->since = (time_t)since;
+		o->last = (time_t)last;
+	}
+	talloc_free(tmp);
+}
+
+void ns_outage_note(TALLOC_CTX *mem, const struct ns_ctx *ctx, const char *txid,
+		    struct ns_outage *o)
+{
+	TALLOC_CTX *tmp = talloc_new(mem);
+	char *name = name_of(tmp, txid), *text;
+
+	o->last = time(NULL);
+	if (o->since == 0 || o->since > o->last)
+		o->since = o->last;
+	text = talloc_asprintf(tmp, "since=%lld\nlast=%lld\n", (long long)o->since,
+			       (long long)o->last);
+	if (name == NULL || text == NULL || ns_state_write(tmp, ctx, name, text) != 0)
+		ns_log(ctx, NS_LOG_DEBUG, "cannot record the outage in the state directory");
+	talloc_free(tmp);
+}
+
+void ns_outage_clear(TALLOC_CTX *mem, const struct ns_ctx *ctx, const char *txid)
+{
+	TALLOC_CTX *tmp = talloc_new(mem);
+	char *name = name_of(tmp, txid);
+
+	if (name != NULL)
+		ns_state_remove(tmp, ctx, name);
+	talloc_free(tmp);
+}

@@ -1,0 +1,98 @@
+/* State files (statefile.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ns.h"
+#include "statefile.h"
+
+static char *path_of(TALLOC_CTX *mem, const struct ns_ctx *ctx, const char *name)
+{
+	return ctx->cfg->state_dir != NULL
+		? talloc_asprintf(mem, "%s/%s", ctx->cfg->state_dir, name) : NULL;
+}
+
+char *ns_state_read(TALLOC_CTX *mem, const struct ns_ctx *ctx, const char *name, size_t max)
+{
+	char *path = path_of(mem, ctx, name), *buf = NULL;
+	struct stat st;
+	size_t got = 0;
+	ssize_t r;
+	int fd;
+
+	/* O_NONBLOCK: opening a FIFO planted here must not hang the helper. */
+	fd = path != NULL ? open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK) : -1;
+	talloc_free(path);
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (size_t)st.st_size > max ||
+	    (buf = talloc_size(mem, (size_t)st.st_size + 1)) == NULL) {
+		close(fd);
+		return NULL;
+	}
+	while (got < (size_t)st.st_size && (r = read(fd, buf + got, (size_t)st.st_size - got)) > 0)
+		got += (size_t)r;
+	close(fd);
+	buf[got] = '\0';
+	if (got < 4 || strcmp(buf + got - 4, "end\n") != 0 || (got > 4 && buf[got - 5] != '\n')) {
+		talloc_free(buf);
+		return NULL;
+	}
+	buf[got - 4] = '\0';
+	return buf;
+}
+
+int ns_state_write(TALLOC_CTX *mem, const struct ns_ctx *ctx, const char *name,
+		   const char *text)
+{
+	char *path = path_of(mem, ctx, name);
+	char *tmp = path != NULL ? talloc_asprintf(mem, "%s.XXXXXX", path) : NULL;
+	char *data = talloc_asprintf(mem, "%s%send\n", text,
+				     text[0] != '\0' && text[strlen(text) - 1] != '\n' ? "\n" : "");
+	size_t len, done = 0;
+	ssize_t w;
+	int fd, dfd, e;
+
+	if (tmp == NULL || data == NULL) {
+		errno = ENOMEM;
+		return -1;
+	}
+	(void)mkdir(ctx->cfg->state_dir, 0755);
+	if ((fd = mkstemp(tmp)) < 0)
+		return -1;
+	len = strlen(data);
+	while (done < len && (w = write(fd, data + done, len - done)) > 0)
+		done += (size_t)w;
+	if (done != len || fchmod(fd, 0644) != 0 || fsync(fd) != 0 || close(fd) != 0) {
+		e = errno;
+		if (done != len)
+			close(fd);
+		unlink(tmp);
+		errno = e != 0 ? e : EIO;
+		return -1;
+	}
+	if (rename(tmp, path) != 0) {
+		e = errno;
+		unlink(tmp);
+		errno = e;
+		return -1;
+	}
+	/* The rename itself must survive a crash too. */
+	if ((dfd = open(ctx->cfg->state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
+		(void)fsync(dfd);
+		close(dfd);
+	}
+	return 0;
+}
+
+void ns_state_remove(TALLOC_CTX *mem, const struct ns_ctx *ctx, const char *name)
+{
+	char *path = path_of(mem, ctx, name);
+
+	if (path != NULL)
+		(void)unlink(path);
+	talloc_free(path);
+}
