@@ -25,6 +25,8 @@ for old in empty error closed; do
 	grep -q AES "$T/out" && fail "AES offered for old NDES ($old)"
 	expect_err 'assuming NDES defaults'
 done
+# The cache went to the test's own state dir, not the host's /var/lib.
+[ "$(ls "$T/state"/caps-* 2>/dev/null | wc -l)" -ge 2 ] || fail "the caps cache is not in $T/state"
 
 # Unreachable: exit 3, the reason on stdout (certmonger's ca-error).
 run_helper FETCH-SCEP-CA-CAPS --url http://127.0.0.1:18149/certsrv/mscep/mscep.dll
