@@ -143,17 +143,14 @@ static int bound_certs(TALLOC_CTX *mem, const struct ns_ctx *ctx, const struct n
 		talloc_free(keep);
 		return 0;
 	}
-	for (i = 0; i < n; i++) {
-		X509 *c = sk_X509_value(*order, i);
-		if (keep[i]) {
-			if (!sk_X509_push(out, c)) {
-				sk_X509_free(out);
-				return ns_err_set(err, NS_UNREACHABLE, "out of memory");
-			}
-		} else {
-			X509_free(c);
+	for (i = 0; i < n; i++)
+		if (keep[i] && !sk_X509_push(out, sk_X509_value(*order, i))) {
+			sk_X509_free(out);	/* *order still holds every reference */
+			return ns_err_set(err, NS_UNREACHABLE, "out of memory");
 		}
-	}
+	for (i = 0; i < n; i++)
+		if (!keep[i])
+			X509_free(sk_X509_value(*order, i));
 	ns_log(ctx, NS_LOG_WARN,
 	       "GetCACert sent %d certificates: passing %d to certmonger (the RAs, the CA and its "
 	       "chain first); its SUBMIT environment cannot hold more than %d KiB of them",
