@@ -36,6 +36,8 @@ static int parse(struct ns_cacert *c, const unsigned char *data, size_t len, str
 int ns_cacert_fetch(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_cacert **out,
 		    struct ns_err *err)
 {
+	struct ns_http_request req = { 0 };
+	enum ns_http_fail fail = NS_HTTP_OK;
 	struct ns_cacert *c;
 
 	*out = NULL;
@@ -51,13 +53,21 @@ int ns_cacert_fetch(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_cacert 
 		talloc_free(c);
 		return ns_err_set(err, NS_UNREACHABLE, "out of memory");
 	}
-	if (ns_http_get(c, ctx, c->url, NULL, &c->reply, err) != 0) {
+	req.url = c->url;
+	if (ns_http_request(c, ctx, &req, &c->reply, &fail, err) != 0) {
+		/* No reply, or a broken one: the server may be back soon. TLS,
+		 * settings and oversized replies need an admin. */
+		err->transient = err->status == NS_UNREACHABLE &&
+			(fail == NS_HTTP_FAIL_CONNECT || fail == NS_HTTP_FAIL_DNS ||
+			 fail == NS_HTTP_FAIL_TIMEOUT || fail == NS_HTTP_FAIL_CLOSED ||
+			 fail == NS_HTTP_FAIL_TRUNCATED || fail == NS_HTTP_FAIL_OTHER);
 		talloc_free(c);
 		return -1;
 	}
 	if (c->reply->status != 200) {
 		ns_err_set(err, NS_UNREACHABLE, "GetCACert: the server answered HTTP %ld (%s)%s",
 			   c->reply->status, ctx->cfg->url, status_hint(c->reply->status));
+		err->transient = c->reply->status >= 500;
 		talloc_free(c);
 		return -1;
 	}

@@ -21,7 +21,8 @@ struct ns_cacert {
 };
 
 /* Failures: NS_UNREACHABLE (no reply, HTTP error, unusable reply: certmonger
- * retries CA data in 6 hours on 3), NS_UNCONFIGURED (no url, bad settings). */
+ * retries CA data in 6 hours on 3; err->transient for no or a broken reply
+ * and HTTP 5xx), NS_UNCONFIGURED (no url, bad settings). */
 int ns_cacert_fetch(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_cacert **out,
 		    struct ns_err *err);
 

@@ -24,14 +24,30 @@ static int op_identify(void)
 	return NS_ISSUED;
 }
 
+/* Transient trouble (server down, a broken reply, HTTP 5xx): exit 5 with the
+ * delay on the first line makes certmonger ask again after retry-interval.
+ * Exit 3 would be "revisit in 604800 seconds" for a first fetch. The reason
+ * goes to certmonger's log. */
+static int cadata_retry(const struct ns_ctx *ctx, const char *op, struct ns_err *err)
+{
+	long secs = ctx->cfg->retry_interval > 0 ? ctx->cfg->retry_interval : 300;
+
+	ns_log(ctx, NS_LOG_WARN, "%s: %s; asking certmonger to try again in %ld seconds", op,
+	       err->msg, secs);
+	printf("%ld\n", secs);
+	ns_err_clear(err);
+	err->status = NS_WAIT_WITH_DELAY;
+	return NS_WAIT_WITH_DELAY;
+}
+
 static int op_caps(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_err *err)
 {
 	struct ns_caps *caps;
 
 	/* Always ask (and refresh the cache): certmonger runs this on start
-	 * and on "getcert refresh-ca". */
+	 * and on "getcert refresh-ca". With caps configured, no request. */
 	if (ns_caps_fetch(mem, ctx, &caps, err) != 0)
-		return err->status;
+		return err->transient ? cadata_retry(ctx, "FETCH-SCEP-CA-CAPS", err) : (int)err->status;
 	fputs(caps->text, stdout);
 	return NS_ISSUED;
 }
@@ -49,6 +65,102 @@ static int print_certs(TALLOC_CTX *mem, STACK_OF(X509) *certs, struct ns_err *er
 	return 0;
 }
 
+/* certmonger hands the 3rd and later certificates to SUBMIT in one
+ * environment variable (CERTMONGER_SCEP_CERTIFICATES), and the kernel refuses
+ * a variable over 128 KiB (E2BIG: SUBMIT could never run). Keep the first two
+ * (encrypt to, CA), the RAs, the CA and its chain, then others while they fit;
+ * the order of those kept stays certmonger's. */
+#define NS_MAX_CA_CERTS 32
+#define NS_MAX_POOL_PEM (64 * 1024)
+
+static void mark_ancestors(const struct ns_roles *roles, STACK_OF(X509) *order, bool *keep)
+{
+	X509 *cur = roles->ca;
+	int depth, i;
+
+	for (depth = 0; cur != NULL && depth < 10; depth++) {
+		X509 *parent = NULL;
+		for (i = 0; i < sk_X509_num(order) && parent == NULL; i++) {
+			X509 *p = sk_X509_value(order, i);
+			if (X509_cmp(p, cur) != 0 && ns_cert_issued_by(cur, p)) {
+				parent = p;
+				keep[i] = true;
+			}
+		}
+		cur = parent;
+	}
+}
+
+static int bound_certs(TALLOC_CTX *mem, const struct ns_ctx *ctx, const struct ns_roles *roles,
+		       STACK_OF(X509) **order, struct ns_err *err)
+{
+	int n = sk_X509_num(*order), i, kept = 0;
+	size_t pool = 0;
+	bool *keep;
+	STACK_OF(X509) *out;
+
+	if (n <= 2)
+		return 0;
+	keep = talloc_zero_array(mem, bool, n);
+	out = sk_X509_new_null();
+	if (keep == NULL || out == NULL) {
+		sk_X509_free(out);
+		return ns_err_set(err, NS_UNREACHABLE, "out of memory");
+	}
+	for (i = 0; i < n; i++) {
+		X509 *c = sk_X509_value(*order, i);
+		keep[i] = i < 2 || X509_cmp(c, roles->encrypt) == 0 ||
+			X509_cmp(c, roles->sign) == 0 || X509_cmp(c, roles->ca) == 0;
+	}
+	mark_ancestors(roles, *order, keep);
+	/* Those that matter first, then the others in order, while they fit. */
+	for (i = 0; i < n; i++) {
+		char *pem = ns_cert_pem(mem, sk_X509_value(*order, i));
+		size_t len = pem != NULL ? strlen(pem) : 0;
+		if (keep[i]) {
+			kept++;
+			if (i >= 2)
+				pool += len;
+		}
+		talloc_free(pem);
+	}
+	for (i = 2; i < n; i++) {
+		char *pem;
+		size_t len;
+		if (keep[i])
+			continue;
+		pem = ns_cert_pem(mem, sk_X509_value(*order, i));
+		len = pem != NULL ? strlen(pem) : 0;
+		talloc_free(pem);
+		if (kept >= NS_MAX_CA_CERTS || pool + len > NS_MAX_POOL_PEM)
+			continue;
+		keep[i] = true;
+		kept++;
+		pool += len;
+	}
+	if (kept == n) {
+		sk_X509_free(out);
+		talloc_free(keep);
+		return 0;
+	}
+	for (i = 0; i < n; i++)
+		if (keep[i] && !sk_X509_push(out, sk_X509_value(*order, i))) {
+			sk_X509_free(out);	/* *order still holds every reference */
+			return ns_err_set(err, NS_UNREACHABLE, "out of memory");
+		}
+	for (i = 0; i < n; i++)
+		if (!keep[i])
+			X509_free(sk_X509_value(*order, i));
+	ns_log(ctx, NS_LOG_WARN,
+	       "GetCACert sent %d certificates: passing %d to certmonger (the RAs, the CA and its "
+	       "chain first); its SUBMIT environment cannot hold more than %d KiB of them",
+	       n, kept, NS_MAX_POOL_PEM / 1024);
+	sk_X509_free(*order);	/* the references moved to out or were dropped */
+	*order = out;
+	talloc_free(keep);
+	return 0;
+}
+
 static int op_ca_certs(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_err *err)
 {
 	struct ns_cacert *cc;
@@ -57,7 +169,7 @@ static int op_ca_certs(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_err 
 	int rc;
 
 	if (ns_cacert_fetch(mem, ctx, &cc, err) != 0)
-		return err->status;
+		return err->transient ? cadata_retry(ctx, "FETCH-SCEP-CA-CERTS", err) : (int)err->status;
 	/* Expired RA certificates are still returned: certmonger keeps
 	 * working data, and the admin learns why NDES fails. */
 	ns_cacert_warn_validity(ctx, cc->roles, 0);
@@ -71,6 +183,10 @@ static int op_ca_certs(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_err 
 		ns_log(ctx, NS_LOG_WARN,
 		       "the CA is not self-signed and the server sends no RA certificate: "
 		       "certmonger's GetCertInitial (polling) will name the CA's issuer");
+	if (bound_certs(mem, ctx, cc->roles, &order, err) != 0) {
+		sk_X509_pop_free(order, X509_free);
+		return err->status;
+	}
 	rc = print_certs(mem, order, err);
 	sk_X509_pop_free(order, X509_free);
 	return rc == 0 ? NS_ISSUED : err->status;
@@ -238,7 +354,7 @@ static int roots_from_pin(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_e
 	int i, depth, rc = -1;
 
 	if (ns_cacert_fetch(mem, ctx, &cc, err) != 0)
-		return err->status;
+		return err->transient ? cadata_retry(ctx, "FETCH-ROOTS", err) : (int)err->status;
 	for (i = 0; i < sk_X509_num(cc->certs) && pinned == NULL; i++) {
 		X509 *c = sk_X509_value(cc->certs, i);
 		char *fp = ns_cert_fingerprint(mem, c, EVP_sha256(), NULL);

@@ -1,8 +1,11 @@
 /* GetCACaps (RFC 8894 3.5.2): parsing, what "no capabilities" means for NDES,
  * and a cache in state-dir so SUBMIT/POLL do not ask every time. */
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +23,9 @@
  * FETCH-SCEP-CA-CAPS (certmonger start, getcert refresh-ca) refreshes it. */
 #define NS_CAPS_CACHE_TTL (24 * 3600)
 #define NS_CAPS_CACHE_MAX 8192
-#define NS_CAPS_MAGIC "ndes-submit caps cache v1"
+/* v2: a size= line and an end marker (v1 files are refused, then replaced). */
+#define NS_CAPS_MAGIC "ndes-submit caps cache v2"
+#define NS_CAPS_END "end\n"
 
 /* What Windows Server 2008 NDES without caps can do (ndes.md). */
 #define NS_CAPS_NDES_DEFAULT "SHA-1\nDES3\n"
@@ -58,13 +63,18 @@ static void apply_keyword(struct ns_caps *c, const char *kw)
 int ns_caps_parse(TALLOC_CTX *mem, const char *text, size_t len, struct ns_caps **out)
 {
 	struct ns_caps *c = talloc_zero(mem, struct ns_caps);
-	size_t i = 0, start, end, j;
-	int n = 0, k;
+	/* Each known keyword once, plus the bounded unknown ones: the text has
+	 * a fixed maximum size, so it is built in one buffer, in linear time. */
+	const size_t max = (sizeof(known) / sizeof(known[0]) + NS_CAPS_MAX_UNKNOWN) *
+		(NS_CAPS_MAX_KEYWORD + 1) + 1;
+	bool seen[sizeof(known) / sizeof(known[0])] = { false };
+	size_t i = 0, start, end, j, used = 0;
+	int n = 0, k, unknown = 0;
 
 	*out = NULL;
 	if (c == NULL)
 		return -1;
-	c->text = talloc_strdup(c, "");
+	c->text = talloc_size(c, max);
 	if (c->text == NULL) {
 		talloc_free(c);
 		return -1;
@@ -73,6 +83,9 @@ int ns_caps_parse(TALLOC_CTX *mem, const char *text, size_t len, struct ns_caps 
 	if (text != NULL && len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
 		i = 3;
 	while (text != NULL && i < len) {
+		char kw[NS_CAPS_MAX_KEYWORD + 1];
+		const char *print = kw;
+
 		start = i;
 		while (i < len && text[i] != '\n' && text[i] != '\r')
 			i++;
@@ -93,30 +106,44 @@ int ns_caps_parse(TALLOC_CTX *mem, const char *text, size_t len, struct ns_caps 
 				break;
 		if (j < end)
 			continue;
-		{
-			char *kw = talloc_strndup(c, text + start, end - start);
-			const char *print = kw;
-			if (kw == NULL) {
-				talloc_free(c);
-				return -1;
-			}
-			for (k = 0; known[k] != NULL; k++)
-				if (strcasecmp(kw, known[k]) == 0)
-					print = known[k];
-			apply_keyword(c, kw);
-			c->text = talloc_asprintf_append(c->text, "%s\n", print);
-			talloc_free(kw);
-			if (c->text == NULL) {
-				talloc_free(c);
-				return -1;
-			}
-			n++;
+		if (end - start > NS_CAPS_MAX_KEYWORD) {
+			c->dropped++;
+			continue;
 		}
+		memcpy(kw, text + start, end - start);
+		kw[end - start] = '\0';
+		for (k = 0; known[k] != NULL; k++)
+			if (strcasecmp(kw, known[k]) == 0)
+				break;
+		if (known[k] != NULL) {
+			/* The first mention keeps its place: certmonger takes the
+			 * first cipher in server order. */
+			if (seen[k]) {
+				c->dropped++;
+				continue;
+			}
+			seen[k] = true;
+			print = known[k];
+		} else if (unknown++ >= NS_CAPS_MAX_UNKNOWN) {
+			c->dropped++;
+			continue;
+		}
+		apply_keyword(c, kw);
+		j = strlen(print);
+		memcpy(c->text + used, print, j);
+		used += j;
+		c->text[used++] = '\n';
+		n++;
 	}
+	c->text[used] = '\0';
 	if (n == 0) {
 		/* No capabilities: NDES can still do DES3, SHA-1 and GET. */
 		talloc_free(c->text);
 		c->text = talloc_strdup(c, NS_CAPS_NDES_DEFAULT);
+		if (c->text == NULL) {
+			talloc_free(c);
+			return -1;
+		}
 		c->from_server = false;
 		c->des3 = c->sha1 = true;
 	} else {
@@ -165,7 +192,7 @@ static struct ns_caps *cache_read(TALLOC_CTX *mem, const struct ns_ctx *ctx)
 	char *path = cache_path(tmp, ctx->cfg), *buf, *line, *body;
 	long long when;
 	int from_server;
-	size_t n;
+	size_t n, size;
 	FILE *f = NULL;
 
 	if (path == NULL || (f = fopen(path, "r")) == NULL)
@@ -177,7 +204,7 @@ static struct ns_caps *cache_read(TALLOC_CTX *mem, const struct ns_ctx *ctx)
 	if (n == 0 || n > NS_CAPS_CACHE_MAX)
 		goto out;
 	buf[n] = '\0';
-	/* magic, url=, time=, from_server=, then the caps text */
+	/* magic, url=, time=, from_server=, size=, the caps text, the end marker */
 	line = buf;
 	if (strncmp(line, NS_CAPS_MAGIC "\n", strlen(NS_CAPS_MAGIC) + 1) != 0)
 		goto out;
@@ -186,14 +213,20 @@ static struct ns_caps *cache_read(TALLOC_CTX *mem, const struct ns_ctx *ctx)
 	    line[4 + strlen(ctx->cfg->url)] != '\n')
 		goto out;
 	line += 4 + strlen(ctx->cfg->url) + 1;
-	if (sscanf(line, "time=%lld\nfrom_server=%d\n", &when, &from_server) != 2)
+	if (sscanf(line, "time=%lld\nfrom_server=%d\nsize=%zu\n", &when, &from_server, &size) != 3)
 		goto out;
-	if ((body = strstr(line, "\nfrom_server=")) == NULL || (body = strchr(body + 1, '\n')) == NULL)
+	if ((body = strstr(line, "\nsize=")) == NULL || (body = strchr(body + 1, '\n')) == NULL)
 		goto out;
 	body++;
+	/* The text must be followed by the marker and nothing else: a file cut
+	 * short in place (full disk, a crash of the file system) is no answer. */
+	if (size > n - (size_t)(body - buf) ||
+	    strcmp(body + size, NS_CAPS_END) != 0)
+		goto out;
+	body[size] = '\0';
 	if (when > (long long)time(NULL) + 300 || (long long)time(NULL) - when > NS_CAPS_CACHE_TTL)
 		goto out;
-	if (ns_caps_parse(mem, body, strlen(body), &caps) != 0)
+	if (ns_caps_parse(mem, body, size, &caps) != 0)
 		goto out;
 	if (!from_server) {
 		/* Keep "the server had none" as it was. */
@@ -207,21 +240,60 @@ out:
 	return caps;
 }
 
+/* A run killed between writing its temp file and renaming it leaves
+ * caps-*.PID.tmp behind: remove those of processes that are gone (or that
+ * are older than an hour, in case the PID was reused). */
+static void cache_clean_tmp(const struct ns_ctx *ctx)
+{
+	DIR *d = opendir(ctx->cfg->state_dir);
+	struct dirent *e;
+
+	if (d == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		size_t len = strlen(e->d_name);
+		char *dot, *path;
+		long pid;
+		struct stat st;
+
+		if (strncmp(e->d_name, "caps-", 5) != 0 || len < 9 ||
+		    strcmp(e->d_name + len - 4, ".tmp") != 0)
+			continue;
+		dot = memchr(e->d_name, '.', len - 4);
+		if (dot == NULL)
+			continue;
+		pid = strtol(dot + 1, NULL, 10);
+		if (pid == (long)getpid())
+			continue;
+		path = talloc_asprintf(NULL, "%s/%s", ctx->cfg->state_dir, e->d_name);
+		if (path != NULL && lstat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+		    ((pid > 0 && kill((pid_t)pid, 0) != 0 && errno == ESRCH) ||
+		     time(NULL) - st.st_mtime > 3600)) {
+			if (unlink(path) == 0)
+				ns_log(ctx, NS_LOG_DEBUG, "removed %s, left by an interrupted run", path);
+		}
+		talloc_free(path);
+	}
+	closedir(d);
+}
+
 /* Best effort: a missing or read-only state dir only means no cache. */
 static void cache_write(const struct ns_ctx *ctx, const struct ns_caps *caps)
 {
 	TALLOC_CTX *tmp = talloc_new(NULL);
 	char *path = cache_path(tmp, ctx->cfg), *tmpname, *data;
+	const char *text = caps->from_server ? caps->text : "";
 	size_t len;
 	int fd;
 
 	if (path == NULL)
 		goto out;
 	(void)mkdir(ctx->cfg->state_dir, 0755);
+	cache_clean_tmp(ctx);
 	tmpname = talloc_asprintf(tmp, "%s.%ld.tmp", path, (long)getpid());
-	data = talloc_asprintf(tmp, NS_CAPS_MAGIC "\nurl=%s\ntime=%lld\nfrom_server=%d\n%s",
-			       ctx->cfg->url, (long long)time(NULL), caps->from_server ? 1 : 0,
-			       caps->from_server ? caps->text : "");
+	data = talloc_asprintf(tmp, NS_CAPS_MAGIC "\nurl=%s\ntime=%lld\nfrom_server=%d\nsize=%zu\n%s"
+			       NS_CAPS_END, ctx->cfg->url, (long long)time(NULL),
+			       caps->from_server ? 1 : 0, strlen(text), text);
 	if (tmpname == NULL || data == NULL)
 		goto out;
 	fd = open(tmpname, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
@@ -231,15 +303,67 @@ static void cache_write(const struct ns_ctx *ctx, const struct ns_caps *caps)
 		goto out;
 	}
 	len = strlen(data);
-	if (write(fd, data, len) != (ssize_t)len || close(fd) != 0) {
+	/* fsync before rename(): after a crash the name must not point to a
+	 * file whose blocks never reached the disk. */
+	if (write(fd, data, len) != (ssize_t)len || fsync(fd) != 0) {
+		close(fd);
+		unlink(tmpname);
+		goto out;
+	}
+	if (close(fd) != 0) {
 		unlink(tmpname);
 		goto out;
 	}
 	/* rename() so that a reader never sees half a file. */
-	if (rename(tmpname, path) != 0)
+	if (rename(tmpname, path) != 0) {
 		unlink(tmpname);
+		goto out;
+	}
+	/* The rename itself lives in the directory. */
+	fd = open(ctx->cfg->state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		(void)fsync(fd);
+		close(fd);
+	}
 out:
 	talloc_free(tmp);
+}
+
+/* How many GetCACaps failures in a row, this one included (1 when the state
+ * dir cannot tell). Kept next to the cache; a real answer removes it. */
+static long failures_count(const struct ns_ctx *ctx)
+{
+	TALLOC_CTX *tmp = talloc_new(NULL);
+	char *path = cache_path(tmp, ctx->cfg), line[32];
+	long n = 0;
+	FILE *f;
+
+	if (path == NULL || (path = talloc_strdup_append(path, ".failed")) == NULL)
+		goto out;
+	f = fopen(path, "r");
+	if (f != NULL) {
+		if (fgets(line, sizeof(line), f) == NULL || sscanf(line, "%ld", &n) != 1 || n < 0)
+			n = 0;
+		fclose(f);
+	}
+	(void)mkdir(ctx->cfg->state_dir, 0755);
+	f = fopen(path, "w");
+	if (f != NULL) {
+		fprintf(f, "%ld\n", n + 1);
+		fclose(f);
+	}
+out:
+	talloc_free(tmp);
+	return n + 1;
+}
+
+static void failures_clear(const struct ns_ctx *ctx)
+{
+	char *path = cache_path(NULL, ctx->cfg);
+
+	if (path != NULL && (path = talloc_strdup_append(path, ".failed")) != NULL)
+		(void)unlink(path);
+	talloc_free(path);
 }
 
 static bool looks_like_caps(const struct ns_http_reply *r)
@@ -255,6 +379,34 @@ static bool looks_like_caps(const struct ns_http_reply *r)
 			return false;
 	}
 	return true;
+}
+
+/* A failed GetCACaps from a server that did answer something. Not "no
+ * capabilities": taking it as such would cache, for a day, defaults without
+ * POSTPKIOperation, and send requests by GET past IIS' query limit. */
+static int caps_failed(const struct ns_ctx *ctx, bool transient, struct ns_err *err,
+		       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static int caps_failed(const struct ns_ctx *ctx, bool transient, struct ns_err *err,
+		       const char *fmt, ...)
+{
+	char what[sizeof(err->msg)];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	/* Windows Server 2008 NDES without its hotfix never answers GetCACaps:
+	 * once it failed twice in a row, say how to get past it. */
+	if (failures_count(ctx) >= 2)
+		ns_err_set(err, NS_UNREACHABLE,
+			   "GetCACaps failed again: %.500s; a server that never answers GetCACaps "
+			   "(Windows Server 2008 NDES without its hotfix) needs caps in the "
+			   "configuration, e.g. caps = SHA-1, DES3", what);
+	else
+		ns_err_set(err, NS_UNREACHABLE, "GetCACaps failed: %s", what);
+	err->transient = transient;
+	return -1;
 }
 
 int ns_caps_fetch(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_caps **out,
@@ -288,35 +440,61 @@ int ns_caps_fetch(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_caps **ou
 		goto done;
 	}
 	if (ns_http_request(tmp, ctx, &req, &reply, &fail, err) != 0) {
-		/* Windows 2008 NDES closes the connection: that means "none". */
-		if (fail != NS_HTTP_FAIL_CLOSED && fail != NS_HTTP_FAIL_TRUNCATED &&
-		    fail != NS_HTTP_FAIL_TOO_LARGE)
-			goto done;
-		ns_log(ctx, NS_LOG_INFO, "GetCACaps: %s; assuming NDES defaults (DES3, SHA-1, GET)",
-		       err->msg);
-		ns_err_clear(err);
-		rc = ns_caps_parse(tmp, "", 0, &caps);
-	} else if (reply->status != 200) {
-		ns_log(ctx, NS_LOG_INFO, "GetCACaps: HTTP %ld; assuming NDES defaults (DES3, SHA-1, GET)",
-		       reply->status);
-		rc = ns_caps_parse(tmp, "", 0, &caps);
-	} else if (!looks_like_caps(reply)) {
-		ns_log(ctx, NS_LOG_WARN,
-		       "GetCACaps: the reply (%s, %zu bytes) is not a capability list; assuming NDES defaults",
-		       reply->content_type != NULL ? reply->content_type : "no content type", reply->len);
-		rc = ns_caps_parse(tmp, "", 0, &caps);
-	} else {
-		rc = ns_caps_parse(tmp, (const char *)reply->body, reply->len, &caps);
-		if (rc == 0 && !caps->from_server)
-			ns_log(ctx, NS_LOG_INFO,
-			       "GetCACaps: empty reply; assuming NDES defaults (DES3, SHA-1, GET)");
+		switch (fail) {
+		case NS_HTTP_FAIL_CONNECT:
+		case NS_HTTP_FAIL_DNS:
+		case NS_HTTP_FAIL_TIMEOUT:
+			/* The server is away: http.c's message says it all. */
+			err->transient = true;
+			break;
+		case NS_HTTP_FAIL_CLOSED:
+		case NS_HTTP_FAIL_TRUNCATED:
+		case NS_HTTP_FAIL_OTHER: {
+			char msg[sizeof(err->msg)];
+			snprintf(msg, sizeof(msg), "%s", err->msg);
+			caps_failed(ctx, true, err, "%s", msg);
+			break;
+		}
+		case NS_HTTP_FAIL_TOO_LARGE: {
+			char msg[sizeof(err->msg)];
+			snprintf(msg, sizeof(msg), "%s", err->msg);
+			caps_failed(ctx, false, err, "%s", msg);
+			break;
+		}
+		default:
+			/* TLS and settings need an admin; their messages stay as
+			 * http.c wrote them (submit.c tells TLS trouble by "TLS"). */
+			break;
+		}
+		goto done;
 	}
-	if (rc != 0) {
+	if (reply->status != 200) {
+		caps_failed(ctx, reply->status >= 500, err, "HTTP %ld from %s", reply->status,
+			    ctx->cfg->url);
+		goto done;
+	}
+	if (!looks_like_caps(reply)) {
+		caps_failed(ctx, false, err, "the reply from %s (%s, %zu bytes) is not a capability list",
+			    ctx->cfg->url,
+			    reply->content_type != NULL ? reply->content_type : "no content type",
+			    reply->len);
+		goto done;
+	}
+	if (ns_caps_parse(tmp, (const char *)reply->body, reply->len, &caps) != 0) {
 		ns_err_set(err, NS_UNREACHABLE, "out of memory");
 		goto done;
 	}
+	if (!caps->from_server)
+		ns_log(ctx, NS_LOG_INFO,
+		       "GetCACaps: empty reply (no capabilities); assuming NDES defaults (DES3, SHA-1, GET)");
+	if (caps->dropped > 0)
+		ns_log(ctx, NS_LOG_WARN,
+		       "GetCACaps: %u keyword(s) left out (repeated, longer than %d bytes, or more "
+		       "than %d unknown ones)", caps->dropped, NS_CAPS_MAX_KEYWORD, NS_CAPS_MAX_UNKNOWN);
+	failures_clear(ctx);
 	cache_write(ctx, caps);
 	*out = talloc_steal(mem, caps);
+	rc = 0;
 done:
 	talloc_free(tmp);
 	return rc;

@@ -19,15 +19,25 @@ struct ns_caps {
 	bool sha1, sha256, sha512;
 	bool des3, aes;
 	char *text;		/* what to print for FETCH-SCEP-CA-CAPS (one keyword a line) */
+	unsigned dropped;	/* keywords left out of text (repeated, too long, too many unknown) */
 };
 
+/* Bounds on what reaches certmonger from a server's list: each known keyword
+ * once, at most NS_CAPS_MAX_UNKNOWN unknown ones of NS_CAPS_MAX_KEYWORD bytes. */
+#define NS_CAPS_MAX_UNKNOWN 16
+#define NS_CAPS_MAX_KEYWORD 64
+
 /* Parses GetCACaps text: case-insensitive, CRLF or LF, unknown keywords kept
- * in text but otherwise ignored. Empty text -> NDES defaults (DES3, SHA-1, GET). */
+ * in text (within the bounds above) but otherwise ignored. Empty text ->
+ * NDES defaults (DES3, SHA-1, GET). */
 int ns_caps_parse(TALLOC_CTX *mem, const char *text, size_t len, struct ns_caps **out);
 
-/* Asks the server (GetCACaps). "No capabilities" (empty reply, HTTP error,
- * closed connection) is not an error: it yields NDES defaults. Fails only
- * when the server cannot be reached at all (NS_UNREACHABLE). Updates the cache. */
+/* Asks the server (GetCACaps) unless caps is configured. Only a real answer
+ * (HTTP 200 with a capability list, or empty: "none", which yields NDES
+ * defaults) is returned and cached. Anything else fails without touching the
+ * cache: no reply, a broken or oversized one, an HTTP error, a page that is
+ * no capability list (NS_UNREACHABLE; err->transient when asking again
+ * soon may help), or bad settings (NS_UNCONFIGURED). */
 int ns_caps_fetch(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_caps **out,
 		  struct ns_err *err);
 

@@ -147,17 +147,25 @@ static bool check_server(TALLOC_CTX *mem, struct report *r, const struct ns_ctx 
 			return false;
 		}
 		OK("%s is reachable", ctx->cfg->url);
-		WARN("GetCACaps: %s (Windows 2008 NDES does that): assuming DES3, SHA-1, GET", err.msg);
+		/* Not "no capabilities": SUBMIT retries until GetCACaps answers. */
+		WARN("GetCACaps failed: %s; enrollment waits for an answer. A server that never "
+		     "answers GetCACaps (Windows Server 2008 NDES without its hotfix) needs caps in "
+		     "the configuration, e.g. caps = SHA-1, DES3", err.msg);
 		return true;
 	}
 	OK("%s is reachable (GetCACaps: HTTP %ld)", ctx->cfg->url, reply->status);
 	if (https)
 		OK("TLS certificate trusted (%s)", ctx->cfg->ca_bundle != NULL ?
 		   ctx->cfg->ca_bundle : "system trust store");
-	if (reply->status != 200 ||
-	    ns_caps_parse(mem, (const char *)reply->body, reply->len, &caps) != 0 ||
-	    !caps->from_server || (reply->content_type != NULL &&
-				   strcmp(reply->content_type, "text/html") == 0)) {
+	if (reply->status != 200 || (reply->content_type != NULL &&
+				     strcmp(reply->content_type, "text/html") == 0)) {
+		WARN("GetCACaps failed (HTTP %ld, %s, %zu bytes): enrollment waits for a capability "
+		     "list, or set caps in the configuration", reply->status,
+		     reply->content_type != NULL ? reply->content_type : "no content type", reply->len);
+		return true;
+	}
+	if (ns_caps_parse(mem, (const char *)reply->body, reply->len, &caps) != 0 ||
+	    !caps->from_server) {
 		WARN("no capabilities (HTTP %ld, %zu bytes): assuming what old NDES does (DES3, SHA-1, GET)",
 		     reply->status, reply->len);
 		if (ctx->cfg->method != NS_METHOD_POST)

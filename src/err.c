@@ -9,6 +9,7 @@ void ns_err_clear(struct ns_err *err)
 {
 	err->status = NS_ISSUED;
 	err->msg[0] = '\0';
+	err->transient = false;
 }
 
 /* The attribute lets clang (-Wformat=2) check callers instead of warning here. */
@@ -18,6 +19,7 @@ void vset(struct ns_err *err, enum ns_status status, const char *fmt, va_list ap
 	char *p;
 
 	err->status = status;
+	err->transient = false;
 	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
 	/* certmonger keeps only the first line as ca-error: keep it one line,
 	 * and free of control characters (server text such as a reply's

@@ -4,11 +4,17 @@
 #ifndef NS_ERR_H
 #define NS_ERR_H
 
+#include <stdbool.h>
+
 #include "status.h"
 
 struct ns_err {
 	enum ns_status status;
 	char msg[768];
+	/* Worth asking again soon (no reply, a broken one, HTTP 5xx) rather
+	 * than waiting for an admin. ns_err_set() resets it: whoever knows the
+	 * failure is passing sets it after the message. */
+	bool transient;
 };
 
 void ns_err_clear(struct ns_err *err);

@@ -52,6 +52,11 @@ start_server() {
 	fail "static-server.py did not start on port $port"
 }
 
+# The helper's state (caps cache) goes to $STATE, never to the host's
+# /var/lib/ndes-submit. A test's own --state-dir comes later and still wins;
+# a state-dir in a --config file does not (the command line overrides it).
+STATE="$T/state"
+
 # run_helper OPERATION ARGS...: the helper as certmonger runs it, with
 # certmonger's environment (only these variables). Sets $rc; stdout in
 # $T/out, stderr in $T/err.
@@ -59,13 +64,13 @@ run_helper() {
 	op=$1
 	shift
 	env -i PATH="$PATH" CERTMONGER_OPERATION="$op" CERTMONGER_CA_NICKNAME=ndes \
-		"$HELPER" "$@" >"$T/out" 2>"$T/err"
+		"$HELPER" --state-dir "$STATE" "$@" >"$T/out" 2>"$T/err"
 	rc=$?
 }
 
 # run_admin ARGS...: the helper as an admin runs it. Sets $rc, $T/out, $T/err.
 run_admin() {
-	env -u CERTMONGER_OPERATION "$HELPER" "$@" >"$T/out" 2>"$T/err"
+	env -u CERTMONGER_OPERATION "$HELPER" --state-dir "$STATE" "$@" >"$T/out" 2>"$T/err"
 	rc=$?
 }
 

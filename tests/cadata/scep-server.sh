@@ -18,14 +18,14 @@ ip link set lo up
 scepserver -depot "$T/depot" -port 18145 -challenge s3cret -allowrenew 0 >"$T/scepserver.log" 2>&1 &
 pid=\$!
 for _ in \$(seq 100); do
-	"$HELPER" caps --url http://127.0.0.1:18145/scep --timeout 2 >/dev/null 2>&1 && break
+	"$HELPER" --state-dir "$T/state" caps --url http://127.0.0.1:18145/scep --timeout 2 >/dev/null 2>&1 && break
 	sleep 0.1
 done
-env -i PATH="\$PATH" CERTMONGER_OPERATION=FETCH-SCEP-CA-CERTS "$HELPER" --url http://127.0.0.1:18145/scep -v >"$T/certs.out" 2>"$T/certs.err"
+env -i PATH="\$PATH" CERTMONGER_OPERATION=FETCH-SCEP-CA-CERTS "$HELPER" --state-dir "$T/state" --url http://127.0.0.1:18145/scep -v >"$T/certs.out" 2>"$T/certs.err"
 echo \$? >"$T/certs.rc"
-env -i PATH="\$PATH" CERTMONGER_OPERATION=FETCH-SCEP-CA-CAPS "$HELPER" --url http://127.0.0.1:18145/scep >"$T/caps.out" 2>"$T/caps.err"
+env -i PATH="\$PATH" CERTMONGER_OPERATION=FETCH-SCEP-CA-CAPS "$HELPER" --state-dir "$T/state" --url http://127.0.0.1:18145/scep >"$T/caps.out" 2>"$T/caps.err"
 echo \$? >"$T/caps.rc"
-"$HELPER" check --url http://127.0.0.1:18145/scep >"$T/check.out" 2>&1
+"$HELPER" --state-dir "$T/state" check --url http://127.0.0.1:18145/scep >"$T/check.out" 2>&1
 echo \$? >"$T/check.rc"
 kill \$pid
 wait \$pid 2>/dev/null

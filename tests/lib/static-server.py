@@ -18,6 +18,7 @@ or "*" (anything else). SPEC: comma-separated key=value:
                   hang     accept, read the request, never answer
                   truncate announce more bytes than sent, then close
                   big      send a 2 MiB body
+                  badchunk chunked body whose second chunk size is no number
                   redirect send 302 to location=URL
   location=URL    for action=redirect
   header=NAME:VAL an extra header (may repeat)
@@ -113,6 +114,13 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", str(len(body) + 1000))
             self.end_headers()
             self.wfile.write(body)
+            self.wfile.flush()
+            self.close_connection = True
+            return
+        if action == "badchunk":
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            self.wfile.write(b"%x\r\n%s\r\nzz\r\n" % (len(body), body))
             self.wfile.flush()
             self.close_connection = True
             return

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <curl/curl.h>
 
@@ -247,35 +248,195 @@ static void reply_html(int fd, const char *req, size_t len, void *arg)
 		      "<html>Server Error</html>\n");
 }
 
-static void check_defaults(struct fixture *f, core_srv_fn fn)
+static void reply_empty(int fd, const char *req, size_t len, void *arg)
+{
+	core_srv_puts(fd, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 0\r\n\r\n");
+}
+
+static void reply_truncated(int fd, const char *req, size_t len, void *arg)
+{
+	core_srv_puts(fd, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 400\r\n\r\n"
+		      "POSTPKIOperation\r\nRen");
+}
+
+static int cache_files(struct fixture *f)
+{
+	char cmd[160];
+	int n = -1;
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd), "ls %s 2>/dev/null | grep -c '^caps-[0-9a-f]*$'", f->dir);
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	assert_int_equal(fscanf(p, "%d", &n), 1);
+	pclose(p);
+	return n;
+}
+
+/* A failed GetCACaps is no answer: an error (SUBMIT retries within its
+ * bound), nothing cached, and the next call asks again. It used to become
+ * the old-NDES defaults (no POSTPKIOperation), cached for a day. */
+static void check_failure(struct fixture *f, core_srv_fn fn, bool transient)
 {
 	struct ns_caps *c = NULL;
 	struct ns_err err;
 
 	start(f, fn);
+	assert_int_equal(ns_caps_fetch(f->mem, &f->ctx, &c, &err), -1);
+	assert_null(c);
+	assert_int_equal(err.status, NS_UNREACHABLE);
+	assert_int_equal(err.transient, transient);
+	assert_non_null(strstr(err.msg, "GetCACaps failed"));
+	/* Not the old message blaming POST. */
+	assert_null(strstr(err.msg, "POST"));
+	assert_null(strstr(err.msg, "needs caps"));
+	assert_int_equal(cache_files(f), 0);
+	/* Asked again, failing again: now with the way out for a server that
+	 * never answers GetCACaps. */
+	assert_int_equal(ns_caps_get(f->mem, &f->ctx, &c, &err), -1);
+	assert_int_equal(requests(f), 2);
+	assert_non_null(strstr(err.msg, "needs caps in the configuration"));
+	assert_int_equal(cache_files(f), 0);
+}
+
+static void test_http_error_is_failure(void **state)
+{
+	check_failure(*state, reply_500, true);
+}
+
+static void test_closed_is_failure(void **state)
+{
+	check_failure(*state, reply_close, true);
+}
+
+static void test_truncated_is_failure(void **state)
+{
+	check_failure(*state, reply_truncated, true);
+}
+
+static void test_html_is_failure(void **state)
+{
+	check_failure(*state, reply_html, false);
+}
+
+/* An empty 200 is a real answer, "no capabilities": NDES defaults, cached. */
+static void test_empty_means_none(void **state)
+{
+	struct fixture *f = *state;
+	struct ns_caps *c = NULL;
+	struct ns_err err;
+
+	start(f, reply_empty);
 	assert_int_equal(ns_caps_fetch(f->mem, &f->ctx, &c, &err), 0);
 	assert_false(c->from_server);
 	assert_string_equal(c->text, "SHA-1\nDES3\n");
-	/* "none" is cached as such */
 	talloc_free(c);
 	assert_int_equal(ns_caps_get(f->mem, &f->ctx, &c, &err), 0);
 	assert_false(c->from_server);
 	assert_int_equal(requests(f), 1);
 }
 
-static void test_http_error_means_none(void **state)
+/* The cache file's path (the only caps-HASH file in the state dir). */
+static void cache_file(struct fixture *f, char *path, size_t size)
 {
-	check_defaults(*state, reply_500);
+	char cmd[160], name[128];
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd), "ls %s | grep '^caps-[0-9a-f]*$' | head -n 1", f->dir);
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	assert_non_null(fgets(name, (int)sizeof(name), p));
+	pclose(p);
+	name[strcspn(name, "\n")] = '\0';
+	snprintf(path, size, "%s/%s", f->dir, name);
 }
 
-static void test_closed_means_none(void **state)
+/* A cache file cut short in place (full disk, crash) is refused: without an
+ * end marker, "POSTPKIOperation\nRen" read as a whole answer. */
+static void test_truncated_cache_refused(void **state)
 {
-	check_defaults(*state, reply_close);
+	struct fixture *f = *state;
+	struct ns_caps *c = NULL;
+	struct ns_err err;
+	char path[256];
+	struct stat st;
+
+	start(f, reply_caps);
+	assert_int_equal(ns_caps_get(f->mem, &f->ctx, &c, &err), 0);
+	cache_file(f, path, sizeof(path));
+	assert_int_equal(stat(path, &st), 0);
+	/* Cut inside the keyword list: "...Renewal\nSHA-1\n" minus its tail. */
+	assert_int_equal(truncate(path, st.st_size - 12), 0);
+	talloc_free(c);
+	assert_int_equal(ns_caps_get(f->mem, &f->ctx, &c, &err), 0);
+	assert_string_equal(c->text, "POSTPKIOperation\nRenewal\nSHA-1\nDES3\n");
+	assert_int_equal(requests(f), 2);	/* refused, asked again */
+	/* And the rewritten cache is whole again. */
+	assert_int_equal(ns_caps_get(f->mem, &f->ctx, &c, &err), 0);
+	assert_int_equal(requests(f), 2);
 }
 
-static void test_html_means_none(void **state)
+/* A run killed between writing its temp file and renaming it left
+ * caps-*.PID.tmp behind for good; the next cache write removes it. */
+static void test_orphan_tmp_removed(void **state)
 {
-	check_defaults(*state, reply_html);
+	struct fixture *f = *state;
+	struct ns_caps *c = NULL;
+	struct ns_err err;
+	char orphan[160], mine[160];
+	pid_t child;
+	FILE *fp;
+
+	/* A PID that surely is gone: a child that has exited and been reaped. */
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0)
+		_exit(0);
+	assert_int_equal(waitpid(child, NULL, 0), child);
+	assert_int_equal(mkdir(f->dir, 0700), 0);
+	snprintf(orphan, sizeof(orphan), "%s/caps-0123456789abcdef0123456789abcdef.%ld.tmp", f->dir,
+		 (long)child);
+	/* A live process's temp file stays (it may be renaming it right now). */
+	snprintf(mine, sizeof(mine), "%s/caps-0123456789abcdef0123456789abcdef.%ld.tmp", f->dir,
+		 (long)getppid());
+	fp = fopen(orphan, "w");
+	assert_non_null(fp);
+	fclose(fp);
+	fp = fopen(mine, "w");
+	assert_non_null(fp);
+	fclose(fp);
+	start(f, reply_caps);
+	assert_int_equal(ns_caps_fetch(f->mem, &f->ctx, &c, &err), 0);
+	assert_int_equal(access(orphan, F_OK), -1);
+	assert_int_equal(access(mine, F_OK), 0);
+}
+
+/* Unknown keywords reach certmonger bounded (they were all echoed, up to
+ * 1 MiB, built in quadratic time); known ones once, in server order. */
+static void test_parse_bounded(void **state)
+{
+	TALLOC_CTX *mem = talloc_new(NULL);
+	size_t cap = 1024 * 1024, len = 0;
+	char *big = malloc(cap + 64);
+	struct ns_caps *c;
+	int i;
+
+	assert_non_null(big);
+	len += (size_t)sprintf(big, "DES3\nPOSTPKIOperation\n");
+	for (i = 0; len < cap; i++)
+		len += (size_t)sprintf(big + len, "X-Vendor-%d\nDES3\n", i);
+	assert_int_equal(ns_caps_parse(mem, big, len, &c), 0);
+	assert_true(c->des3 && c->post);
+	assert_true(strlen(c->text) <= (NS_CAPS_MAX_UNKNOWN + 12) * (NS_CAPS_MAX_KEYWORD + 1));
+	assert_int_equal(strncmp(c->text, "DES3\nPOSTPKIOperation\nX-Vendor-0\nX-Vendor-1\n", 44), 0);
+	assert_true(c->dropped > 0);
+	/* An over-long line is no keyword. */
+	memset(big, 'A', 200);
+	memcpy(big + 200, "\nAES\n", 5);
+	assert_int_equal(ns_caps_parse(mem, big, 205, &c), 0);
+	assert_string_equal(c->text, "AES\n");
+	free(big);
+	talloc_free(mem);
 }
 
 static void test_unreachable_is_error(void **state)
@@ -319,9 +480,14 @@ int main(void)
 		cmocka_unit_test(test_parse_binary_lines),
 		cmocka_unit_test_setup_teardown(test_fetch_and_cache, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unusable_state_dir, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_http_error_means_none, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_closed_means_none, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_html_means_none, setup, teardown),
+		cmocka_unit_test(test_parse_bounded),
+		cmocka_unit_test_setup_teardown(test_http_error_is_failure, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_closed_is_failure, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_truncated_is_failure, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_html_is_failure, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_empty_means_none, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_truncated_cache_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_orphan_tmp_removed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unreachable_is_error, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_override, setup, teardown),
 	};
