@@ -40,6 +40,23 @@ static int cadata_retry(const struct ns_ctx *ctx, const char *op, struct ns_err 
 	return NS_WAIT_WITH_DELAY;
 }
 
+/* Only asked when AES is offered: one GetCACert more on a CA refresh. */
+static bool is_ndes(TALLOC_CTX *mem, const struct ns_ctx *ctx)
+{
+	struct ns_cacert *ca = NULL;
+	struct ns_err e;
+	bool ndes;
+
+	ns_err_clear(&e);
+	if (ns_cacert_fetch(mem, ctx, &ca, &e) != 0) {
+		ns_log(ctx, NS_LOG_DEBUG, "cannot tell whether the server is NDES: %s", e.msg);
+		return false;
+	}
+	ndes = ns_roles_is_ndes(ca->roles);
+	talloc_free(ca);
+	return ndes;
+}
+
 static int op_caps(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_err *err)
 {
 	struct ns_caps *caps;
@@ -48,6 +65,12 @@ static int op_caps(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_err *err
 	 * and on "getcert refresh-ca". With caps configured, no request. */
 	if (ns_caps_fetch(mem, ctx, &caps, err) != 0)
 		return err->transient ? cadata_retry(ctx, "FETCH-SCEP-CA-CAPS", err) : (int)err->status;
+	if (caps->aes && is_ndes(mem, ctx) && ns_caps_without_aes(caps) == 1)
+		ns_log(ctx, NS_LOG_WARN, "warning: the capabilities%s offer AES, but this server is "
+		       "Microsoft NDES (its RA certificates carry EKU 1.3.6.1.4.1.311.20.2.1), which "
+		       "answers AES requests with replies that cannot be decrypted (RFC 8894 3.5.2): "
+		       "telling certmonger DES3 instead", ctx->cfg->caps_override != NULL
+		       ? " configured with caps" : " the server sent");
 	fputs(caps->text, stdout);
 	return NS_ISSUED;
 }

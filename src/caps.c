@@ -169,6 +169,32 @@ static int parse_override(TALLOC_CTX *mem, const char *list, struct ns_caps **ou
 	return rc;
 }
 
+int ns_caps_without_aes(struct ns_caps *c)
+{
+	char *out, *save = NULL, *line, *copy;
+
+	if (!c->aes)
+		return 0;
+	copy = talloc_strdup(c, c->text);
+	out = talloc_strdup(c, "");
+	if (copy == NULL || out == NULL)
+		return -1;
+	for (line = strtok_r(copy, "\n", &save); line != NULL && out != NULL;
+	     line = strtok_r(NULL, "\n", &save))
+		if (strcasecmp(line, "AES") != 0 && strcasecmp(line, "SCEPStandard") != 0)
+			out = talloc_asprintf_append(out, "%s\n", line);
+	if (out != NULL && !c->des3)
+		out = talloc_strdup_append(out, "DES3\n");
+	talloc_free(copy);
+	if (out == NULL)
+		return -1;
+	talloc_free(c->text);
+	c->text = out;
+	c->aes = c->scep_standard = false;
+	c->des3 = true;
+	return 1;
+}
+
 static char *cache_path(TALLOC_CTX *mem, const struct ns_config *cfg)
 {
 	unsigned char md[EVP_MAX_MD_SIZE];

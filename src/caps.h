@@ -32,6 +32,13 @@ struct ns_caps {
  * NDES defaults (DES3, SHA-1, GET). */
 int ns_caps_parse(TALLOC_CTX *mem, const char *text, size_t len, struct ns_caps **out);
 
+/* RFC 8894 3.5.2: NDES answers AES-encrypted requests with a reply that
+ * cannot be decrypted, whatever it advertises. Drops AES and SCEPStandard
+ * (which implies AES) from c and makes sure DES3 is offered, so that
+ * certmonger (the first cipher it knows, in server order) encrypts with
+ * DES3. Returns whether anything changed; -1 when out of memory. */
+int ns_caps_without_aes(struct ns_caps *c);
+
 /* Asks the server (GetCACaps) unless caps is configured. Only a real answer
  * (HTTP 200 with a capability list, or empty: "none", which yields NDES
  * defaults) is returned and cached. Anything else fails without touching the

@@ -324,3 +324,13 @@ const char *ns_roles_name(const struct ns_roles *roles, X509 *cert)
 		return "signing RA";
 	return ns_cert_is_ca(cert) ? "chain CA" : "other";
 }
+
+bool ns_roles_is_ndes(const struct ns_roles *roles)
+{
+	int i;
+
+	for (i = 0; roles != NULL && i < sk_X509_num(roles->all); i++)
+		if (has_ndes_eku(sk_X509_value(roles->all, i)))
+			return true;
+	return false;
+}

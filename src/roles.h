@@ -50,6 +50,10 @@ bool ns_cert_issued_by(X509 *cert, X509 *issuer);
 /* Is cert a CA certificate (basicConstraints CA, or a v1 self-signed one)? */
 bool ns_cert_is_ca(X509 *cert);
 
+/* Does a certificate carry the NDES RA EKU (1.3.6.1.4.1.311.20.2.1)? Then
+ * the server is Microsoft NDES, whatever its GetCACaps says. */
+bool ns_roles_is_ndes(const struct ns_roles *roles);
+
 /* Human-readable role of cert within roles ("encryption RA", "signing RA",
  * "encryption+signing RA", "issuing CA", "CA (every role)", "chain"). */
 const char *ns_roles_name(const struct ns_roles *roles, X509 *cert);

@@ -535,6 +535,8 @@ static int need_messages(TALLOC_CTX *mem, struct run *r, struct ns_err *err)
 		return NS_NEED_SCEP_MESSAGES;
 	}
 	if (ns_caps_fetch(mem, r->ctx, &caps, err) != 0) {
+		if (err->transient)	/* certmonger asks again when it is back */
+			return retry_later(mem, r, NULL, err);
 		snprintf(why, sizeof(why), "%s", err->msg);
 		ns_err_set(err, err->status, "certmonger has no CA certificates for this CA because "
 			   "the SCEP server cannot be used: %s; fix that, then run getcert refresh-ca -c %s",
@@ -644,7 +646,7 @@ static int do_submit(TALLOC_CTX *mem, struct run *r, struct ns_err *err)
 
 	/* Cached by the CA-data operations: normally no HTTP request here. */
 	if (ns_caps_get(mem, r->ctx, &caps, err) != 0) {
-		if (err->status == NS_UNREACHABLE && strncmp(err->msg, "TLS", 3) != 0)
+		if (err->transient)
 			return retry_later(mem, r, NULL, err);
 		return err->status;
 	}

@@ -464,14 +464,107 @@ def cases_faults(stand, fport):
 
 
 def cases_expired_ra(port):
+    # NDES with expired RA certificates answers PKIOperation with HTTP 500
+    # (ndes.md): the helper names the certificates and their dates, and does
+    # not retry (exit 3: ca-error stays, certmonger's own long delay).
     s = Stand("expired", port, "--expired-ra")
     try:
         c = Client(s.url, "expired.example.test")
         rc, out, err, _ = c.submit()
-        check("expired RA certificate: rejected (2) naming the cause and the fix",
+        check("expired RA certificates, HTTP 500: exit 3 naming the cause, dates and fix",
+              rc == 3 and "HTTP 500 and its RA certificates have expired" in out
+              and "signing RA" in out and "encryption RA" in out and "NDES admin" in out
+              and "getcert refresh-ca -c ndes" in out, (rc, out, err))
+        check("expired RA certificates: one line", len(out.strip().splitlines()) == 1, out)
+    finally:
+        s.stop()
+    # A lenient server that still signs with the expired RA: the CertRep is refused.
+    s = Stand("expired-works", port, "--expired-ra", "--expired-ra-works")
+    try:
+        c = Client(s.url, "expired.example.test")
+        rc, out, err, _ = c.submit()
+        check("expired RA certificate signing a CertRep: rejected (2) naming the cause and fix",
               rc == 2 and "expired" in out and "getcert refresh-ca -c ndes" in out, (rc, out, err))
     finally:
         s.stop()
+
+
+def cases_renewal(stand):
+    """Renewal policy before anything is sent (ndes.md "Renewal")."""
+    c = Client(stand.url, "renew1.example.test")
+    rc, out, err, _ = c.submit()
+    cert = c.issued_cert(out) if rc == 0 else None
+    check("renewal cases: first certificate issued", cert is not None, (rc, out, err))
+    if cert is None:
+        return
+    cert_pem = cert.public_bytes(serialization.Encoding.PEM).decode()
+    n0 = len(stand.records())
+
+    def renew(client, opts=None, cert_env=cert_pem):
+        e = client.env(with_messages=False)
+        e["CERTMONGER_CERTIFICATE"] = cert_env
+        return helper(stand.url, "SUBMIT", e, opts=opts or ())
+
+    # Same key: NDES would hand back the certificate being renewed.
+    same = Client(stand.url, "renew1.example.test", password=None)
+    same.key = c.key
+    same.csr = scepmsg.csr(c.key, cn="renew1.example.test")
+    rc, out, err, _ = renew(same)
+    check("renewal with the same key: certmonger is asked for a new key (17)",
+          rc == 17 and "new key" in out, (rc, out, err))
+    rc, out, err, _ = renew(same, opts=("--renewal-key", "same"))
+    check("renewal-key = same: goes on with the same key (16) and warns",
+          rc == 16 and "same key" in err, (rc, out, err))
+
+    # New key, same names, no password: goes on.
+    ok = Client(stand.url, "renew1.example.test", password=None)
+    rc, out, err, _ = renew(ok)
+    check("renewal with a new key and the same names: goes on (16)", rc == 16, (rc, out, err))
+
+    # New key, other names, no password: NDES would refuse; say why and how.
+    other = Client(stand.url, "renew2.example.test", password=None)
+    rc, out, err, _ = renew(other)
+    check("renewal with other names: refused before sending (2)", rc == 2, (rc, out, err))
+    check("... naming both subjects",
+          'subject "CN=renew2.example.test" (certificate: "CN=renew1.example.test")' in out, out)
+    check("... giving the resubmit options that keep the names",
+          "-N 'CN=renew1.example.test'" in out and "-L PASSWORD" in out, out)
+    rc, out, err, _ = renew(other, opts=("--renewal-subject-check", "no"))
+    check("renewal-subject-check = no: sent anyway (16) with a warning",
+          rc == 16 and "other names" in err, (rc, out, err))
+    check("nothing was sent to NDES for these renewals",
+          not pkiops(stand, n0), pkiops(stand, n0))
+
+    # The first enrollment's password (consumed by NDES) is still in the CSR.
+    stale = Client(stand.url, "renew1.example.test", password=PW)
+    rc, out, err, _ = renew(stale)
+    check("renewal CSR with the first enrollment's password: said in the log",
+          rc == 16 and "one-time password of an earlier enrollment" in err
+          and "challenge_password_otp" in err, (rc, out, err))
+    check("... without printing it", PW not in out + err)
+    fresh = Client(stand.url, "renew1.example.test", password="Fresh0ne")
+    rc, out, err, _ = renew(fresh)
+    check("renewal CSR with another password: no such warning",
+          rc == 16 and "earlier enrollment" not in err, (rc, out, err))
+    rc, out, err, _ = renew(ok, cert_env="-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")
+    check("unreadable current certificate: warned, goes on (16)",
+          rc == 16 and "cannot compare" in err, (rc, out, err))
+
+
+def cases_aes(stand):
+    # NDES answers AES requests with replies nobody can decrypt (RFC 8894
+    # 3.5.2): certmonger must be told DES3 even when caps say AES.
+    for caps in ("POSTPKIOperation,AES,SHA-256", "SCEPStandard"):
+        rc, out, err, _ = helper(stand.url, "FETCH-SCEP-CA-CAPS", opts=("--caps", caps))
+        lines = out.split()
+        check("caps %r on NDES: no AES for certmonger, DES3 instead" % caps,
+              rc == 0 and "AES" not in lines and "SCEPStandard" not in lines
+              and "DES3" in lines and "AES" in err, (rc, out, err))
+    rc, out, err, _ = helper(stand.url, "FETCH-SCEP-CA-CAPS",
+                             opts=("--caps", "POSTPKIOperation,DES3,SHA-256"))
+    check("caps without AES: unchanged, no warning",
+          rc == 0 and out.split() == ["POSTPKIOperation", "DES3", "SHA-256"] and "AES" not in err,
+          (rc, out, err))
 
 
 def main():
@@ -479,6 +572,8 @@ def main():
         normal = Stand("normal", PORT_BASE)
         try:
             cases_normal(normal)
+            cases_renewal(normal)
+            cases_aes(normal)
             cases_faults(normal, PORT_BASE + 1)
         finally:
             normal.stop()
