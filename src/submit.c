@@ -456,6 +456,18 @@ static void note_password(TALLOC_CTX *mem, struct run *r)
 	if (r->cert == NULL || !ns_usedpw_seen(mem, r->ctx, pw))
 		return;
 	r->stale_password = true;
+}
+
+/* Said once the CA certificates are known: only NDES consumes passwords
+ * (a plain SCEP server such as micromdm's takes a static challenge again). */
+static void warn_stale_password(struct run *r)
+{
+	if (!r->stale_password)
+		return;
+	if (!ns_roles_is_ndes(r->roles)) {
+		r->stale_password = false;
+		return;
+	}
 	ns_log(r->ctx, NS_LOG_WARN, "the renewal CSR carries the one-time password of an earlier "
 	       "enrollment, which NDES consumed when it issued that certificate: set [scep] "
 	       "challenge_password_otp = yes in certmonger.conf (certmonger then drops a password "
@@ -641,6 +653,7 @@ static int do_submit(TALLOC_CTX *mem, struct run *r, struct ns_err *err)
 	       : "first enrollment", req->txid, ns_pkimsg_hex(mem, req->nonce, req->nonce_len));
 	if (load_ca_certs(r, err) != 0)
 		return err->status;
+	warn_stale_password(r);
 	r->txid = req->txid;
 	ns_outage_load(mem, r->ctx, r->txid, &r->outage);
 

@@ -61,14 +61,17 @@ wait_for_state bad 'CA_REJECTED|NEED_GUIDANCE|CA_UNCONFIGURED' 90
 assert_eq "wrong challenge" CA_REJECTED "$(cm_status bad)"
 assert_match "ca-error for the wrong challenge" 'reject|fail|bad' "$(cm_field bad ca-error)"
 
-# Renewal, signed with the first certificate.
+# Renewal, signed with the first certificate, with a new key (the default,
+# renewal-key = new, works with a plain RFC 8894 server too).
 old_serial=$(cert_serial "$T/dev.crt")
 old_key=$(key_pubkey "$T/dev.key")
 getcert resubmit -i dev >"$T/resubmit.out" 2>&1 ||
 	e2e_fail "getcert resubmit failed: $(cat "$T/resubmit.out")"
-wait_new_cert dev "$old_serial" 90
-assert_eq "key kept on renewal" "$old_key" "$(key_pubkey "$T/dev.key")"
-assert_eq "renewed certificate certifies the key" "$old_key" "$(cert_pubkey "$T/dev.crt")"
+wait_new_cert dev "$old_serial" 150
+assert_ne "key replaced on renewal" "$old_key" "$(key_pubkey "$T/dev.key")"
+assert_eq "renewed certificate certifies the new key" "$(key_pubkey "$T/dev.key")" "$(cert_pubkey "$T/dev.crt")"
+assert_eq "no consumed-password warning for a server that is not NDES" 0 \
+	"$(grep -c 'one-time password of an earlier enrollment' "$T/certmonger.log")"
 openssl verify -CAfile "$D/ca.pem" "$T/dev.crt" >/dev/null 2>&1 ||
 	e2e_fail "renewed certificate does not chain to scepserver's CA"
 e2e_ok "renewed certificate chains to scepserver's CA"

@@ -500,8 +500,8 @@ def cases_renewal(stand):
     cert_pem = cert.public_bytes(serialization.Encoding.PEM).decode()
     n0 = len(stand.records())
 
-    def renew(client, opts=None, cert_env=cert_pem):
-        e = client.env(with_messages=False)
+    def renew(client, opts=None, cert_env=cert_pem, with_messages=False):
+        e = client.env(with_messages=with_messages)
         e["CERTMONGER_CERTIFICATE"] = cert_env
         return helper(stand.url, "SUBMIT", e, opts=opts or ())
 
@@ -537,15 +537,15 @@ def cases_renewal(stand):
 
     # The first enrollment's password (consumed by NDES) is still in the CSR.
     stale = Client(stand.url, "renew1.example.test", password=PW)
-    rc, out, err, _ = renew(stale)
+    rc, out, err, _ = renew(stale, with_messages=True)
     check("renewal CSR with the first enrollment's password: said in the log",
-          rc == 16 and "one-time password of an earlier enrollment" in err
+          "one-time password of an earlier enrollment" in err
           and "challenge_password_otp" in err, (rc, out, err))
     check("... without printing it", PW not in out + err)
     fresh = Client(stand.url, "renew1.example.test", password="Fresh0ne")
-    rc, out, err, _ = renew(fresh)
+    rc, out, err, _ = renew(fresh, with_messages=True)
     check("renewal CSR with another password: no such warning",
-          rc == 16 and "earlier enrollment" not in err, (rc, out, err))
+          "earlier enrollment" not in err, (rc, out, err))
     rc, out, err, _ = renew(ok, cert_env="-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")
     check("unreadable current certificate: warned, goes on (16)",
           rc == 16 and "cannot compare" in err, (rc, out, err))

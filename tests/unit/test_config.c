@@ -67,6 +67,9 @@ static void test_defaults(void **state)
 	assert_int_equal(r.cfg->max_get_url, 2048);
 	assert_int_equal(r.cfg->poll_interval, 600);
 	assert_int_equal(r.cfg->retry_interval, 300);
+	assert_int_equal(r.cfg->report_after, 3600);
+	assert_true(r.cfg->renewal_new_key);		/* NDES replays a repeated transactionID */
+	assert_true(r.cfg->renewal_subject_check);
 	assert_true(r.cfg->allow_sha1);
 	assert_false(r.cfg->auto_otp);
 	assert_int_equal(r.cfg->auth, NS_AUTH_ANY);
@@ -156,6 +159,33 @@ static void test_file_and_precedence(void **state)
 	assert_int_equal(r.cfg->verbose, 2);
 	unlink(path);
 	talloc_free(mem);
+}
+
+static void test_renewal_settings(void **state)
+{
+	TALLOC_CTX *mem = talloc_new(NULL);
+	struct run r;
+	char *path = write_file("renewal-key = same\nrenewal_subject_check = no\n"
+				"report-after = 120\n");
+
+	load(mem, &r, "--config", path, NULL);
+	assert_int_equal(r.rc, 0);
+	assert_false(r.cfg->renewal_new_key);
+	assert_false(r.cfg->renewal_subject_check);
+	assert_int_equal(r.cfg->report_after, 120);
+	load(mem, &r, "--config", path, "--renewal-key", "NEW", "--renewal-subject-check", "yes", NULL);
+	assert_int_equal(r.rc, 0);
+	assert_true(r.cfg->renewal_new_key);
+	assert_true(r.cfg->renewal_subject_check);
+	load(mem, &r, "--renewal-key", "old", NULL);
+	assert_int_equal(r.rc, -1);
+	assert_non_null(strstr(r.err.msg, "--renewal-key \"old\": expected new or same"));
+	load(mem, &r, "--report-after", "0", NULL);
+	assert_int_equal(r.rc, -1);
+	assert_int_equal(r.err.status, NS_UNCONFIGURED);
+	unlink(path);
+	talloc_free(mem);
+	(void)state;
 }
 
 static void test_file_errors(void **state)
@@ -331,6 +361,7 @@ int main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_options),
 		cmocka_unit_test(test_file_and_precedence),
+		cmocka_unit_test(test_renewal_settings),
 		cmocka_unit_test(test_file_errors),
 		cmocka_unit_test(test_bad_values),
 		cmocka_unit_test(test_subcommand_args),
