@@ -57,7 +57,8 @@ struct run {
 	const char *cert;		/* CERTMONGER_CERTIFICATE: this is a renewal */
 	struct ns_renewal *renewal;	/* the renewal next to that certificate */
 	bool has_password;		/* the CSR carries a challenge password */
-	bool stale_password;		/* ... one NDES already consumed */
+	bool password_used;		/* ... one that already got a certificate here */
+	bool stale_password;		/* ... and this is a renewal */
 	long status_seen;		/* HTTP status of the last reply */
 	const char *txid;		/* of the request sent (NULL before it is known) */
 	bool retrying;			/* this run ends in a retry of transient trouble */
@@ -393,6 +394,10 @@ static const char *refusal_hint(TALLOC_CTX *mem, const struct run *r,
 		return "; the renewal carried the one-time password NDES consumed at an earlier "
 		       "enrollment: set [scep] challenge_password_otp = yes in certmonger.conf and "
 		       "run getcert resubmit, or use auto-password";
+	if (r->password_used && r->cert == NULL &&
+	    ns_mserr_is_password_refusal(rep->fail_info, rep->have_hresult, rep->hresult))
+		return "; this password already got a certificate on this host (NDES takes each "
+		       "one-time password once): fetch a new one";
 	if (r->renewal != NULL && ns_renewal_names_differ(r->renewal) && !r->has_password)
 		hint = talloc_asprintf(mem, "; the renewal's names differ from the certificate's "
 				       "(%s)", ns_renewal_diff_str(mem, r->renewal));
@@ -453,9 +458,8 @@ static void note_password(TALLOC_CTX *mem, struct run *r)
 	if (ns_csr_challenge(mem, r->csr, &pw) != 0 || pw == NULL || pw[0] == '\0')
 		return;
 	r->has_password = true;
-	if (r->cert == NULL || !ns_usedpw_seen(mem, r->ctx, pw))
-		return;
-	r->stale_password = true;
+	r->password_used = ns_usedpw_seen(mem, r->ctx, pw);
+	r->stale_password = r->cert != NULL && r->password_used;
 }
 
 /* Said once the CA certificates are known: only NDES consumes passwords
