@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <openssl/rand.h>
 #include <openssl/x509.h>
 
 #include "autopw.h"
@@ -191,10 +192,25 @@ static void report_outage(const struct run *r, const char *reason)
 }
 
 /* Transient trouble: bounded retry instead of certmonger's long delays. */
+/* A delay in [interval/2, interval]: many hosts refused at once (NDES'
+ * password cache full, NDES restarting) come back spread out, not in
+ * lockstep. */
+static long jittered(long secs)
+{
+	unsigned int rnd = 0;
+
+	if (secs < 2 || RAND_bytes((unsigned char *)&rnd, sizeof(rnd)) != 1)
+		return secs;
+	return secs - (long)(rnd % (unsigned int)(secs / 2 + 1));
+}
+
 static int retry_later(TALLOC_CTX *mem, struct run *r, const struct ns_cookie *pending,
 		       struct ns_err *err)
 {
 	long secs = interval(r->ctx->cfg->retry_interval, DEFAULT_RETRY_INTERVAL);
+
+	if (pending == NULL)
+		secs = jittered(secs);
 	struct ns_cookie c;
 	char reason[sizeof(err->msg)];
 
