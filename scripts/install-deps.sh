@@ -5,6 +5,8 @@
 #                                      run: its libraries and certmonger (no
 #                                      compiler, no KDC, no test servers)
 #   scripts/install-deps.sh --build    build only (compiler and -dev packages)
+#   scripts/install-deps.sh --packaging  build and check the .deb and the .rpm,
+#                                      run the Ansible example (tests/packaging)
 # Runs apt-get only when something is missing, so repeated runs are fast.
 set -eu
 
@@ -18,15 +20,19 @@ scep python3 python3-cryptography python3-asn1crypto python3-gssapi \
 krb5-kdc krb5-admin-server krb5-user \
 selinux-policy-dev selinux-policy-default setools policycoreutils selinux-utils"
 
+# Packaging: dpkg-buildpackage, lintian, rpmbuild (--nodeps), ansible-playbook.
+PACKAGING="debhelper dpkg-dev fakeroot lintian rpm ansible"
+
 case "${1:-}" in
 --runtime) PKGS=$RUNTIME ;;
 --build) PKGS=$BUILD ;;
+--packaging) PKGS="$BUILD $RUNTIME $PACKAGING" ;;
 "" | --test) PKGS="$BUILD $RUNTIME $TEST" ;;
 -h | --help)
-	sed -n '2,8s/^# \{0,1\}//p' "$0"
+	sed -n '2,10s/^# \{0,1\}//p' "$0"
 	exit 0 ;;
 *)
-	echo "install-deps: unknown argument \"$1\" (--runtime, --build, --test)" >&2
+	echo "install-deps: unknown argument \"$1\" (--runtime, --build, --test, --packaging)" >&2
 	exit 2 ;;
 esac
 
