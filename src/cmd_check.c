@@ -1,10 +1,16 @@
 /* "ndes-submit check": one line per thing enrollment needs, [ OK ] / [WARN] /
  * [FAIL], stopping early only where later checks cannot run. Exit 0 when
- * nothing failed, else the certmonger status of the first failure. */
+ * nothing failed, else the certmonger status of the first failure. With
+ * admin-page settings it also checks, without spending a password, what
+ * one-time passwords need: credential file modes, the scheme over plain
+ * http, and which authentication schemes the admin page offers. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
@@ -17,6 +23,7 @@
 #include "http.h"
 #include "ns.h"
 #include "ops.h"
+#include "otp.h"
 #include "x509util.h"
 
 #define NS_CHECK_EXPIRY_WARN_DAYS 30
@@ -265,6 +272,201 @@ static void check_roles(TALLOC_CTX *mem, struct report *r, const struct ns_ctx *
 		check_trusted_ca(mem, r, ctx, cc);
 }
 
+/* ---- the admin page (one-time passwords) ---------------------------------- */
+
+static bool admin_configured(const struct ns_config *cfg)
+{
+	return cfg->admin_url != NULL || cfg->user != NULL || cfg->password_file != NULL ||
+	       cfg->keytab != NULL || cfg->ccache != NULL || cfg->auto_otp;
+}
+
+/* A credential file: regular, readable, nothing for group or others (what
+ * the helper itself demands of password-file; a keytab is as secret).
+ * missing_ok: only a warning when absent (a ccache another service writes). */
+static void check_secret_file(struct report *r, const char *key, const char *path, bool missing_ok)
+{
+	struct stat st;
+
+	if (strncmp(path, "FILE:", 5) == 0)
+		path += 5;
+	else if (strncmp(path, "WRFILE:", 7) == 0)
+		path += 7;
+	else if (path[0] != '/')
+		return;		/* MEMORY:, KEYRING:, KCM: ...: no file to look at */
+	if (stat(path, &st) != 0) {
+		if (missing_ok && errno == ENOENT)
+			WARN("%s %s does not exist (yet)", key, path);
+		else
+			FAIL(NS_UNCONFIGURED, "%s %s: %s", key, path, strerror(errno));
+		return;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		FAIL(NS_UNCONFIGURED, "%s %s is not a regular file", key, path);
+		return;
+	}
+	if ((st.st_mode & 077) != 0) {
+		FAIL(NS_UNCONFIGURED, "%s %s is mode %04o: group or others may read it; "
+		     "chmod 600 %s", key, path, (unsigned)(st.st_mode & 07777), path);
+		return;
+	}
+	if (access(path, R_OK) != 0) {
+		FAIL(NS_UNCONFIGURED, "%s %s is not readable here (owner uid %u; certmonger runs "
+		     "the helper as root)", key, path, (unsigned)st.st_uid);
+		return;
+	}
+	OK("%s %s: mode %04o, owner uid %u", key, path, (unsigned)(st.st_mode & 07777),
+	   (unsigned)st.st_uid);
+}
+
+/* Does the comma-separated scheme list contain scheme (case-insensitive)? */
+static bool offers(const char *schemes, const char *scheme)
+{
+	size_t n = strlen(scheme);
+	const char *p = schemes;
+
+	while (p != NULL && *p != '\0') {
+		while (*p == ' ' || *p == ',')
+			p++;
+		if (strncasecmp(p, scheme, n) == 0 && (p[n] == '\0' || p[n] == ',' || p[n] == ' '))
+			return true;
+		p = strchr(p, ',');
+	}
+	return false;
+}
+
+static void check_admin(TALLOC_CTX *mem, struct report *r, const struct ns_ctx *ctx)
+{
+	const struct ns_config *cfg = ctx->cfg;
+	struct ns_http_request req = { 0 };
+	struct ns_http_reply *reply = NULL;
+	enum ns_http_fail fail;
+	struct ns_err e;
+	const char *url, *schemes;
+	bool https, password = cfg->password_file != NULL;
+	bool kerberos = cfg->keytab != NULL || cfg->ccache != NULL;
+
+	ns_err_clear(&e);
+	url = ns_otp_admin_url(mem, cfg, &e);
+	if (url == NULL) {
+		FAIL(NS_UNCONFIGURED, "admin page: %s", e.msg);
+		return;
+	}
+	https = strncasecmp(url, "https://", 8) == 0;
+
+	/* Credentials at rest. */
+	if (cfg->password_file != NULL)
+		check_secret_file(r, "password-file", cfg->password_file, false);
+	if (cfg->keytab != NULL)
+		check_secret_file(r, "keytab", cfg->keytab, false);
+	if (cfg->ccache != NULL)
+		check_secret_file(r, "ccache", cfg->ccache, true);
+	if ((cfg->auth == NS_AUTH_NTLM || cfg->auth == NS_AUTH_BASIC) &&
+	    (cfg->user == NULL || cfg->password_file == NULL))
+		FAIL(NS_UNCONFIGURED, "auth %s needs user and password-file",
+		     cfg->auth == NS_AUTH_NTLM ? "ntlm" : "basic");
+	if (cfg->auth == NS_AUTH_NEGOTIATE && !kerberos)
+		WARN("auth negotiate without keytab or ccache: works only where the caller's "
+		     "KRB5CCNAME has tickets (certmonger clears the environment)");
+	if (cfg->auth == NS_AUTH_ANY && !password && !kerberos)
+		WARN("no admin credentials (password-file, keytab or ccache): only a caller's "
+		     "KRB5CCNAME can fetch passwords");
+
+	/* Credentials in transit. */
+	if (!https && cfg->auth == NS_AUTH_BASIC)
+		FAIL(NS_UNCONFIGURED, "auth basic to the plain http admin page %s: the password "
+		     "would travel in clear (refused); use https", url);
+	else if (!https && password && cfg->auth != NS_AUTH_NEGOTIATE)
+		WARN("the admin page %s is plain http: the NTLM exchange can be captured and the "
+		     "password attacked offline or relayed; use https", url);
+	else if (https)
+		OK("the admin page is https: %s", url);
+
+	/* Reachable, and what it offers, asked without credentials: a 401
+	 * spends no password. */
+	req.url = url;
+	if (ns_http_request(mem, ctx, &req, &reply, &fail, &e) != 0) {
+		FAIL(e.status, "admin page not reachable: %s", e.msg);
+		return;
+	}
+	schemes = reply->www_authenticate;
+	switch (reply->status) {
+	case 401:
+		break;
+	case 200:
+		WARN("the admin page %s answers without authentication (HTTP 200): whoever reaches "
+		     "it gets one-time passwords (and this check took one); in IIS disable "
+		     "Anonymous Authentication on mscep_admin", url);
+		return;
+	case 403:
+		FAIL(NS_UNCONFIGURED, "the admin page %s answers HTTP 403 (forbidden) before any "
+		     "authentication: IIS requires something else (SSL, client certificates, "
+		     "IP restrictions)", url);
+		return;
+	case 404:
+		FAIL(NS_UNCONFIGURED, "the admin page %s answers HTTP 404: it is disabled "
+		     "(hardened NDES or Intune mode): one-time passwords cannot be fetched", url);
+		return;
+	default:
+		WARN("the admin page %s answers HTTP %ld without credentials (expected 401)",
+		     url, reply->status);
+		return;
+	}
+	if (schemes == NULL || schemes[0] == '\0') {
+		FAIL(NS_UNCONFIGURED, "the admin page %s asks for authentication (HTTP 401) but "
+		     "offers no scheme (no WWW-Authenticate)", url);
+		return;
+	}
+	OK("the admin page %s is reachable and asks for authentication (HTTP 401), "
+	   "offering: %s", url, schemes);
+
+	switch (cfg->auth) {
+	case NS_AUTH_NTLM:
+		if (!offers(schemes, "NTLM"))
+			FAIL(NS_UNCONFIGURED, "auth ntlm, but the admin page offers no NTLM (only %s)%s",
+			     schemes, offers(schemes, "Negotiate") ?
+			     ": use Kerberos (auth negotiate with keytab or ccache)" : "");
+		else
+			OK("auth ntlm: offered");
+		break;
+	case NS_AUTH_NEGOTIATE:
+		if (!offers(schemes, "Negotiate"))
+			FAIL(NS_UNCONFIGURED, "auth negotiate, but the admin page offers no Negotiate "
+			     "(only %s)", schemes);
+		else
+			OK("auth negotiate: offered");
+		break;
+	case NS_AUTH_BASIC:
+		if (!offers(schemes, "Basic"))
+			FAIL(NS_UNCONFIGURED, "auth basic, but the admin page offers no Basic (only %s)",
+			     schemes);
+		else
+			OK("auth basic: offered");
+		break;
+	case NS_AUTH_ANY:
+	default:
+		if (password && !kerberos) {
+			if (offers(schemes, "NTLM"))
+				OK("auth any with a password: NTLM offered");
+			else
+				FAIL(NS_UNCONFIGURED, "auth any with a password needs NTLM, but the admin "
+				     "page offers only %s%s", schemes, offers(schemes, "Negotiate") ?
+				     ": use Kerberos (keytab or ccache)" : "");
+		} else if (kerberos && !password) {
+			if (offers(schemes, "Negotiate"))
+				OK("auth any with Kerberos: Negotiate offered");
+			else
+				FAIL(NS_UNCONFIGURED, "Kerberos credentials, but the admin page offers no "
+				     "Negotiate (only %s)", schemes);
+		} else if (offers(schemes, "Negotiate") || offers(schemes, "NTLM")) {
+			OK("auth any: Negotiate or NTLM offered");
+		} else {
+			FAIL(NS_UNCONFIGURED, "the admin page offers neither Negotiate nor NTLM (only %s)",
+			     schemes);
+		}
+		break;
+	}
+}
+
 int ns_cmd_check(TALLOC_CTX *mem, const struct ns_ctx *ctx, int argc, char **argv,
 		 struct ns_err *err)
 {
@@ -287,6 +489,8 @@ int ns_cmd_check(TALLOC_CTX *mem, const struct ns_ctx *ctx, int argc, char **arg
 		else
 			check_roles(mem, r, ctx, cc);
 	}
+	if (admin_configured(ctx->cfg))
+		check_admin(mem, r, ctx);
 	printf("%d failure(s), %d warning(s)\n", rep.fails, rep.warns);
 	if (rep.fails == 0)
 		return 0;

@@ -1,8 +1,11 @@
-/* "ndes-submit otp [--show-thumbprint]": prints a fresh one-time password
- * alone on stdout (and the CA thumbprint on a second line when asked).
+/* "ndes-submit otp [--count N] [--show-thumbprint]": prints fresh one-time
+ * passwords, each alone on its line of stdout (and the CA thumbprint on a
+ * last line when asked).
  * Settings (--admin-url, --user, --password-file, --auth, --keytab,
  * --ccache) come through config.c, before or after the subcommand. */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "http.h"
@@ -53,35 +56,87 @@ static void check_thumbprint(TALLOC_CTX *mem, const struct ns_ctx *ctx, const st
 	sk_X509_pop_free(certs, X509_free);
 }
 
+/* NDES keeps at most this many unused passwords for all clients together
+ * (registry PasswordMax); more fetches within an hour get "cache is full". */
+#define NS_OTP_NDES_CACHE 5
+#define NS_OTP_MAX_COUNT 100
+
+static int parse_count(const char *s, long *out)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || n < 1 || n > NS_OTP_MAX_COUNT)
+		return -1;
+	*out = n;
+	return 0;
+}
+
 int ns_cmd_otp(TALLOC_CTX *mem, const struct ns_ctx *ctx, int argc, char **argv, struct ns_err *err)
 {
 	TALLOC_CTX *tmp = talloc_new(mem);
 	struct ns_otp *otp = NULL;
 	enum ns_otp_fail fail = NS_OTP_FAIL_CONFIG;
 	bool show_thumbprint = false;
+	long count = 1, got;
+	const char *cnt;
 	int i, rc;
 
 	for (i = 1; i < argc; i++) {
+		cnt = NULL;
 		if (strcmp(argv[i], "--show-thumbprint") == 0) {
 			show_thumbprint = true;
+			continue;
+		}
+		if (strcmp(argv[i], "--count") == 0 || strcmp(argv[i], "-n") == 0) {
+			if (i + 1 >= argc) {
+				ns_err_set(err, NS_UNCONFIGURED, "otp: %s needs a number (1-%d)",
+					   argv[i], NS_OTP_MAX_COUNT);
+				rc = NS_UNCONFIGURED;
+				goto out;
+			}
+			cnt = argv[++i];
+		} else if (strncmp(argv[i], "--count=", 8) == 0) {
+			cnt = argv[i] + 8;
 		} else {
 			ns_err_set(err, NS_UNCONFIGURED,
-				   "otp: unknown argument \"%s\" (otp takes --show-thumbprint and the "
-				   "--admin-url, --user, --password-file, --auth, --keytab, --ccache "
-				   "options)", argv[i]);
+				   "otp: unknown argument \"%s\" (otp takes --count N, --show-thumbprint "
+				   "and the --admin-url, --user, --password-file, --auth, --keytab, "
+				   "--ccache options)", argv[i]);
+			rc = NS_UNCONFIGURED;
+			goto out;
+		}
+		if (parse_count(cnt, &count) != 0) {
+			ns_err_set(err, NS_UNCONFIGURED, "otp: --count \"%s\" is not a number from 1 to %d",
+				   cnt, NS_OTP_MAX_COUNT);
 			rc = NS_UNCONFIGURED;
 			goto out;
 		}
 	}
-	if (ns_otp_fetch(tmp, ctx, &otp, &fail, err) != 0) {
-		rc = ns_otp_exit_code(fail);
-		goto out;
+	if (count > NS_OTP_NDES_CACHE)
+		ns_log(ctx, NS_LOG_WARN,
+		       "warning: --count %ld exceeds NDES' default cache of %d unused passwords "
+		       "(PasswordMax, shared by all clients, each valid 60 minutes): expect "
+		       "\"The password cache is full\" unless the NDES administrator raised it",
+		       count, NS_OTP_NDES_CACHE);
+	/* Each password is printed as soon as it is fetched: it holds a cache
+	 * slot on NDES, so a later failure must not lose the earlier ones. */
+	for (got = 0; got < count; got++) {
+		if (ns_otp_fetch(tmp, ctx, &otp, &fail, err) != 0) {
+			rc = ns_otp_exit_code(fail);
+			if (got > 0) {
+				ns_log(ctx, NS_LOG_WARN, "otp: %ld of %ld password(s) fetched and printed "
+				       "before the failure below", got, count);
+			}
+			goto out;
+		}
+		printf("%s\n", otp->password);
+		fflush(stdout);
 	}
 	if (show_thumbprint)
-		printf("%s\n%s\n", otp->password,
-		       otp->thumbprint != NULL ? otp->thumbprint : "(no thumbprint on the page)");
-	else
-		printf("%s\n", otp->password);
+		printf("%s\n", otp->thumbprint != NULL ? otp->thumbprint : "(no thumbprint on the page)");
 	fflush(stdout);
 	check_thumbprint(tmp, ctx, otp);
 	rc = 0;
