@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Speed and memory figures for the helper, measured against the bundled NDES
 # stand-in on a private loopback with the real certmonger daemon. Prints the
 # figures; asserts nothing about them (targets are judged by people, not by a

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # README command 1: see ndes-submit work, from a fresh Debian 12 machine (root).
 #
 # Installs what is missing, builds into ./build, starts the NDES stand-in on a

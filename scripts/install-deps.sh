@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Installs the Debian packages ndes-submit needs.
 #   scripts/install-deps.sh            build, test and demo (the default)
 #   scripts/install-deps.sh --runtime  only what an installed helper needs to

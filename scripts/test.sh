@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # README command 2: install what is missing, build (warnings are errors) and run
 # the whole suite: unit tests, script tests, the NDES stand-in's own tests and
 # the end-to-end scenarios through the real certmonger daemon.

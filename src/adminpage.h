@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* NDES' admin page (certsrv/mscep_admin/): decoding and classification.
  * Real servers send UTF-16LE (with or without BOM) although the page's meta
  * tag says UTF-8; proxies and test servers send UTF-8 (ndes.md). Failures

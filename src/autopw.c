@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Automatic one-time passwords (autopw.h). certmonger does not tell a helper
  * which request it runs for, nor where its "-l FILE" is: the request is
  * found by its CSR in certmonger's requests directory (cmreq.c). A fresh

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Automatic one-time passwords for requests made with "getcert request -l FILE"
  * (auto-password = yes and admin credentials configured). certmonger re-reads
  * FILE whenever it rebuilds the CSR; exit NS_NEED_REKEY makes it do so.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* GetCACert through http.c, x509util.c and roles.c. */
 #include <string.h>
 #include <time.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* GetCACert: fetch, parse (DER cert, PKCS#7 or PEM, whatever the content type
  * says) and assign roles. Shared by FETCH-SCEP-CA-CERTS, FETCH-ROOTS and the
  * cacert/check subcommands. Implemented in cacert.c. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* certmonger's CA-data operations (certmonger-helper-protocol.md): IDENTIFY,
  * FETCH-SCEP-CA-CAPS, FETCH-SCEP-CA-CERTS, FETCH-ROOTS and the GET-* ones.
  * Exit 6 on a CA-data operation makes certmonger wipe that data and stop

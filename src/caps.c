@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* GetCACaps (RFC 8894 3.5.2): parsing, what "no capabilities" means for NDES,
  * and a cache in state-dir so SUBMIT/POLL do not ask every time. */
 #include <ctype.h>
@@ -314,7 +315,7 @@ static void cache_write(const struct ns_ctx *ctx, const struct ns_caps *caps)
 
 	if (path == NULL)
 		goto out;
-	(void)mkdir(ctx->cfg->state_dir, 0755);
+	(void)mkdir(ctx->cfg->state_dir, 0700);
 	cache_clean_tmp(ctx);
 	tmpname = talloc_asprintf(tmp, "%s.%ld.tmp", path, (long)getpid());
 	data = talloc_asprintf(tmp, NS_CAPS_MAGIC "\nurl=%s\ntime=%lld\nfrom_server=%d\nsize=%zu\n%s"
@@ -372,7 +373,7 @@ static long failures_count(const struct ns_ctx *ctx)
 			n = 0;
 		fclose(f);
 	}
-	(void)mkdir(ctx->cfg->state_dir, 0755);
+	(void)mkdir(ctx->cfg->state_dir, 0700);
 	f = fopen(path, "w");
 	if (f != NULL) {
 		fprintf(f, "%ld\n", n + 1);

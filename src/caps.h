@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* GetCACaps: parsing, NDES defaults, and a small cache so that SUBMIT/POLL
  * cost one HTTP request in steady state. Implemented in caps.c. */
 #ifndef NS_CAPS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Readable descriptions of certificates for the admin subcommands.
  * Implemented in certinfo.c. */
 #ifndef NS_CERTINFO_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* CertRep pkiMessages (RFC 8894 3.3.2): parsing, signature and chain
  * verification, and the checks that tie a reply to our request.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* "ndes-submit cacert [--pem] [--file FILE]": the GetCACert certificates with
  * their roles, so an admin can compare them with the NDES server (its admin
  * page shows the CA's MD5 thumbprint). --file reads a saved reply instead. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* "ndes-submit caps": the server's GetCACaps and what they mean here and
  * for certmonger (which picks the envelope cipher from them). */
 #include <stdio.h>

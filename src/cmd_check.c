@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* "ndes-submit check": one line per thing enrollment needs, [ OK ] / [WARN] /
  * [FAIL], stopping early only where later checks cannot run. Exit 0 when
  * nothing failed, else the certmonger status of the first failure. With

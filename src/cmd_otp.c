@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* "ndes-submit otp [--count N] [--show-thumbprint]": prints fresh one-time
  * passwords, each alone on its line of stdout (and the CA thumbprint on a
  * last line when asked).

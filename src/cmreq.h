@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* certmonger's request files (one per tracked request, in
  * /var/lib/certmonger/requests): certmonger does not tell a helper which
  * request it is running for, so automatic passwords find it by its CSR.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Configuration: defaults, then the --config file, then command-line options
  * (the command line wins). Every value is checked here so that operations can
  * trust the struct; a bad value is NS_UNCONFIGURED with a message naming the

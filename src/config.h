@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Settings from the configuration file and the command line (the command
  * line wins). File syntax: "key = value" lines, '#' comments; keys are the
  * long option names without "--". Implemented in config.c. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The cookie SUBMIT hands certmonger with exit 5 ("SECONDS\nCOOKIE"), given
  * back to POLL in CERTMONGER_CA_COOKIE. certmonger never gives a POLL SCEP
  * messages, so a pending cookie carries the CertPoll (GetCertInitial)

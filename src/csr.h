@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The challenge password inside a PEM CSR (PKCS#9 challengePassword,
  * 1.2.840.113549.1.9.7): certmonger puts the "getcert request -l/-L"
  * password there and passes no separate variable. Implemented in csr.c

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Error reporting: functions return 0 or -1 and fill a struct ns_err with the
  * certmonger status the failure maps to and a one-line reason an admin can act
  * on (certmonger shows it as ca-error). Details belong on stderr (log.h). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* HTTP(S) through libcurl. The one place that applies TLS trust, timeouts,
  * proxies (libcurl reads http_proxy/https_proxy/no_proxy itself: nothing here
  * may disable that) and authentication, and that turns libcurl's failures

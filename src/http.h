@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* HTTP(S) through libcurl. Every request goes through one function that
  * applies TLS trust (ca-bundle), timeouts, proxies from the environment and
  * authentication, so no request can miss one. Implemented in http.c. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Diagnostics go to stderr (certmonger copies a helper's stderr to its log);
  * stdout belongs to the certmonger protocol. No global state: the verbosity
  * travels in struct ns_ctx. */

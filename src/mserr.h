@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* What NDES says when it refuses: SCEP failInfo codes (RFC 8894) and the
  * Microsoft HRESULT NDES adds in attribute 1.3.6.1.4.1.311.21.33, turned
  * into names and a hint an admin can act on (table in ndes.md). */

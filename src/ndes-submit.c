@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* main(): one talloc root, the configuration, then either certmonger's helper
  * protocol (CERTMONGER_OPERATION set) or an admin subcommand. The only place
  * that prints an operation's failure reason (ops.h). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The per-run context handed to every module: configuration and verbosity.
  * Built once in main() and never changed afterwards. */
 #ifndef NS_NS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The operations main() dispatches to. Each returns the process exit status
  * (enum ns_status for helper operations). When it returns non-zero with a
  * non-empty err->msg, main() prints that one line: on stdout in helper mode

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Fetching a one-time password from mscep_admin (ndes.md "One-time
  * passwords"): IIS Windows authentication (NTLM or Negotiate) through
  * libcurl, then the page decides, since NDES reports its failures as

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* One-time challenge passwords from NDES' admin page (mscep_admin): where
  * the page is, how we authenticate, reading the admin's password file, and
  * what each answer means. Used by "ndes-submit otp" (cmd_otp.c) and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Kerberos for libcurl's Negotiate. libcurl asks GSS-API for the default
  * credentials; MIT krb5 finds them in KRB5CCNAME, and when that cache has
  * none it gets initial credentials from the client keytab KRB5_CLIENT_KTNAME

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Outage records (outage.h): state file "retry-HEX", HEX = the first 128
  * bits of SHA-256 of the transactionID (it comes from a message: never a
  * file name as it is). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* How long one request has met transient trouble (no answer, HTTP 5xx,
  * NDES cannot reach its CA). certmonger clears ca-error on every exit 5, so
  * a helper that retries with exit 5 hides an outage from getcert list;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* SCEP pkiMessages (RFC 8894 section 3): reading the signed attributes of a
  * CMS SignedData. Used for certmonger's outgoing messages (the PEM PKCS7 in
  * CERTMONGER_PKCSREQ / CERTMONGER_GETCERTINITIAL, which we send unchanged)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Renewal request vs. current certificate (renew.h). */
 #include <arpa/inet.h>
 #include <ctype.h>

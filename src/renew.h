@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* What a renewal request looks like next to the certificate it renews
  * (ndes.md "Renewal"): NDES hands back the existing certificate when a
  * request repeats a transactionID (certmonger derives it from the CSR's

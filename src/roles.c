@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Role assignment for GetCACert replies (ndes.md "GetCACert"): NDES sends two
  * RA certificates told apart only by keyUsage, plus the CA chain, in no fixed
  * order. Encrypting to the wrong one makes NDES fail with 0x80090005. */

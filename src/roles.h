@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Which certificate of a GetCACert reply does what (ndes.md): NDES sends a
  * signing RA (digitalSignature), an encryption RA (keyEncipherment; both with
  * EKU 1.3.6.1.4.1.311.20.2.1), the issuing CA and maybe its parents, in no

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* State files (statefile.h). */
 #include <errno.h>
 #include <fcntl.h>
@@ -60,7 +61,7 @@ int ns_state_write(TALLOC_CTX *mem, const struct ns_ctx *ctx, const char *name,
 		errno = ENOMEM;
 		return -1;
 	}
-	(void)mkdir(ctx->cfg->state_dir, 0755);
+	(void)mkdir(ctx->cfg->state_dir, 0700);
 	if ((fd = mkstemp(tmp)) < 0)
 		return -1;
 	len = strlen(data);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Small files of the helper's own in state-dir (caches, records): read only
  * when regular and complete, written whole or not at all. Each file ends
  * with the line "end", so that one cut short (a full disk, a crash while

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* certmonger's helper exit codes (certmonger src/submit-e.h). The one place
  * that names them; every outcome is mapped to one of these. */
 #ifndef NS_STATUS_H

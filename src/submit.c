@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* SUBMIT and POLL: send certmonger's SCEP message to NDES, verify the
  * CertRep, and map every outcome to certmonger's exit codes.
  *

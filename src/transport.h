@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* How a pkiMessage travels (RFC 8894 4.1, ndes.md "PKIOperation"): POST when
  * the server advertises POSTPKIOperation (or method = post), else GET with
  * the base64 message percent-escaped in the query. IIS refuses long query

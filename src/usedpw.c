@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Digests of consumed one-time passwords (usedpw.h). One small state file
  * (statefile.h): "TIME HEX" lines, newest last. */
 #include <errno.h>

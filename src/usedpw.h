@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* One-time passwords NDES has consumed (KB 959193: a password leaves NDES'
  * cache once checked). certmonger keeps a "-L" password, or one in a "-l"
  * file, and puts it into every later CSR unless certmonger.conf sets

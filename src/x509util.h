@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Certificate parsing and printing shared by every module. */
 #ifndef NS_X509UTIL_H
 #define NS_X509UTIL_H

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # A plain RFC 8894 server sends only its CA (DER, or PKCS#7 with a chain):
 # the CA plays every role and is printed first.
 . "$(dirname "$0")/lib.sh"

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # FETCH-SCEP-CA-CAPS: NDES' list as certmonger needs it; an empty list (old
 # NDES) -> what NDES can really do (DES3, SHA-1, GET) so certmonger does not
 # fall back to AES-256. A failed GetCACaps (HTTP error, closed connection) or

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # "ndes-submit check": an unreachable URL and a server that accepts but never
 # answers fail within the timeout with a clear message; against the real NDES
 # reply the expired RA certificates FAIL with their dates while the roles and

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # FETCH-SCEP-CA-CERTS against the real NDES GetCACert bytes: the
 # keyEncipherment RA first (certmonger encrypts to it), the CA second, the
 # signing RA third, whatever content type the server claims; expired RA

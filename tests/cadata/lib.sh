@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Shared by the tests/cadata/*.sh script tests (sourced). Exit codes follow
 # automake: 0 pass, 77 skip, anything else fail.
 set -u

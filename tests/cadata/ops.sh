@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # The operations that need no server, configuration errors and the command
 # line: IDENTIFY works even with a broken configuration, unknown operations
 # exit 6, a missing URL is UNCONFIGURED (4) with the reason on stdout.

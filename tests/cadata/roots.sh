@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # FETCH-ROOTS only from authenticated data, in certmonger's JSON form: a
 # trusted-ca file, or a pinned fingerprint the fetched CA matches.
 . "$(dirname "$0")/lib.sh"

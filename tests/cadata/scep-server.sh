@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Against a real, independent SCEP server (micromdm's scepserver, Debian
 # package "scep"): CA-only, so the CA is printed alone; its caps pass through.
 # scepserver binds every interface, so it runs in a private network

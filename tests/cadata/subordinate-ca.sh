@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # AD CS as usually deployed: NDES' RA certificates issued by a subordinate
 # CA. certmonger names the issuer of its polling message (GetCertInitial)
 # after the issuer of the 2nd certificate, so the 2nd must be one the

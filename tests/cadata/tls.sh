@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # TLS: an untrusted server certificate fails with a message naming the fix
 # (ca-bundle); with ca-bundle the same server works; a name mismatch says so.
 . "$(dirname "$0")/lib.sh"

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Transient trouble never becomes a long wait or a wrong answer in the
 # CA-data operations: server down, a broken GetCACaps reply (cut short, bad
 # chunk) or HTTP 5xx -> exit 5 with retry-interval alone on stdout (certmonger

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # First enrollment with a one-time password fetched from the admin page
 # over NTLM, as an admin does by hand: getcert request -c ndes -L PW.
 # shellcheck source=tests/e2e/lib.sh

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Renewal the way NDES takes it (ndes.md "Renewal"): after the first
 # certificate, `getcert resubmit` gets a new one for a NEW key (the helper
 # asks certmonger to rekey: NDES answers a repeated transactionID with the

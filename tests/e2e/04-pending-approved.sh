@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # A template that needs a CA manager's approval: the request waits
 # (PENDING), certmonger polls with CertPoll every poll-interval seconds,
 # and once approved the certificate arrives with no manual step on the

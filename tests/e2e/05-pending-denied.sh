@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Pending, then the CA manager denies the request: certmonger stops with a
 # ca-error that says so.
 # shellcheck source=tests/e2e/lib.sh

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # A password NDES never issued: rejected, and the ca-error tells the admin
 # it is about the password (NDES: failInfo badMessageCheck, 0x80070490).
 # shellcheck source=tests/e2e/lib.sh

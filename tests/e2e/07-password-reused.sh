@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # A one-time password is good once: a second request with the same one is
 # rejected with a ca-error about the password, the first keeps its cert.
 # shellcheck source=tests/e2e/lib.sh

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # The template wants 4096-bit keys, the request has 2048: rejected, and the
 # ca-error says the key is too short (NDES: 0x80094811 CERTSRV_E_KEY_LENGTH).
 # shellcheck source=tests/e2e/lib.sh

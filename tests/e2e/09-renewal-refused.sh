@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # An NDES that does not accept renewals signed with the old certificate
 # (--refuse-renewal: such requests need a password like any other). Without
 # admin credentials the helper cannot fetch a password itself: the renewal

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # The NDES server is down when the request is made: the helper retries on
 # its own within retry-interval (not certmonger's 7-day default), says why,
 # and once the server is back the certificate arrives with no manual step.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # NDES over HTTPS with a certificate from a private CA. Without the bundle:
 # a clear TLS trust error in ca-error; with ca-bundle: issued.
 # shellcheck source=tests/e2e/lib.sh

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # A server without POSTPKIOperation (GET only) behind IIS' default query
 # string limit (2048): a 2048-bit request does not fit, and the ca-error
 # says so. With the limit raised on the server (and the helper told), the

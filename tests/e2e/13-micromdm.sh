@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Debian's micromdm scepserver: an independent SCEP server of another shape
 # (CA-only: no RA certificates, the CA signs and decrypts; a static
 # challenge; replies always enveloped with single DES, which certmonger's

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Automatic passwords (issue 6): with admin credentials configured, a
 # request made with an empty challenge-password file gets its one-time
 # password from the admin page without a manual step; and when NDES

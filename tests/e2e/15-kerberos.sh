@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Automatic passwords with Kerberos (Negotiate) instead of NTLM: the helper
 # authenticates to the admin page with a client keytab, as an AD-joined
 # host would, and the request is issued without a manual step.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # shellcheck shell=bash
 # End-to-end harness: the real certmonger daemon driving the real helper
 # against real servers, each scenario in a private world of its own.

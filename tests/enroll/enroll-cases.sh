@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # SUBMIT/POLL through real HTTP against the NDES stand-in and a fault
 # injector (enroll_cases.py). Exit 0 pass, 77 skip, 1 fail.
 srcdir=${abs_top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """SUBMIT and POLL of the real helper over real HTTP (loopback) against the
 NDES stand-in, and against a fault-injecting server/proxy for every way a
 reply can be wrong. The helper is run the way certmonger runs it: a cleared

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* NDES' admin page (adminpage.c): decoding, markup stripping, classification. */
 #include "adminpage.h"
 #include "fuzz_common.h"

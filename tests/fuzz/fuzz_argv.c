@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Command lines (config.c): the input split at NUL bytes into arguments.
  * argv must come back a permutation of what went in. */
 #include "config.h"

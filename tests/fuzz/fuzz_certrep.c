@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* CertRep replies (certrep.c): parse, verify and check. Every reply is
  * verified twice: trusting the certificates it carries (so mutated replies
  * reach the signature checks, also the explicit SHA-1 path), and against

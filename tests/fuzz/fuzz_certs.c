@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* ns_certs_parse (x509util.c): GetCACert replies in any shape, plus the
  * printing helpers applied to what it returns. */
 #include <openssl/evp.h>

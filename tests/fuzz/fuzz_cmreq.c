@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* certmonger request files (cmreq.c): the key=value reader, and the search
  * of a requests directory holding the input as its only file, for the CSR
  * the file itself names and for a generated one ($FUZZ_WORK/cmreq-csr.pem). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Shared by the libFuzzer harnesses (run-fuzz.sh builds them; not part of
  * the default build). Every harness checks the project rule "bad input gets
  * a clear error, never a crash": a failure must carry a one-line message. */

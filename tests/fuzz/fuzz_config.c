@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The configuration file (config.c), read through ns_config_load from a
  * file holding the input. */
 #include <unistd.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The cookie certmonger hands back to POLL (cookie.c), and the CertPoll
  * inside it parsed as submit.c does. Decoding what we encoded must give the
  * same cookie back. */

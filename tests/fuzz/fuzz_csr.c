@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The challenge password in certmonger's CSR (csr.c): the input as PEM
  * text, and as DER wrapped into a "CERTIFICATE REQUEST" block (so mutations
  * reach the ASN.1 rather than the base64). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* NDES' HRESULT attribute text and the failure descriptions (mserr.c). */
 #include "fuzz_common.h"
 #include "mserr.h"

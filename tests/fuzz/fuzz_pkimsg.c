@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* certmonger's outgoing pkiMessages (pkimsg.c), as DER and as PEM text. */
 #include "fuzz_common.h"
 #include "pkimsg.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* HTTP replies as the helper judges them: PKIOperation replies
  * (transport.c), admin page replies (otp.c), and the HTML title helper.
  * Input: 2 bytes status selector, 1 byte content type selector, body. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* GetCACert role assignment (roles.c) and the certificate descriptions
  * (certinfo.c) on whatever ns_certs_parse accepts. */
 #include <openssl/x509.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Writes seed corpora for the fuzz targets into DIR/seeds/<target>/ and the
  * trust files the harnesses read (DIR/certrep-trust.pem: signing RA, CA;
  * DIR/cmreq-csr.pem). Everything is made here with OpenSSL at run time, so

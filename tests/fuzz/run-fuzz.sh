@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Builds the libFuzzer harnesses of tests/fuzz/ with clang
 # (-fsanitize=fuzzer,address,undefined) against src/*.c, makes seed corpora
 # at run time (gen_seeds.c; the real NDES fixtures are read in place), and

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Runs one cmocka test program for automake's TAP driver (LOG_COMPILER).
 # cmocka 1.1 prints a skipped test as "not ok N # SKIP name", which the TAP
 # driver counts as a failure; TAP (and the driver) want "ok N # SKIP". Only

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # shellcheck shell=bash
 # A throwaway MIT Kerberos KDC on loopback, for tests.  Source this file.
 #

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """A tiny loopback HTTP(S) server for script tests.
 
 Serves canned replies chosen by the request's "operation" query parameter

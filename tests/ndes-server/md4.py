@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """MD4 (RFC 1320), pure Python.
 
 NTLM's NT hash is MD4(UTF-16LE(password)).  OpenSSL 3 moved MD4 to the legacy

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The mscep_admin pages, with the text structure NDES serves. NDES sends
 them as UTF-16LE (usually with a BOM) while the meta tag and the
 Content-Type header both say UTF-8."""

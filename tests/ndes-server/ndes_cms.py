@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """PKCS#7 / CMS pieces the NDES stand-in needs: parse and verify a SCEP
 pkiMessage, open its pkcsPKIEnvelope, build CertReps and envelopes.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """HTTP side of the stand-in: IIS-like routing and limits, the SCEP
 operations of mscep.dll and the Windows-authenticated mscep_admin page.
 HTTP/1.1 keep-alive throughout, because NTLM authenticates a connection."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The stand-in's PKI, shaped like a small AD CS: root CA, subordinate issuing
 CA (or one self-signed issuing CA with --single-ca), the two NDES RA
 certificates (signing: EnrollmentAgentOffline, encryption: CEPEncryption)

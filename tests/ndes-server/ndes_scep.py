@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """PKIOperation as NDES does it: verify, decrypt with the encryption RA,
 check the one-time password (or accept a renewal), pick a template by
 keyUsage, ask the "CA" (issue, pend or refuse) and answer with a CertRep

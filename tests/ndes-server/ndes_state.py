@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """State directory: one-time passwords, pending requests, issued
 certificates and the request log. Shared between the server's threads and
 the `approve`/`deny`/`otp`/`show` subcommands (other processes), so every

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Windows authentication of the NDES stand-in (winauth.py), checked with real
 # curl (NTLM and Negotiate), a real MIT KDC on loopback (tests/lib/kdc.sh) and
 # test_winauth_unit.py (vectors, hand-made NTLM messages, malformed input).

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Tiny HTTP server protected by WindowsAuth, for test_winauth.sh.
 
     /usr/bin/python3 test_winauth_server.py --port N [--keytab F] [--basic]

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Checks of md4.py and winauth.py below the level curl can reach, for
 test_winauth.sh: RFC 1320 and MS-NLMP vectors, then a real loopback server
 driven by a small NTLM client written here (NTLMv1/LM-only answers, replays,

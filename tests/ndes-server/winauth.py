@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """IIS-like Windows Authentication (Negotiate, NTLM, optional Basic) for the
 NDES stand-in's admin page (/certsrv/mscep_admin/).
 

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Automatic passwords through the built helper as certmonger runs it
 # (CERTMONGER_OPERATION=SUBMIT, CERTMONGER_CSR), against the NDES stand-in
 # over NTLM, with a certmonger-style request file: one fetch, FILE written

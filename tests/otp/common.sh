@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # shellcheck shell=bash
 # Shared part of the "ndes-submit otp" script tests: the helper, a private
 # loopback (network namespace when root), the NDES stand-in on a free port.

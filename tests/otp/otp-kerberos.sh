@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # "ndes-submit otp" over Negotiate (Kerberos) against the NDES stand-in: an
 # MIT KDC on loopback (tests/lib/kdc.sh), a credential cache, a client
 # keytab (an AD-joined host needs no password), and no credentials at all.

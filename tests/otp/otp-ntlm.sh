@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # "ndes-submit otp" against the NDES stand-in's admin page over NTLM: the
 # right password, a wrong one, each failure page, password file checks,
 # the CA thumbprint, and that no secret reaches stdout/stderr/argv.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Test certificates made at run time with OpenSSL (EC P-256 keys: fast):
  * CAs, NDES-shaped RA certificates, and the real NDES fixture. */
 #ifndef NS_CORE_CERTS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* A loopback TCP server in a child process for the core unit tests: real
  * HTTP over 127.0.0.1, each connection answered by a test-supplied function
  * (so a test can send anything: odd headers, truncated bodies, nothing). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Makes PEM CSRs with OpenSSL for the otp/autopw tests. */
 #ifndef NS_OTP_TESTCSR_H
 #define NS_OTP_TESTCSR_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* A tiny HTTP/1.1 server on 127.0.0.1 in a child process, for the otp and
  * autopw tests: real HTTP over loopback, one canned reply per request. */
 #ifndef NS_OTP_TESTSRV_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Test-only: builds certificates and SCEP pkiMessages with OpenSSL at run
  * time, so the tests need no canned data of their own. */
 #ifndef NS_TEST_SCEPBUILD_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Admin page parsing: the real pages NDES serves (fixtures) and synthetic
  * ones for what the fixtures do not cover. */
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Automatic passwords: finding certmonger's request by its CSR, and the
  * fetch / nudge / limit / erase decisions, against a real HTTP server on
  * loopback that counts the fetches (each costs an NDES cache slot). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* caps.c: parsing (CRLF/LF, case, unknown keywords, empty), what "none"
  * means for NDES, and fetching + caching against a real loopback server. */
 #define _GNU_SOURCE

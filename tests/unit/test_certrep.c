@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* CertRep parsing, verification and checks: the real NDES FAILURE capture
  * plus replies built at run time (success, pending, failure, and every way a
  * reply can be wrong). */

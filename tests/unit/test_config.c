@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* config.c: defaults, options, the configuration file, precedence, argv
  * permutation around subcommands, and clear errors for bad values. */
 #include <stdarg.h>

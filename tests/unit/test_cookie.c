@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Cookie round trips, and garbage cookies refused cleanly. */
 #include <stdarg.h>
 #include <stddef.h>

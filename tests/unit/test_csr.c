@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Challenge password detection in CSRs (PKCS#9 challengePassword). */
 #include <stdarg.h>
 #include <stddef.h>

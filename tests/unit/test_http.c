@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 #define _GNU_SOURCE
 /* http.c against a real loopback server: replies, content types, failures
  * (refused, closed, hang, truncated, too large), POST, redirects, proxies

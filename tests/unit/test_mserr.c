@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* failInfo names and NDES' HRESULT table. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* otp.c: password file checks, admin URL, credentials, the meaning of each
  * admin page answer, and a real fetch over loopback HTTP. */
 #include <ctype.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Reading certmonger's outgoing pkiMessages (PEM PKCS7). */
 #include <stdarg.h>
 #include <stddef.h>

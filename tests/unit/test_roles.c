@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* roles.c: which certificate does what, on the real NDES reply and on
  * certificates made here (CA-only servers, subordinate CAs, renewed RAs),
  * and the order FETCH-SCEP-CA-CERTS prints them in. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* POST/GET choice, the GET length check, and judging HTTP replies. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* x509util.c: every shape servers send CA certificates in (DER certificate,
  * PKCS#7, PEM), truncated and garbage input, base64, fingerprints and the
  * NDES thumbprint. */

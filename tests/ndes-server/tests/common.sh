@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # shellcheck shell=bash
 # Shared prologue of the ndes-server test scripts: checks the Python
 # prerequisites (exit 77 = skip when missing) and keeps the tree clean.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Start/stop ndes-server instances for the tests and count checks.
 
 Every server listens on 127.0.0.1 port 0 (the kernel picks a free port, the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Test-side SCEP client pieces for the stand-in's own tests: build
 pkiMessages (PKCSReq, RenewalReq, CertPoll) with any signer, recipient,
 cipher and digest, and read CertReps. Kept apart from the server code (it

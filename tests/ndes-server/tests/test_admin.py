@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The mscep_admin page through real curl (NTLM; Negotiate when the
 environment has a KDC: NS_TEST_KRB5_CCACHE and NS_TEST_KEYTAB, set by
 test_admin.sh). Run by test_admin.sh; TAP-like output."""

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # ndes-server's mscep_admin page through real curl: NTLM always, Negotiate
 # (Kerberos) too when an MIT KDC can be started on loopback (port
 # NS_ADMIN_KDC_PORT, default 18290; in a private network namespace when

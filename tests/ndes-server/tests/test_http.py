@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """ndes-server over HTTP: GetCACaps, GetCACert, IIS limits, the info page,
 TLS, start/stop. Run by test_http.sh; TAP-like output."""
 

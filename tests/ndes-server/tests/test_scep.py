@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 """ndes-server's PKIOperation: enrolment, passwords, templates, CA
 refusals, decryption rules, renewal and PENDING/CertPoll. Messages are built
 by scepmsg.py (test side). Run by test_scep.sh; TAP-like output."""

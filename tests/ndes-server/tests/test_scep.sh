@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # ndes-server tests: see test_scep.py. Exit 0 pass, 77 skip, 1 fail.
 # Servers listen on 127.0.0.1 port 0 (the kernel picks), so runs never clash.
 # shellcheck source-path=SCRIPTDIR source=common.sh

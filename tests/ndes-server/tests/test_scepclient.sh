@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Acceptance test: an independent SCEP client (micromdm scepclient, Debian
 # package "scep") enrolls against ndes-server with a one-time password that
 # curl fetched from mscep_admin with NTLM, then renews with the issued
