@@ -21,7 +21,7 @@ first_txid=$(log_last 's("message_type") == "19" and s("pki_status") == "success
 # The used one-time password must be gone from the request: NDES refuses a
 # renewal that carries a used password.
 assert_eq "stored challenge password after issue" "" \
-	"$(cm_req_value app challenge_password)"
+	"$(cm_req_value app template_challenge_password)"
 
 getcert resubmit -i app >"$T/resubmit.out" 2>&1 ||
 	e2e_fail "getcert resubmit failed: $(cat "$T/resubmit.out")"
