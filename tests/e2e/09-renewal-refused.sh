@@ -18,8 +18,9 @@ getcert resubmit -i fw >"$T/resubmit.out" 2>&1 ||
 	e2e_fail "getcert resubmit failed: $(cat "$T/resubmit.out")"
 # A refused renewal of a still-valid certificate: certmonger keeps the old
 # one and goes back to MONITORING, with the refusal as ca-error.
-has_error() { [ -n "$(cm_field fw ca-error)" ]; }
-wait_until 90 "the refused renewal shows in ca-error" has_error
+# The helper first asks certmonger for a new key (exit 17, about 30 s).
+has_error() { cm_field fw ca-error | grep -q 'password'; }
+wait_until 150 "the refused renewal shows in ca-error" has_error
 wait_for_state fw 'MONITORING|CA_REJECTED' 30
 err=$(cm_field fw ca-error)
 assert_match "ca-error says a password is needed" 'password' "$err"

@@ -9,6 +9,7 @@ import http.server
 import random
 import socket
 import ssl
+import threading
 import time
 import traceback
 import urllib.parse
@@ -122,6 +123,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         }
         self._t0 = time.monotonic()
         self._logged = False
+        # requests being answered at once, this one included (fleet benchmark)
+        with self.server.active_lock:
+            self.server.active += 1
+            rec["concurrent"] = self.server.active
         try:
             self._route(cfg, path, query)
         except (BrokenPipeError, ConnectionResetError):
@@ -137,6 +142,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.close_connection = True
         finally:
             self._write_log()
+            with self.server.active_lock:
+                self.server.active -= 1
 
     def _write_log(self):
         if not self._logged:
@@ -372,12 +379,20 @@ class Server(http.server.ThreadingHTTPServer):
     def __init__(self, addr, cfg, pki, state, scep, ssl_ctx=None):
         self.cfg, self.pki, self.state, self.scep = cfg, pki, state, scep
         self.ssl_ctx = ssl_ctx
+        self.active, self.active_lock = 0, threading.Lock()
         self._winauth = None
         self._winauth_error = None
         super().__init__(addr, Handler)
 
     def winauth(self):
-        """The shared WindowsAuth (tests/ndes-server/winauth.py)."""
+        """The shared WindowsAuth (tests/ndes-server/winauth.py). Made once
+        under a lock: two instances made by racing threads would each keep
+        their own per-connection NTLM state, and a handshake whose Type 1 met
+        one and Type 3 the other failed (seen with 5 hosts at once)."""
+        with self.active_lock:
+            return self._winauth_once()
+
+    def _winauth_once(self):
         if self._winauth is None:
             try:
                 from winauth import WindowsAuth
