@@ -21,6 +21,23 @@ cd "$build"
 "$top/configure" --enable-werror >configure.out 2>&1 || { cat configure.out; exit 1; }
 make -j"$(nproc)" >make.out 2>&1 || { cat make.out; exit 1; }
 
+# With CI=true or NS_SANITIZE=1: a second build with AddressSanitizer and
+# UBSan runs the unit and script tests (not the end-to-end scenarios, which
+# would run certmonger's children under it) and replays the fuzz corpus.
+sanitize() {
+	local asan=${build}-asan list
+	mkdir -p "$asan"
+	(cd "$asan" && "$top/configure" --enable-werror \
+		CFLAGS="-g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined" \
+		LDFLAGS="-fsanitize=address,undefined" >configure.out 2>&1 &&
+		make -j"$(nproc)" >make.out 2>&1) || { echo "sanitizer build failed"; return 1; }
+	list=$(make -s -C "$asan" print-tests | tr ' ' '\n' |
+		grep -E '^tests/(unit/test_|cadata/|otp/|enroll/|faults/|lint/)' | tr '\n' ' ')
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		make -C "$asan" -j1 check TESTS="$list" >"$asan/check.out" 2>&1
+	"$top/tests/fuzz/replay-corpus.sh" "$asan" >"$asan/corpus.out" 2>&1
+}
+
 rc=0
 if [ -n "${TESTS:-}" ]; then
 	make -j1 check TESTS="$TESTS" || rc=$?
@@ -46,6 +63,32 @@ else
 fi
 if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then
 	failed=1
+fi
+
+if { [ "${CI:-}" = true ] || [ "${NS_SANITIZE:-0}" = 1 ]; } && [ -z "${TESTS:-}" ]; then
+	echo "--- sanitizer build (ASan + UBSan): unit and script tests, fuzz corpus replay ---"
+	srch=0
+	sanitize || srch=$?
+	alog=${build}-asan/test-suite.log
+	if [ -f "$alog" ]; then
+		log=$alog
+		ap=$(count PASS); af=$(count FAIL); ae=$(count ERROR); as=$(count SKIP)
+		echo "sanitizer build: ${ap:-0} passed, $(( ${af:-0} + ${ae:-0} )) failed, ${as:-0} skipped"
+		grep -E '^(FAIL|ERROR):' "$alog" || true
+		passed=$(( passed + ${ap:-0} ))
+		failed=$(( failed + ${af:-0} + ${ae:-0} ))
+		skip=$(( ${skip:-0} + ${as:-0} ))
+	else
+		echo "sanitizer build: no test-suite.log"
+		failed=$(( failed + 1 ))
+	fi
+	cat "${build}-asan/corpus.out" 2>/dev/null | tail -n 20
+	if grep -q '^corpus: .* 0 failed$' "${build}-asan/corpus.out" 2>/dev/null; then
+		passed=$(( passed + 1 ))
+	else
+		failed=$(( failed + 1 ))
+	fi
+	[ "$srch" -eq 0 ] || [ -f "$alog" ] || failed=$(( failed + 1 ))
 fi
 echo "${passed} passed, ${failed} failed, ${skip:-0} skipped"
 [ "$failed" -eq 0 ]
