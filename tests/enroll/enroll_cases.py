@@ -266,12 +266,42 @@ class FaultHandler(http.server.BaseHTTPRequestHandler):
             old = self.server.last
             self.server.last = data
             return self.send(200, ctype, old)
+        if mode in ("resign-enc", "resign-ca"):
+            # a valid signature by a certificate certmonger holds for this
+            # CA, but not the signing RA: the encryption RA or the CA
+            who = {"resign-enc": "ra-enc", "resign-ca": "issuing"}[mode]
+            return self.send(200, ctype, resign(data, self.server.pki_dir, who))
         raise SystemExit("unknown mode " + mode)
 
 
-def start_faults(port, upstream_port):
+def resign(data, pki_dir, who):
+    """The CertRep data re-signed (same signed attributes) by the stand-in's
+    certificate/key WHO (ra-enc or issuing, from its state directory)."""
+    from cryptography.hazmat.primitives.asymmetric import padding
+    from cryptography.hazmat.primitives import hashes
+    from asn1crypto import x509 as ax509
+    cert_pem = open(os.path.join(pki_dir, "..", "ra-enc.pem" if who == "ra-enc"
+                                 else "issuing-ca.pem"), "rb").read()
+    key = serialization.load_pem_private_key(
+        open(os.path.join(pki_dir, who + ".key"), "rb").read(), None)
+    sc = ax509.Certificate.load(x509.load_pem_x509_certificate(cert_pem).public_bytes(
+        serialization.Encoding.DER))
+    ci = cms.ContentInfo.load(data)
+    sd = ci["content"]
+    si = sd["signer_infos"][0]
+    to_sign = b"\x31" + si["signed_attrs"].dump(force=True)[1:]
+    si["signature"] = key.sign(to_sign, padding.PKCS1v15(), hashes.SHA1())
+    si["sid"] = cms.SignerIdentifier(name="issuer_and_serial_number",
+                                     value=cms.IssuerAndSerialNumber({
+                                         "issuer": sc.issuer, "serial_number": sc.serial_number}))
+    sd["certificates"] = [sc]
+    return ci.dump(force=True)
+
+
+def start_faults(port, upstream_port, pki_dir=None):
     srv = Faults(("127.0.0.1", port), FaultHandler)
     srv.upstream_port = upstream_port
+    srv.pki_dir = pki_dir
     srv.mode = "pass"
     srv.last = None
     threading.Thread(target=srv.serve_forever, daemon=True).start()
@@ -436,7 +466,7 @@ def cases_get_limits(port):
 
 
 def cases_faults(stand, fport):
-    f = start_faults(fport, stand.port)
+    f = start_faults(fport, stand.port, os.path.join(stand.state, "pki"))
     furl = "http://127.0.0.1:%d/certsrv/mscep/mscep.dll" % fport
     c = Client(furl, "faults.example.test")
     expect = {
@@ -448,6 +478,8 @@ def cases_faults(stand, fport):
         "truncate": (5, None),
         "cut": (2, "not a SCEP pkiMessage"),
         "badsig": (2, "bad signature"),
+        "resign-enc": (2, "not NDES' signing RA"),
+        "resign-ca": (2, "not NDES' signing RA"),
         "hang": (5, None),
     }
     for mode, (want_rc, want_text) in expect.items():
