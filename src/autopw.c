@@ -89,13 +89,13 @@ static int read_pw_file(TALLOC_CTX *mem, const char *path, char **out, struct ns
 	if (fd < 0) {
 		if (errno == ENOENT)
 			return 0;
-		return ns_err_set(err, NS_UNCONFIGURED, "automatic password: cannot read %s: %s",
+		return ns_err_set(err, NS_CAUSE_CONFIG, "automatic password: cannot read %s: %s",
 				  path, strerror(errno));
 	}
 	buf = talloc_zero_size(mem, 4097);
 	if (buf == NULL) {
 		close(fd);
-		return ns_err_set(err, NS_UNCONFIGURED, "out of memory");
+		return ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
 	}
 	talloc_set_destructor(buf, wipe);
 	while (got < 4096 && (r = read(fd, buf + got, 4096 - got)) > 0)
@@ -121,11 +121,11 @@ static int write_atomic(TALLOC_CTX *mem, const char *path, const char *text, str
 	int fd;
 
 	if (tmp == NULL)
-		return ns_err_set(err, NS_UNCONFIGURED, "out of memory");
+		return ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
 	exists = stat(path, &st) == 0;
 	fd = mkstemp(tmp);	/* created 0600 */
 	if (fd < 0)
-		return ns_err_set(err, NS_UNCONFIGURED, "automatic password: cannot create a file "
+		return ns_err_set(err, NS_CAUSE_CONFIG, "automatic password: cannot create a file "
 				  "next to %s: %s", path, strerror(errno));
 	while (done < len && (w = write(fd, text + done, len - done)) > 0)
 		done += (size_t)w;
@@ -135,13 +135,13 @@ static int write_atomic(TALLOC_CTX *mem, const char *path, const char *text, str
 		int e = errno;
 		close(fd);
 		unlink(tmp);
-		return ns_err_set(err, NS_UNCONFIGURED, "automatic password: cannot write %s: %s",
+		return ns_err_set(err, NS_CAUSE_CONFIG, "automatic password: cannot write %s: %s",
 				  path, strerror(e));
 	}
 	if (close(fd) != 0 || rename(tmp, path) != 0) {
 		int e = errno;
 		unlink(tmp);
-		return ns_err_set(err, NS_UNCONFIGURED, "automatic password: cannot replace %s: %s",
+		return ns_err_set(err, NS_CAUSE_CONFIG, "automatic password: cannot replace %s: %s",
 				  path, strerror(e));
 	}
 	return 0;
@@ -194,7 +194,7 @@ static int save_record(TALLOC_CTX *mem, struct job *j, struct ns_err *err)
 					   (long long)j->rec.written, j->rec.sha256, j->rec.nudges,
 					   j->rec.refused_fresh);
 	if (s == NULL)
-		return ns_err_set(err, NS_UNCONFIGURED, "out of memory");
+		return ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
 	return write_atomic(mem, j->state_path, s, err);
 }
 
@@ -214,7 +214,7 @@ static int job_start(TALLOC_CTX *mem, const struct ns_ctx *ctx, const char *csr_
 	if (ns_cmreq_find(mem, dir, csr_pem, &j->req, err) != 0)
 		return -1;
 	if (j->req == NULL) {
-		ns_err_set(err, NS_UNCONFIGURED,
+		ns_err_set(err, NS_CAUSE_CONFIG,
 			   "automatic password: no certmonger request in %s has this CSR "
 			   "(is certmonger-requests-dir right?)", dir);
 		return -1;
@@ -229,7 +229,7 @@ static int job_start(TALLOC_CTX *mem, const struct ns_ctx *ctx, const char *csr_
 	}
 	j->state_path = talloc_asprintf(mem, "%s.ndes-submit-state", j->req->pw_file);
 	if (j->state_path == NULL)
-		return ns_err_set(err, NS_UNCONFIGURED, "out of memory");
+		return ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
 	if (read_pw_file(mem, j->req->pw_file, &j->file_pw, err) != 0)
 		return -1;
 	load_record(j);
@@ -255,7 +255,7 @@ static bool same_pw(const char *a, const char *b)
 static int nudge(TALLOC_CTX *mem, struct job *j, struct ns_err *err)
 {
 	if (j->rec.nudges >= AUTOPW_MAX_NUDGES) {
-		ns_err_set(err, NS_UNCONFIGURED,
+		ns_err_set(err, NS_CAUSE_CONFIG,
 			   "automatic password: certmonger sent %d CSRs without the password waiting "
 			   "in %s; not asking again (check the request's -l file with getcert list)",
 			   j->rec.nudges + 1, j->req->pw_file);
@@ -266,7 +266,7 @@ static int nudge(TALLOC_CTX *mem, struct job *j, struct ns_err *err)
 		return 1;
 	ns_log(j->ctx, NS_LOG_INFO, "automatic password: %s holds a password the CSR lacks; "
 	       "asking certmonger to rebuild the CSR", j->req->pw_file);
-	ns_err_set(err, NS_NEED_REKEY,
+	ns_err_set(err, NS_CAUSE_NEED_REKEY,
 		   "a one-time password is waiting in %s: certmonger rebuilds the key and CSR",
 		   j->req->pw_file);
 	return 1;
@@ -311,7 +311,6 @@ static void check_thumbprint(TALLOC_CTX *mem, const struct ns_ctx *ctx, const ch
 static int supply(TALLOC_CTX *mem, struct job *j, const char *why, struct ns_err *err)
 {
 	struct ns_otp *otp = NULL;
-	enum ns_otp_fail fail;
 	char *text;
 	struct ns_err e;
 
@@ -322,7 +321,7 @@ static int supply(TALLOC_CTX *mem, struct job *j, const char *why, struct ns_err
 
 		gmtime_r(&next, &tm);
 		strftime(when, sizeof(when), "%H:%M UTC", &tm);
-		ns_err_set(err, NS_UNREACHABLE,
+		ns_err_set(err, NS_CAUSE_OTP_BUDGET,
 			   "automatic password: %d passwords were fetched for this request within the "
 			   "last hour (each holds one of NDES' cache slots for up to 60 minutes); "
 			   "not fetching another before %s", j->rec.nfetches, when);
@@ -331,14 +330,14 @@ static int supply(TALLOC_CTX *mem, struct job *j, const char *why, struct ns_err
 	ns_log(j->ctx, NS_LOG_INFO, "automatic password: %s; fetching one for %s", why,
 	       j->req->pw_file);
 	ns_err_clear(&e);
-	if (ns_otp_fetch(mem, j->ctx, &otp, &fail, &e) != 0) {
-		ns_err_set(err, e.status, "automatic password: %s", e.msg);
+	if (ns_otp_fetch(mem, j->ctx, &otp, &e) != 0) {
+		ns_err_set(err, e.cause, "automatic password: %s", e.msg);
 		return 1;
 	}
 	check_thumbprint(mem, j->ctx, otp->thumbprint);
 	text = talloc_asprintf(mem, "%s\n", otp->password);
 	if (text == NULL) {
-		ns_err_set(err, NS_UNCONFIGURED, "out of memory");
+		ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
 		return 1;
 	}
 	talloc_set_destructor(text, wipe);
@@ -350,7 +349,7 @@ static int supply(TALLOC_CTX *mem, struct job *j, const char *why, struct ns_err
 	j->rec.nudges = 0;
 	if (save_record(mem, j, &e) != 0)
 		ns_log(j->ctx, NS_LOG_WARN, "automatic password: %s", e.msg);
-	ns_err_set(err, NS_NEED_REKEY,
+	ns_err_set(err, NS_CAUSE_NEED_REKEY,
 		   "wrote a fresh one-time password to %s: certmonger builds a new key and CSR with it",
 		   j->req->pw_file);
 	return 1;
@@ -432,7 +431,7 @@ static int supply_for(TALLOC_CTX *mem, const struct ns_ctx *ctx, const char *csr
 		/* Refused within minutes of the fetch: not an expired password. */
 		if (++j.rec.refused_fresh >= AUTOPW_MAX_REFUSED_FRESH) {
 			save_record(tmp, &j, &e);
-			ns_err_set(err, NS_REJECTED,
+			ns_err_set(err, NS_CAUSE_REFUSED,
 				   "NDES refused %d freshly fetched one-time passwords in a row; not "
 				   "fetching more (do admin-url and url name the same NDES server? does "
 				   "the account have Enroll permission on the template?)",

@@ -411,10 +411,10 @@ static bool looks_like_caps(const struct ns_http_reply *r)
 /* A failed GetCACaps from a server that did answer something. Not "no
  * capabilities": taking it as such would cache, for a day, defaults without
  * POSTPKIOperation, and send requests by GET past IIS' query limit. */
-static int caps_failed(const struct ns_ctx *ctx, bool transient, struct ns_err *err,
+static int caps_failed(const struct ns_ctx *ctx, enum ns_cause cause, struct ns_err *err,
 		       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
-static int caps_failed(const struct ns_ctx *ctx, bool transient, struct ns_err *err,
+static int caps_failed(const struct ns_ctx *ctx, enum ns_cause cause, struct ns_err *err,
 		       const char *fmt, ...)
 {
 	char what[sizeof(err->msg)];
@@ -426,13 +426,12 @@ static int caps_failed(const struct ns_ctx *ctx, bool transient, struct ns_err *
 	/* Windows Server 2008 NDES without its hotfix never answers GetCACaps:
 	 * once it failed twice in a row, say how to get past it. */
 	if (failures_count(ctx) >= 2)
-		ns_err_set(err, NS_UNREACHABLE,
+		ns_err_set(err, cause,
 			   "GetCACaps failed again: %.500s; a server that never answers GetCACaps "
 			   "(Windows Server 2008 NDES without its hotfix) needs caps in the "
 			   "configuration, e.g. caps = SHA-1, DES3", what);
 	else
-		ns_err_set(err, NS_UNREACHABLE, "GetCACaps failed: %s", what);
-	err->transient = transient;
+		ns_err_set(err, cause, "GetCACaps failed: %s", what);
 	return -1;
 }
 
@@ -442,16 +441,15 @@ int ns_caps_fetch(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_caps **ou
 	TALLOC_CTX *tmp = talloc_new(NULL);
 	struct ns_http_request req = { 0 };
 	struct ns_http_reply *reply = NULL;
-	enum ns_http_fail fail;
 	struct ns_caps *caps = NULL;
 	int rc = -1;
 
 	*out = NULL;
 	if (tmp == NULL)
-		return ns_err_set(err, NS_UNREACHABLE, "out of memory");
+		return ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
 	if (ctx->cfg->caps_override != NULL) {
 		if (parse_override(mem, ctx->cfg->caps_override, out) != 0) {
-			ns_err_set(err, NS_UNCONFIGURED, "out of memory");
+			ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
 			goto done;
 		}
 		ns_log(ctx, NS_LOG_INFO, "capabilities from the configuration (caps), not asking the server");
@@ -463,52 +461,42 @@ int ns_caps_fetch(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_caps **ou
 	/* "message" is sent because old NDES logs its absence (ndes.md). */
 	req.url = ns_scep_url(tmp, ctx->cfg->url, "GetCACaps", "0");
 	if (req.url == NULL) {
-		ns_err_set(err, NS_UNREACHABLE, "out of memory");
+		ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
 		goto done;
 	}
-	if (ns_http_request(tmp, ctx, &req, &reply, &fail, err) != 0) {
-		switch (fail) {
-		case NS_HTTP_FAIL_CONNECT:
-		case NS_HTTP_FAIL_DNS:
-		case NS_HTTP_FAIL_TIMEOUT:
-			/* The server is away: http.c's message says it all. */
-			err->transient = true;
-			break;
-		case NS_HTTP_FAIL_CLOSED:
-		case NS_HTTP_FAIL_TRUNCATED:
-		case NS_HTTP_FAIL_OTHER: {
+	if (ns_http_request(tmp, ctx, &req, &reply, err) != 0) {
+		switch (err->cause) {
+		case NS_CAUSE_HTTP_CLOSED:
+		case NS_CAUSE_HTTP_TRUNCATED:
+		case NS_CAUSE_HTTP_OTHER:
+		case NS_CAUSE_TOO_LARGE: {
 			char msg[sizeof(err->msg)];
 			snprintf(msg, sizeof(msg), "%s", err->msg);
-			caps_failed(ctx, true, err, "%s", msg);
-			break;
-		}
-		case NS_HTTP_FAIL_TOO_LARGE: {
-			char msg[sizeof(err->msg)];
-			snprintf(msg, sizeof(msg), "%s", err->msg);
-			caps_failed(ctx, false, err, "%s", msg);
+			caps_failed(ctx, err->cause, err, "%s", msg);
 			break;
 		}
 		default:
-			/* TLS and settings need an admin; their messages stay as
-			 * http.c wrote them (submit.c tells TLS trouble by "TLS"). */
+			/* The server is away (connect, DNS, timeout), or TLS and
+			 * settings need an admin: http.c's message says it all. */
 			break;
 		}
 		goto done;
 	}
 	if (reply->status != 200) {
-		caps_failed(ctx, reply->status >= 500, err, "HTTP %ld from %s", reply->status,
+		caps_failed(ctx, reply->status >= 500 ? NS_CAUSE_HTTP_5XX : NS_CAUSE_SERVER_DATA, err,
+			    "HTTP %ld from %s", reply->status,
 			    ctx->cfg->url);
 		goto done;
 	}
 	if (!looks_like_caps(reply)) {
-		caps_failed(ctx, false, err, "the reply from %s (%s, %zu bytes) is not a capability list",
+		caps_failed(ctx, NS_CAUSE_SERVER_DATA, err, "the reply from %s (%s, %zu bytes) is not a capability list",
 			    ctx->cfg->url,
 			    reply->content_type != NULL ? reply->content_type : "no content type",
 			    reply->len);
 		goto done;
 	}
 	if (ns_caps_parse(tmp, (const char *)reply->body, reply->len, &caps) != 0) {
-		ns_err_set(err, NS_UNREACHABLE, "out of memory");
+		ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
 		goto done;
 	}
 	if (!caps->from_server)

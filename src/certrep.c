@@ -38,7 +38,7 @@ static int int_attr(TALLOC_CTX *tmp, CMS_SignerInfo *si, const char *oid, const 
 	if (rc == 1)
 		return 0;
 	if (rc != 0 || (*out = ns_pkimsg_small_int(s)) < 0)
-		return ns_err_set(err, NS_REJECTED,
+		return ns_err_set(err, NS_CAUSE_REPLY,
 				  "the server's reply has a malformed %s attribute", name);
 	return 0;
 }
@@ -53,14 +53,14 @@ static int read_attrs(struct ns_certrep *rep, CMS_SignerInfo *si, struct ns_err 
 	    int_attr(tmp, si, NS_OID_SCEP_FAIL_INFO, "failInfo", &rep->fail_info, err) != 0)
 		goto done;
 	if (ns_pkimsg_attr_string(rep, si, NS_OID_SCEP_TRANSACTION_ID, false, &rep->txid) < 0) {
-		ns_err_set(err, NS_REJECTED, "the server's reply has a malformed transactionID");
+		ns_err_set(err, NS_CAUSE_REPLY, "the server's reply has a malformed transactionID");
 		goto done;
 	}
 	if (ns_pkimsg_attr_octets(rep, si, NS_OID_SCEP_SENDER_NONCE, &rep->sender_nonce,
 				  &rep->sender_nonce_len) < 0 ||
 	    ns_pkimsg_attr_octets(rep, si, NS_OID_SCEP_RECIPIENT_NONCE, &rep->recipient_nonce,
 				  &rep->recipient_nonce_len) < 0) {
-		ns_err_set(err, NS_REJECTED, "the server's reply has a malformed nonce attribute");
+		ns_err_set(err, NS_CAUSE_REPLY, "the server's reply has a malformed nonce attribute");
 		goto done;
 	}
 	/* Optional and informative only: never fail the reply because of them. */
@@ -87,12 +87,12 @@ int ns_certrep_parse(TALLOC_CTX *mem, const unsigned char *der, size_t len,
 
 	*out = NULL;
 	if (der == NULL || len == 0)
-		return ns_err_set(err, NS_REJECTED, "the server's reply is empty");
+		return ns_err_set(err, NS_CAUSE_REPLY, "the server's reply is empty");
 	if (len > 0x7fffffff)
-		return ns_err_set(err, NS_REJECTED, "the server's reply is too large");
+		return ns_err_set(err, NS_CAUSE_REPLY, "the server's reply is too large");
 	rep = talloc_zero(mem, struct ns_certrep);
 	if (rep == NULL)
-		return ns_err_set(err, NS_REJECTED, "out of memory");
+		return ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
 	talloc_set_destructor(rep, certrep_destructor);
 	rep->der = talloc_memdup(rep, der, len);
 	rep->len = len;
@@ -101,29 +101,29 @@ int ns_certrep_parse(TALLOC_CTX *mem, const unsigned char *der, size_t len,
 	p = rep->der;
 	rep->cms = d2i_CMS_ContentInfo(NULL, &p, (long)len);
 	if (rep->cms == NULL) {
-		ns_err_set_ssl(err, NS_REJECTED,
+		ns_err_set_ssl(err, NS_CAUSE_REPLY,
 			       "the server's reply is not a SCEP pkiMessage (not CMS, or truncated)");
 		goto bad;
 	}
 	if (p != rep->der + len) {
-		ns_err_set(err, NS_REJECTED,
+		ns_err_set(err, NS_CAUSE_REPLY,
 			   "the server's reply has %zu unexpected bytes after the pkiMessage",
 			   (size_t)(rep->der + len - p));
 		goto bad;
 	}
 	if (OBJ_obj2nid(CMS_get0_type(rep->cms)) != NID_pkcs7_signed) {
-		ns_err_set(err, NS_REJECTED, "the server's reply is CMS but not SignedData");
+		ns_err_set(err, NS_CAUSE_REPLY, "the server's reply is CMS but not SignedData");
 		goto bad;
 	}
 	sis = CMS_get0_SignerInfos(rep->cms);
 	if (sis == NULL || sk_CMS_SignerInfo_num(sis) != 1) {
-		ns_err_set(err, NS_REJECTED, "the server's reply has %d signers instead of one",
+		ns_err_set(err, NS_CAUSE_REPLY, "the server's reply has %d signers instead of one",
 			   sis ? sk_CMS_SignerInfo_num(sis) : 0);
 		goto bad;
 	}
 	si = sk_CMS_SignerInfo_value(sis, 0);
 	if (CMS_signed_get_attr_count(si) <= 0) {
-		ns_err_set(err, NS_REJECTED, "the server's reply has no signed attributes");
+		ns_err_set(err, NS_CAUSE_REPLY, "the server's reply has no signed attributes");
 		goto bad;
 	}
 	if (read_attrs(rep, si, err) != 0)
@@ -245,20 +245,20 @@ static int verify_explicit(struct ns_certrep *rep, CMS_SignerInfo *si, X509 *sig
 	int ptype, rc = -1;
 
 	if (pkey == NULL || EVP_PKEY_get_base_id(pkey) != EVP_PKEY_RSA) {
-		ns_err_set(err, NS_REJECTED, "%s, and its key is not RSA so it cannot be "
+		ns_err_set(err, NS_CAUSE_REPLY, "%s, and its key is not RSA so it cannot be "
 			   "checked another way; allow SHA-1 signatures in the policy "
 			   "(e.g. update-crypto-policies --set DEFAULT:SHA1)", policy);
 		goto done;
 	}
 	if (find_signed_attrs(rep->der, rep->len, &attrs, &alen) != 0) {
-		ns_err_set(err, NS_REJECTED, "%s, and the reply's encoding could not be "
+		ns_err_set(err, NS_CAUSE_REPLY, "%s, and the reply's encoding could not be "
 			   "checked another way", policy);
 		goto done;
 	}
 	buf = OPENSSL_malloc(alen);
 	sha1 = EVP_MD_fetch(NULL, "SHA1", NULL);
 	if (buf == NULL || sha1 == NULL || sig == NULL) {
-		ns_err_set_ssl(err, NS_REJECTED, "%s, and SHA-1 digests are unavailable", policy);
+		ns_err_set_ssl(err, NS_CAUSE_REPLY, "%s, and SHA-1 digests are unavailable", policy);
 		goto done;
 	}
 	memcpy(buf, attrs, alen);
@@ -289,7 +289,7 @@ static int verify_explicit(struct ns_certrep *rep, CMS_SignerInfo *si, X509 *sig
 	rc = 0;
 	goto done;
 bad_sig:
-	ns_err_set(err, NS_REJECTED, "the server's reply has a bad signature");
+	ns_err_set(err, NS_CAUSE_REPLY, "the server's reply has a bad signature");
 done:
 	X509_SIG_free(xsig);
 	OPENSSL_free(rec);
@@ -311,16 +311,16 @@ static int check_content_digest(struct ns_certrep *rep, CMS_SignerInfo *si, stru
 	int rc = -1;
 
 	if (ns_pkimsg_attr_octets(rep, si, "1.2.840.113549.1.9.4", &want, &want_len) != 0)
-		return ns_err_set(err, NS_REJECTED, "the server's reply has no valid messageDigest");
+		return ns_err_set(err, NS_CAUSE_REPLY, "the server's reply has no valid messageDigest");
 	alg = EVP_MD_fetch(NULL, rep->digest, NULL);
 	if (alg == NULL) {
-		ns_err_set_ssl(err, NS_REJECTED,
+		ns_err_set_ssl(err, NS_CAUSE_REPLY,
 			       "the server's reply uses the unsupported digest %s", rep->digest);
 	} else if (!EVP_Digest(rep->content ? rep->content : (const unsigned char *)"",
 			       rep->content_len, md, &mdlen, alg, NULL)) {
-		ns_err_set_ssl(err, NS_REJECTED, "cannot compute a %s digest", rep->digest);
+		ns_err_set_ssl(err, NS_CAUSE_REPLY, "cannot compute a %s digest", rep->digest);
 	} else if (mdlen != want_len || CRYPTO_memcmp(md, want, mdlen) != 0) {
-		ns_err_set(err, NS_REJECTED,
+		ns_err_set(err, NS_CAUSE_REPLY,
 			   "the server's reply is corrupt: its content does not match its signed digest");
 	} else {
 		rc = 0;
@@ -340,6 +340,12 @@ static X509 *find_in(STACK_OF(X509) *certs, CMS_SignerInfo *si)
 	return NULL;
 }
 
+/* certmonger's nickname of this CA, for "getcert refresh-ca -c NAME". */
+static const char *ca_name(const struct ns_certrep *rep)
+{
+	return rep->ca_name != NULL ? rep->ca_name : "NAME";
+}
+
 static int unknown_signer(struct ns_certrep *rep, CMS_SignerInfo *si, struct ns_err *err)
 {
 	X509 *c = find_in(rep->certs, si);
@@ -348,19 +354,20 @@ static int unknown_signer(struct ns_certrep *rep, CMS_SignerInfo *si, struct ns_
 	/* NDES' RA certificates are renewed every two years or so; certmonger
 	 * keeps the old ones until the CA data is refreshed. */
 	if (name != NULL)
-		return ns_err_set(err, NS_REJECTED,
+		return ns_err_set(err, NS_CAUSE_REPLY,
 				  "the server's reply is signed by \"%s\", which is not one of the "
 				  "CA certificates certmonger holds for this CA; if NDES' RA "
-				  "certificates were renewed, run getcert refresh-ca -c NAME",
-				  name);
-	return ns_err_set(err, NS_REJECTED,
+				  "certificates were renewed, run getcert refresh-ca -c %s",
+				  name, ca_name(rep));
+	return ns_err_set(err, NS_CAUSE_REPLY,
 			  "the server's reply is signed by a certificate that is neither in the "
 			  "reply nor among the CA certificates certmonger holds for this CA; "
-			  "if NDES' RA certificates were renewed, run getcert refresh-ca -c NAME");
+			  "if NDES' RA certificates were renewed, run getcert refresh-ca -c %s",
+			  ca_name(rep));
 }
 
 static int verify_chain(X509 *signer, X509 *ca, STACK_OF(X509) *untrusted, time_t at,
-			struct ns_err *err)
+			const char *name, struct ns_err *err)
 {
 	X509_STORE *store = X509_STORE_new();
 	X509_STORE_CTX *vctx = X509_STORE_CTX_new();
@@ -368,7 +375,7 @@ static int verify_chain(X509 *signer, X509 *ca, STACK_OF(X509) *untrusted, time_
 
 	if (store == NULL || vctx == NULL || !X509_STORE_add_cert(store, ca) ||
 	    !X509_STORE_CTX_init(vctx, store, signer, untrusted)) {
-		ns_err_set_ssl(err, NS_REJECTED, "cannot set up certificate verification");
+		ns_err_set_ssl(err, NS_CAUSE_REPLY, "cannot set up certificate verification");
 		goto done;
 	}
 	/* The issuing CA is the anchor even when it is subordinate. */
@@ -379,12 +386,13 @@ static int verify_chain(X509 *signer, X509 *ca, STACK_OF(X509) *untrusted, time_
 		rc = 0;
 	} else {
 		e = X509_STORE_CTX_get_error(vctx);
-		ns_err_set(err, NS_REJECTED,
+		ns_err_set(err, NS_CAUSE_REPLY,
 			   "the server's reply is signed by a certificate that does not chain to "
-			   "the CA: %s%s", X509_verify_cert_error_string(e),
+			   "the CA: %s%s%s%s", X509_verify_cert_error_string(e),
 			   e == X509_V_ERR_CERT_HAS_EXPIRED
-			   ? " (NDES' RA certificate expired: renew it on the NDES server, then run getcert refresh-ca -c NAME)"
-			   : "");
+			   ? " (NDES' RA certificate expired: renew it on the NDES server, then run getcert refresh-ca -c "
+			   : "", e == X509_V_ERR_CERT_HAS_EXPIRED ? name : "",
+			   e == X509_V_ERR_CERT_HAS_EXPIRED ? ")" : "");
 	}
 done:
 	X509_STORE_CTX_free(vctx);
@@ -401,18 +409,18 @@ int ns_certrep_verify(struct ns_certrep *rep, STACK_OF(X509) *signers, X509 *ca,
 	X509 *signer;
 
 	if (si == NULL || ca == NULL)
-		return ns_err_set(err, NS_REJECTED, "nothing to verify the server's reply against");
+		return ns_err_set(err, NS_CAUSE_REPLY, "nothing to verify the server's reply against");
 	if (strcmp(rep->digest, "MD5") == 0)
-		return ns_err_set(err, NS_REJECTED,
+		return ns_err_set(err, NS_CAUSE_REPLY,
 				  "the server signed its reply with MD5, which is not accepted");
 	if (rep->sha1 && !(flags & NS_CERTREP_ALLOW_SHA1))
-		return ns_err_set(err, NS_REJECTED,
+		return ns_err_set(err, NS_CAUSE_REPLY,
 				  "the server signed its reply with SHA-1 and allow-sha1 is off "
 				  "(NDES always signs with SHA-1: set allow-sha1 = yes)");
 	signer = find_in(signers, si);
 	if (signer == NULL)
 		return unknown_signer(rep, si, err);
-	if (verify_chain(signer, ca, untrusted, at, err) != 0)
+	if (verify_chain(signer, ca, untrusted, at, ca_name(rep), err) != 0)
 		return -1;
 	if (check_content_digest(rep, si, err) != 0)
 		return -1;
@@ -427,10 +435,10 @@ int ns_certrep_verify(struct ns_certrep *rep, STACK_OF(X509) *signers, X509 *ca,
 			return -1;
 		rep->verified_explicitly = true;
 	} else {
-		return ns_err_set_ssl(err, NS_REJECTED, "the server's reply has a bad signature");
+		return ns_err_set_ssl(err, NS_CAUSE_REPLY, "the server's reply has a bad signature");
 	}
 	if (!X509_up_ref(signer))
-		return ns_err_set(err, NS_REJECTED, "out of memory");
+		return ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
 	X509_free(rep->signer);
 	rep->signer = signer;
 	return 0;
@@ -444,16 +452,16 @@ int ns_certrep_check(const struct ns_certrep *rep, const char *txid,
 	int ok;
 
 	if (rep->msg_type != NS_SCEP_CERTREP)
-		return ns_err_set(err, NS_REJECTED,
+		return ns_err_set(err, NS_CAUSE_REPLY,
 				  "the server's reply is not a CertRep (messageType %d, expected 3)",
 				  rep->msg_type);
 	if (rep->txid == NULL || strcmp(rep->txid, txid) != 0)
-		return ns_err_set(err, NS_REJECTED,
+		return ns_err_set(err, NS_CAUSE_REPLY,
 				  "the server's reply is for another transaction (transactionID "
 				  "\"%.64s\", expected \"%.64s\")", rep->txid ? rep->txid : "(none)", txid);
 	if (rep->recipient_nonce == NULL || rep->recipient_nonce_len != nonce_len ||
 	    CRYPTO_memcmp(rep->recipient_nonce, nonce, nonce_len) != 0)
-		return ns_err_set(err, NS_REJECTED,
+		return ns_err_set(err, NS_CAUSE_REPLY,
 				  "the server's reply does not answer our request (recipientNonce "
 				  "differs from our senderNonce): stale or replayed reply");
 	switch (rep->pki_status) {
@@ -463,13 +471,13 @@ int ns_certrep_check(const struct ns_certrep *rep, const char *txid,
 	case NS_PKI_PENDING:
 		return 0;
 	case -1:
-		return ns_err_set(err, NS_REJECTED, "the server's reply has no pkiStatus");
+		return ns_err_set(err, NS_CAUSE_REPLY, "the server's reply has no pkiStatus");
 	default:
-		return ns_err_set(err, NS_REJECTED,
+		return ns_err_set(err, NS_CAUSE_REPLY,
 				  "the server's reply has the unknown pkiStatus %d", rep->pki_status);
 	}
 	if (rep->content == NULL || rep->content_len == 0)
-		return ns_err_set(err, NS_REJECTED,
+		return ns_err_set(err, NS_CAUSE_REPLY,
 				  "the server reported SUCCESS but sent no certificate envelope");
 	p = rep->content;
 	env = d2i_CMS_ContentInfo(NULL, &p, (long)rep->content_len);
@@ -478,7 +486,7 @@ int ns_certrep_check(const struct ns_certrep *rep, const char *txid,
 	CMS_ContentInfo_free(env);
 	ERR_clear_error();
 	if (!ok)
-		return ns_err_set(err, NS_REJECTED,
+		return ns_err_set(err, NS_CAUSE_REPLY,
 				  "the server reported SUCCESS but its content is not an "
 				  "encrypted certificate envelope (CMS EnvelopedData)");
 	return 0;

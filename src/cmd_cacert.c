@@ -52,15 +52,15 @@ static int from_file(TALLOC_CTX *mem, const char *path, struct ns_cacert **out, 
 	int rc = -1;
 
 	if (data == NULL) {
-		ns_err_set(err, NS_UNCONFIGURED, "out of memory");
+		ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
 	} else if (f == NULL) {
-		ns_err_set(err, NS_UNCONFIGURED, "cannot read %s: %s", path, strerror(errno));
+		ns_err_set(err, NS_CAUSE_CONFIG, "cannot read %s: %s", path, strerror(errno));
 	} else if ((len = fread(data, 1, 1024 * 1024 + 1, f)) > 1024 * 1024) {
-		ns_err_set(err, NS_UNCONFIGURED, "%s is larger than 1 MiB", path);
+		ns_err_set(err, NS_CAUSE_CONFIG, "%s is larger than 1 MiB", path);
 	} else {
 		rc = ns_cacert_from_data(mem, path, data, len, out, err);
 		if (rc != 0)
-			err->status = NS_UNCONFIGURED;
+			err->cause = NS_CAUSE_CONFIG;	/* a bad file given on the command line */
 	}
 	if (f != NULL)
 		fclose(f);
@@ -89,17 +89,17 @@ int ns_cmd_cacert(TALLOC_CTX *mem, const struct ns_ctx *ctx, int argc, char **ar
 		} else if (c == 'f') {
 			file = optarg;
 		} else {
-			ns_err_set(err, NS_UNCONFIGURED, "cacert: unknown option %s (--pem, --file FILE)",
+			ns_err_set(err, NS_CAUSE_CONFIG, "cacert: unknown option %s (--pem, --file FILE)",
 				   argv[optind - 1]);
-			return NS_UNCONFIGURED;
+			return ns_outcome(NS_OPC_ADMIN, err);
 		}
 	}
 	if (optind < argc) {
-		ns_err_set(err, NS_UNCONFIGURED, "cacert: unexpected argument \"%s\"", argv[optind]);
-		return NS_UNCONFIGURED;
+		ns_err_set(err, NS_CAUSE_CONFIG, "cacert: unexpected argument \"%s\"", argv[optind]);
+		return ns_outcome(NS_OPC_ADMIN, err);
 	}
 	if (file != NULL ? from_file(mem, file, &cc, err) : ns_cacert_fetch(mem, ctx, &cc, err))
-		return err->status;
+		return ns_outcome(NS_OPC_ADMIN, err);
 
 	printf("%d certificate(s) from %s%s\n\n", sk_X509_num(cc->certs), cc->url,
 	       cc->roles->ca_only ? " (no RA certificates: the CA plays every role)" : "");

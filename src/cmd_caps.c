@@ -35,11 +35,11 @@ int ns_cmd_caps(TALLOC_CTX *mem, const struct ns_ctx *ctx, int argc, char **argv
 	const char *how;
 
 	if (argc > 1) {
-		ns_err_set(err, NS_UNCONFIGURED, "caps: unexpected argument \"%s\"", argv[1]);
-		return NS_UNCONFIGURED;
+		ns_err_set(err, NS_CAUSE_CONFIG, "caps: unexpected argument \"%s\"", argv[1]);
+		return ns_outcome(NS_OPC_ADMIN, err);
 	}
 	if (ns_caps_fetch(mem, ctx, &caps, err) != 0)
-		return err->status;
+		return ns_outcome(NS_OPC_ADMIN, err);
 
 	if (ctx->cfg->caps_override != NULL)
 		printf("Capabilities (from the caps setting, the server was not asked):\n");

@@ -31,13 +31,13 @@
 
 struct report {
 	int fails, warns;
-	enum ns_status first;	/* status of the first failure */
+	enum ns_cause first;	/* cause of the first failure */
 };
 
-static void line(struct report *r, const char *tag, enum ns_status st, const char *fmt, ...)
+static void line(struct report *r, const char *tag, enum ns_cause st, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
-static void line(struct report *r, const char *tag, enum ns_status st, const char *fmt, ...)
+static void line(struct report *r, const char *tag, enum ns_cause st, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -55,8 +55,8 @@ static void line(struct report *r, const char *tag, enum ns_status st, const cha
 	fflush(stdout);
 }
 
-#define OK(...) line(r, "OK", NS_ISSUED, __VA_ARGS__)
-#define WARN(...) line(r, "WARN", NS_ISSUED, __VA_ARGS__)
+#define OK(...) line(r, "OK", NS_CAUSE_NONE, __VA_ARGS__)
+#define WARN(...) line(r, "WARN", NS_CAUSE_NONE, __VA_ARGS__)
 #define FAIL(st, ...) line(r, "FAIL", st, __VA_ARGS__)
 
 static bool sha1_signed(X509 *c)
@@ -74,12 +74,12 @@ static void check_validity(TALLOC_CTX *mem, struct report *r, X509 *c, const cha
 
 	switch (ns_cert_validity(c, 0)) {
 	case 1:
-		FAIL(NS_REJECTED, "%s certificate EXPIRED on %s (valid %s to %s)%s", role, until, from,
+		FAIL(NS_CAUSE_CA_CERTS, "%s certificate EXPIRED on %s (valid %s to %s)%s", role, until, from,
 		     until, strstr(role, "RA") != NULL ?
 		     ": renew NDES' RA certificates (a classic NDES outage)" : "");
 		return;
 	case -1:
-		FAIL(NS_REJECTED, "%s certificate NOT YET VALID (valid %s to %s): check clocks",
+		FAIL(NS_CAUSE_CA_CERTS, "%s certificate NOT YET VALID (valid %s to %s): check clocks",
 		     role, from, until);
 		return;
 	}
@@ -98,7 +98,7 @@ static void check_signed_by(TALLOC_CTX *mem, struct report *r, X509 *c, X509 *ca
 		OK("%s certificate is signed by %s", role, ca_name);
 		return;
 	}
-	FAIL(NS_REJECTED, "%s certificate is not signed by %s (names or signature do not match)%s",
+	FAIL(NS_CAUSE_CA_CERTS, "%s certificate is not signed by %s (names or signature do not match)%s",
 	     role, ca_name, sha1_signed(c) ?
 	     "; it is SHA-1 signed: a crypto policy forbidding SHA-1 signatures also fails this" : "");
 }
@@ -113,7 +113,7 @@ static void check_trusted_ca(TALLOC_CTX *mem, struct report *r, const struct ns_
 
 	if (store == NULL || vctx == NULL ||
 	    X509_STORE_load_file(store, ctx->cfg->trusted_ca) != 1) {
-		FAIL(NS_UNCONFIGURED, "cannot load trusted-ca %s", ctx->cfg->trusted_ca);
+		FAIL(NS_CAUSE_CONFIG, "cannot load trusted-ca %s", ctx->cfg->trusted_ca);
 		goto out;
 	}
 	/* An admin may anchor trust at the issuing CA itself. */
@@ -123,7 +123,7 @@ static void check_trusted_ca(TALLOC_CTX *mem, struct report *r, const struct ns_
 	if (ok == 1)
 		OK("the CA chains to trusted-ca %s", ctx->cfg->trusted_ca);
 	else
-		FAIL(NS_REJECTED, "the CA does not chain to trusted-ca %s: %s", ctx->cfg->trusted_ca,
+		FAIL(NS_CAUSE_CA_CERTS, "the CA does not chain to trusted-ca %s: %s", ctx->cfg->trusted_ca,
 		     X509_verify_cert_error_string(X509_STORE_CTX_get_error(vctx)));
 out:
 	ERR_clear_error();
@@ -137,21 +137,20 @@ static bool check_server(TALLOC_CTX *mem, struct report *r, const struct ns_ctx 
 {
 	struct ns_http_request req = { 0 };
 	struct ns_http_reply *reply = NULL;
-	enum ns_http_fail fail;
 	struct ns_caps *caps = NULL;
 	struct ns_err err;
 	bool https = strncasecmp(ctx->cfg->url, "https://", 8) == 0;
 
 	ns_err_clear(&err);
 	req.url = ns_scep_url(mem, ctx->cfg->url, "GetCACaps", "0");
-	if (ns_http_request(mem, ctx, &req, &reply, &fail, &err) != 0) {
-		if (fail == NS_HTTP_FAIL_TLS) {
+	if (ns_http_request(mem, ctx, &req, &reply, &err) != 0) {
+		if (err.cause == NS_CAUSE_TLS) {
 			OK("%s answers", ctx->cfg->url);
-			FAIL(NS_UNREACHABLE, "%s", err.msg);
+			FAIL(NS_CAUSE_TLS, "%s", err.msg);
 			return false;
 		}
-		if (fail != NS_HTTP_FAIL_CLOSED && fail != NS_HTTP_FAIL_TRUNCATED) {
-			FAIL(err.status, "not reachable: %s", err.msg);
+		if (err.cause != NS_CAUSE_HTTP_CLOSED && err.cause != NS_CAUSE_HTTP_TRUNCATED) {
+			FAIL(err.cause, "not reachable: %s", err.msg);
 			return false;
 		}
 		OK("%s is reachable", ctx->cfg->url);
@@ -216,7 +215,7 @@ static void check_roles(TALLOC_CTX *mem, struct report *r, const struct ns_ctx *
 			WARN("encryption RA chosen without keyUsage keyEncipherment: %s (%s)",
 			     ns_name_str(mem, X509_get_subject_name(ro->encrypt)), ku);
 		if (!sign_is_ra)
-			FAIL(NS_REJECTED, "no signing RA (keyUsage digitalSignature): NDES' "
+			FAIL(NS_CAUSE_CA_CERTS, "no signing RA (keyUsage digitalSignature): NDES' "
 			     "\"Exchange Enrollment Agent (Offline request)\" certificate is missing");
 		else if ((X509_get_extension_flags(ro->sign) & EXFLAG_KUSAGE) &&
 			 (X509_get_key_usage(ro->sign) & KU_DIGITAL_SIGNATURE))
@@ -243,7 +242,7 @@ static void check_roles(TALLOC_CTX *mem, struct report *r, const struct ns_ctx *
 		if (ns_cert_issued_by(ro->ca, ro->ca))
 			OK("the CA is self-signed (its signature verifies)");
 		else
-			FAIL(NS_REJECTED, "the CA's self-signature does not verify%s", sha1_signed(ro->ca) ?
+			FAIL(NS_CAUSE_CA_CERTS, "the CA's self-signature does not verify%s", sha1_signed(ro->ca) ?
 			     " (SHA-1 signed: a crypto policy forbidding SHA-1 signatures also fails this)" : "");
 	} else {
 		X509 *parent = NULL;
@@ -266,7 +265,7 @@ static void check_roles(TALLOC_CTX *mem, struct report *r, const struct ns_ctx *
 		if (fp != NULL && strcmp(fp, ctx->cfg->ca_fingerprint) == 0)
 			OK("the CA matches ca-fingerprint");
 		else
-			FAIL(NS_REJECTED, "the CA's SHA-256 %s does not match ca-fingerprint %s",
+			FAIL(NS_CAUSE_CA_CERTS, "the CA's SHA-256 %s does not match ca-fingerprint %s",
 			     ns_cert_fingerprint(mem, ro->ca, EVP_sha256(), ":"), ctx->cfg->ca_fingerprint);
 	}
 	if (ctx->cfg->trusted_ca != NULL)
@@ -298,20 +297,20 @@ static void check_secret_file(struct report *r, const char *key, const char *pat
 		if (missing_ok && errno == ENOENT)
 			WARN("%s %s does not exist (yet)", key, path);
 		else
-			FAIL(NS_UNCONFIGURED, "%s %s: %s", key, path, strerror(errno));
+			FAIL(NS_CAUSE_CONFIG, "%s %s: %s", key, path, strerror(errno));
 		return;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		FAIL(NS_UNCONFIGURED, "%s %s is not a regular file", key, path);
+		FAIL(NS_CAUSE_CONFIG, "%s %s is not a regular file", key, path);
 		return;
 	}
 	if ((st.st_mode & 077) != 0) {
-		FAIL(NS_UNCONFIGURED, "%s %s is mode %04o: group or others may read it; "
+		FAIL(NS_CAUSE_CONFIG, "%s %s is mode %04o: group or others may read it; "
 		     "chmod 600 %s", key, path, (unsigned)(st.st_mode & 07777), path);
 		return;
 	}
 	if (access(path, R_OK) != 0) {
-		FAIL(NS_UNCONFIGURED, "%s %s is not readable here (owner uid %u; certmonger runs "
+		FAIL(NS_CAUSE_CONFIG, "%s %s is not readable here (owner uid %u; certmonger runs "
 		     "the helper as root)", key, path, (unsigned)st.st_uid);
 		return;
 	}
@@ -340,7 +339,6 @@ static void check_admin(TALLOC_CTX *mem, struct report *r, const struct ns_ctx *
 	const struct ns_config *cfg = ctx->cfg;
 	struct ns_http_request req = { 0 };
 	struct ns_http_reply *reply = NULL;
-	enum ns_http_fail fail;
 	struct ns_err e;
 	const char *url, *schemes;
 	bool https, password = cfg->password_file != NULL;
@@ -349,7 +347,7 @@ static void check_admin(TALLOC_CTX *mem, struct report *r, const struct ns_ctx *
 	ns_err_clear(&e);
 	url = ns_otp_admin_url(mem, cfg, &e);
 	if (url == NULL) {
-		FAIL(NS_UNCONFIGURED, "admin page: %s", e.msg);
+		FAIL(NS_CAUSE_CONFIG, "admin page: %s", e.msg);
 		return;
 	}
 	https = strncasecmp(url, "https://", 8) == 0;
@@ -363,7 +361,7 @@ static void check_admin(TALLOC_CTX *mem, struct report *r, const struct ns_ctx *
 		check_secret_file(r, "ccache", cfg->ccache, true);
 	if ((cfg->auth == NS_AUTH_NTLM || cfg->auth == NS_AUTH_BASIC) &&
 	    (cfg->user == NULL || cfg->password_file == NULL))
-		FAIL(NS_UNCONFIGURED, "auth %s needs user and password-file",
+		FAIL(NS_CAUSE_CONFIG, "auth %s needs user and password-file",
 		     cfg->auth == NS_AUTH_NTLM ? "ntlm" : "basic");
 	if (cfg->auth == NS_AUTH_NEGOTIATE && !kerberos)
 		WARN("auth negotiate without keytab or ccache: works only where the caller's "
@@ -374,7 +372,7 @@ static void check_admin(TALLOC_CTX *mem, struct report *r, const struct ns_ctx *
 
 	/* Credentials in transit. */
 	if (!https && cfg->auth == NS_AUTH_BASIC)
-		FAIL(NS_UNCONFIGURED, "auth basic to the plain http admin page %s: the password "
+		FAIL(NS_CAUSE_CONFIG, "auth basic to the plain http admin page %s: the password "
 		     "would travel in clear (refused); use https", url);
 	else if (!https && password && cfg->auth != NS_AUTH_NEGOTIATE)
 		WARN("the admin page %s is plain http: the NTLM exchange can be captured and the "
@@ -385,8 +383,8 @@ static void check_admin(TALLOC_CTX *mem, struct report *r, const struct ns_ctx *
 	/* Reachable, and what it offers, asked without credentials: a 401
 	 * spends no password. */
 	req.url = url;
-	if (ns_http_request(mem, ctx, &req, &reply, &fail, &e) != 0) {
-		FAIL(e.status, "admin page not reachable: %s", e.msg);
+	if (ns_http_request(mem, ctx, &req, &reply, &e) != 0) {
+		FAIL(e.cause, "admin page not reachable: %s", e.msg);
 		return;
 	}
 	schemes = reply->www_authenticate;
@@ -399,12 +397,12 @@ static void check_admin(TALLOC_CTX *mem, struct report *r, const struct ns_ctx *
 		     "Anonymous Authentication on mscep_admin", url);
 		return;
 	case 403:
-		FAIL(NS_UNCONFIGURED, "the admin page %s answers HTTP 403 (forbidden) before any "
+		FAIL(NS_CAUSE_CONFIG, "the admin page %s answers HTTP 403 (forbidden) before any "
 		     "authentication: IIS requires something else (SSL, client certificates, "
 		     "IP restrictions)", url);
 		return;
 	case 404:
-		FAIL(NS_UNCONFIGURED, "the admin page %s answers HTTP 404: it is disabled "
+		FAIL(NS_CAUSE_CONFIG, "the admin page %s answers HTTP 404: it is disabled "
 		     "(hardened NDES or Intune mode): one-time passwords cannot be fetched", url);
 		return;
 	default:
@@ -413,7 +411,7 @@ static void check_admin(TALLOC_CTX *mem, struct report *r, const struct ns_ctx *
 		return;
 	}
 	if (schemes == NULL || schemes[0] == '\0') {
-		FAIL(NS_UNCONFIGURED, "the admin page %s asks for authentication (HTTP 401) but "
+		FAIL(NS_CAUSE_CONFIG, "the admin page %s asks for authentication (HTTP 401) but "
 		     "offers no scheme (no WWW-Authenticate)", url);
 		return;
 	}
@@ -423,7 +421,7 @@ static void check_admin(TALLOC_CTX *mem, struct report *r, const struct ns_ctx *
 	switch (cfg->auth) {
 	case NS_AUTH_NTLM:
 		if (!offers(schemes, "NTLM"))
-			FAIL(NS_UNCONFIGURED, "auth ntlm, but the admin page offers no NTLM (only %s)%s",
+			FAIL(NS_CAUSE_CONFIG, "auth ntlm, but the admin page offers no NTLM (only %s)%s",
 			     schemes, offers(schemes, "Negotiate") ?
 			     ": use Kerberos (auth negotiate with keytab or ccache)" : "");
 		else
@@ -431,14 +429,14 @@ static void check_admin(TALLOC_CTX *mem, struct report *r, const struct ns_ctx *
 		break;
 	case NS_AUTH_NEGOTIATE:
 		if (!offers(schemes, "Negotiate"))
-			FAIL(NS_UNCONFIGURED, "auth negotiate, but the admin page offers no Negotiate "
+			FAIL(NS_CAUSE_CONFIG, "auth negotiate, but the admin page offers no Negotiate "
 			     "(only %s)", schemes);
 		else
 			OK("auth negotiate: offered");
 		break;
 	case NS_AUTH_BASIC:
 		if (!offers(schemes, "Basic"))
-			FAIL(NS_UNCONFIGURED, "auth basic, but the admin page offers no Basic (only %s)",
+			FAIL(NS_CAUSE_CONFIG, "auth basic, but the admin page offers no Basic (only %s)",
 			     schemes);
 		else
 			OK("auth basic: offered");
@@ -449,19 +447,19 @@ static void check_admin(TALLOC_CTX *mem, struct report *r, const struct ns_ctx *
 			if (offers(schemes, "NTLM"))
 				OK("auth any with a password: NTLM offered");
 			else
-				FAIL(NS_UNCONFIGURED, "auth any with a password needs NTLM, but the admin "
+				FAIL(NS_CAUSE_CONFIG, "auth any with a password needs NTLM, but the admin "
 				     "page offers only %s%s", schemes, offers(schemes, "Negotiate") ?
 				     ": use Kerberos (keytab or ccache)" : "");
 		} else if (kerberos && !password) {
 			if (offers(schemes, "Negotiate"))
 				OK("auth any with Kerberos: Negotiate offered");
 			else
-				FAIL(NS_UNCONFIGURED, "Kerberos credentials, but the admin page offers no "
+				FAIL(NS_CAUSE_CONFIG, "Kerberos credentials, but the admin page offers no "
 				     "Negotiate (only %s)", schemes);
 		} else if (offers(schemes, "Negotiate") || offers(schemes, "NTLM")) {
 			OK("auth any: Negotiate or NTLM offered");
 		} else {
-			FAIL(NS_UNCONFIGURED, "the admin page offers neither Negotiate nor NTLM (only %s)",
+			FAIL(NS_CAUSE_CONFIG, "the admin page offers neither Negotiate nor NTLM (only %s)",
 			     schemes);
 		}
 		break;
@@ -471,22 +469,22 @@ static void check_admin(TALLOC_CTX *mem, struct report *r, const struct ns_ctx *
 int ns_cmd_check(TALLOC_CTX *mem, const struct ns_ctx *ctx, int argc, char **argv,
 		 struct ns_err *err)
 {
-	struct report rep = { 0, 0, NS_ISSUED }, *r = &rep;
+	struct report rep = { 0, 0, NS_CAUSE_NONE }, *r = &rep;
 	struct ns_cacert *cc = NULL;
 	struct ns_err e;
 
 	if (argc > 1) {
-		ns_err_set(err, NS_UNCONFIGURED, "check: unexpected argument \"%s\"", argv[1]);
-		return NS_UNCONFIGURED;
+		ns_err_set(err, NS_CAUSE_CONFIG, "check: unexpected argument \"%s\"", argv[1]);
+		return ns_outcome(NS_OPC_ADMIN, err);
 	}
 	if (ns_config_require_url(ctx->cfg, err) != 0) {
-		FAIL(NS_UNCONFIGURED, "%s", err->msg);
-		return NS_UNCONFIGURED;
+		FAIL(err->cause, "%s", err->msg);
+		return ns_outcome(NS_OPC_ADMIN, err);
 	}
 	if (check_server(mem, r, ctx)) {
 		ns_err_clear(&e);
 		if (ns_cacert_fetch(mem, ctx, &cc, &e) != 0)
-			FAIL(e.status, "%s", e.msg);
+			FAIL(e.cause, "%s", e.msg);
 		else
 			check_roles(mem, r, ctx, cc);
 	}
@@ -496,5 +494,5 @@ int ns_cmd_check(TALLOC_CTX *mem, const struct ns_ctx *ctx, int argc, char **arg
 	if (rep.fails == 0)
 		return 0;
 	ns_err_set(err, rep.first, "check: %d failure(s)", rep.fails);
-	return rep.first == NS_ISSUED ? NS_REJECTED : (int)rep.first;
+	return ns_outcome(NS_OPC_ADMIN, err);
 }

@@ -79,7 +79,6 @@ int ns_cmd_otp(TALLOC_CTX *mem, const struct ns_ctx *ctx, int argc, char **argv,
 {
 	TALLOC_CTX *tmp = talloc_new(mem);
 	struct ns_otp *otp = NULL;
-	enum ns_otp_fail fail = NS_OTP_FAIL_CONFIG;
 	bool show_thumbprint = false;
 	long count = 1, got;
 	const char *cnt;
@@ -93,26 +92,26 @@ int ns_cmd_otp(TALLOC_CTX *mem, const struct ns_ctx *ctx, int argc, char **argv,
 		}
 		if (strcmp(argv[i], "--count") == 0 || strcmp(argv[i], "-n") == 0) {
 			if (i + 1 >= argc) {
-				ns_err_set(err, NS_UNCONFIGURED, "otp: %s needs a number (1-%d)",
+				ns_err_set(err, NS_CAUSE_CONFIG, "otp: %s needs a number (1-%d)",
 					   argv[i], NS_OTP_MAX_COUNT);
-				rc = NS_UNCONFIGURED;
+				rc = ns_outcome(NS_OPC_OTP, err);
 				goto out;
 			}
 			cnt = argv[++i];
 		} else if (strncmp(argv[i], "--count=", 8) == 0) {
 			cnt = argv[i] + 8;
 		} else {
-			ns_err_set(err, NS_UNCONFIGURED,
+			ns_err_set(err, NS_CAUSE_CONFIG,
 				   "otp: unknown argument \"%s\" (otp takes --count N, --show-thumbprint "
 				   "and the --admin-url, --user, --password-file, --auth, --keytab, "
 				   "--ccache options)", argv[i]);
-			rc = NS_UNCONFIGURED;
+			rc = ns_outcome(NS_OPC_OTP, err);
 			goto out;
 		}
 		if (parse_count(cnt, &count) != 0) {
-			ns_err_set(err, NS_UNCONFIGURED, "otp: --count \"%s\" is not a number from 1 to %d",
+			ns_err_set(err, NS_CAUSE_CONFIG, "otp: --count \"%s\" is not a number from 1 to %d",
 				   cnt, NS_OTP_MAX_COUNT);
-			rc = NS_UNCONFIGURED;
+			rc = ns_outcome(NS_OPC_OTP, err);
 			goto out;
 		}
 	}
@@ -125,8 +124,8 @@ int ns_cmd_otp(TALLOC_CTX *mem, const struct ns_ctx *ctx, int argc, char **argv,
 	/* Each password is printed as soon as it is fetched: it holds a cache
 	 * slot on NDES, so a later failure must not lose the earlier ones. */
 	for (got = 0; got < count; got++) {
-		if (ns_otp_fetch(tmp, ctx, &otp, &fail, err) != 0) {
-			rc = ns_otp_exit_code(fail);
+		if (ns_otp_fetch(tmp, ctx, &otp, err) != 0) {
+			rc = ns_outcome(NS_OPC_OTP, err);
 			if (got > 0) {
 				ns_log(ctx, NS_LOG_WARN, "otp: %ld of %ld password(s) fetched and printed "
 				       "before the failure below", got, count);

@@ -162,13 +162,13 @@ int ns_cmreq_find(TALLOC_CTX *mem, const char *dir, const char *csr_pem,
 	*out = NULL;
 	der = ns_csr_der(tmp, csr_pem, &len);
 	if (der == NULL) {
-		ns_err_set(err, NS_UNCONFIGURED, "automatic password: cannot read the CSR certmonger passed");
+		ns_err_set(err, NS_CAUSE_CONFIG, "automatic password: cannot read the CSR certmonger passed");
 		goto done;
 	}
 	spki = csr_spki(tmp, der, len, &spki_len);
 	d = opendir(dir);
 	if (d == NULL) {
-		ns_err_set(err, NS_UNCONFIGURED,
+		ns_err_set(err, NS_CAUSE_CONFIG,
 			   "automatic password: cannot read certmonger's requests directory %s: %s "
 			   "(set certmonger-requests-dir)", dir, strerror(errno));
 		goto done;
@@ -210,7 +210,7 @@ int ns_cmreq_find(TALLOC_CTX *mem, const char *dir, const char *csr_pem,
 	} else if (key_matches == 1) {
 		*out = talloc_steal(mem, by_key);
 	} else if (key_matches > 1) {
-		ns_err_set(err, NS_UNCONFIGURED,
+		ns_err_set(err, NS_CAUSE_CONFIG,
 			   "automatic password: %d certmonger requests in %s use this key; "
 			   "cannot tell which one this is", key_matches, dir);
 		goto done;

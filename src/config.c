@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Configuration: defaults, then the --config file, then command-line options
  * (the command line wins). Every value is checked here so that operations can
- * trust the struct; a bad value is NS_UNCONFIGURED with a message naming the
+ * trust the struct; a bad value is NS_CAUSE_CONFIG with a message naming the
  * option and where it came from. */
 #include <ctype.h>
 #include <errno.h>
@@ -75,7 +75,7 @@ static int bad(struct ns_err *err, const struct origin *o, const char *value, co
 		snprintf(where, sizeof(where), "%s line %u: %s", o->file, o->line, o->name);
 	else
 		snprintf(where, sizeof(where), "--%s", o->name);
-	return ns_err_set(err, NS_UNCONFIGURED, "invalid configuration: %s \"%s\": %s",
+	return ns_err_set(err, NS_CAUSE_CONFIG, "invalid configuration: %s \"%s\": %s",
 			  where, value, why);
 }
 
@@ -293,7 +293,7 @@ static int apply(struct ns_config *cfg, int key, const struct origin *o, const c
 		cfg->verbose = (int)v;
 		return 0;
 	default:
-		return ns_err_set(err, NS_UNCONFIGURED, "invalid configuration: unknown setting");
+		return ns_err_set(err, NS_CAUSE_CONFIG, "invalid configuration: unknown setting");
 	}
 }
 
@@ -368,28 +368,28 @@ static int load_file(struct ns_config *cfg, const char *path, struct ns_err *err
 
 	f = fopen(path, "r");
 	if (f == NULL) {
-		ns_err_set(err, NS_UNCONFIGURED, "cannot read configuration file %s: %s", path,
+		ns_err_set(err, NS_CAUSE_CONFIG, "cannot read configuration file %s: %s", path,
 			   strerror(errno));
 		goto out;
 	}
 	text = talloc_size(tmp, NS_CONFIG_MAX_FILE + 1);
 	if (text == NULL) {
-		ns_err_set(err, NS_UNCONFIGURED, "out of memory");
+		ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
 		goto out;
 	}
 	len = fread(text, 1, NS_CONFIG_MAX_FILE + 1, f);
 	if (ferror(f)) {
-		ns_err_set(err, NS_UNCONFIGURED, "cannot read configuration file %s: %s", path,
+		ns_err_set(err, NS_CAUSE_CONFIG, "cannot read configuration file %s: %s", path,
 			   strerror(errno));
 		goto out;
 	}
 	if (len > NS_CONFIG_MAX_FILE) {
-		ns_err_set(err, NS_UNCONFIGURED, "configuration file %s is too large", path);
+		ns_err_set(err, NS_CAUSE_CONFIG, "configuration file %s is too large", path);
 		goto out;
 	}
 	text[len] = '\0';
 	if (memchr(text, '\0', len) != NULL) {
-		ns_err_set(err, NS_UNCONFIGURED, "configuration file %s is not a text file", path);
+		ns_err_set(err, NS_CAUSE_CONFIG, "configuration file %s is not a text file", path);
 		goto out;
 	}
 
@@ -408,7 +408,7 @@ static int load_file(struct ns_config *cfg, const char *path, struct ns_err *err
 			continue;
 		eq = strchr(line, '=');
 		if (eq == NULL) {
-			ns_err_set(err, NS_UNCONFIGURED,
+			ns_err_set(err, NS_CAUSE_CONFIG,
 				   "invalid configuration: %s line %u: expected \"key = value\"",
 				   path, lineno);
 			goto out;
@@ -433,7 +433,7 @@ static int load_file(struct ns_config *cfg, const char *path, struct ns_err *err
 		}
 		k = file_key(key);
 		if (k < 0) {
-			ns_err_set(err, NS_UNCONFIGURED,
+			ns_err_set(err, NS_CAUSE_CONFIG,
 				   "invalid configuration: %s line %u: unknown setting \"%s\"",
 				   path, lineno, key);
 			goto out;
@@ -496,7 +496,7 @@ int ns_config_load(TALLOC_CTX *mem, int argc, char **argv,
 	rest = talloc_zero_array(tmp, char *, argc + 1);
 	cfg = ns_config_defaults(tmp);
 	if (opts == NULL || used == NULL || rest == NULL || cfg == NULL) {
-		ns_err_set(err, NS_UNCONFIGURED, "out of memory");
+		ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
 		goto out;
 	}
 
@@ -519,11 +519,11 @@ int ns_config_load(TALLOC_CTX *mem, int argc, char **argv,
 		if (c == '?' || c == ':') {
 			tok = argv[optind > before ? optind - 1 : before];
 			if (c == ':') {
-				ns_err_set(err, NS_UNCONFIGURED, "option %s needs a value", tok);
+				ns_err_set(err, NS_CAUSE_CONFIG, "option %s needs a value", tok);
 				goto out;
 			}
 			if (!seen_subcommand) {
-				ns_err_set(err, NS_UNCONFIGURED,
+				ns_err_set(err, NS_CAUSE_CONFIG,
 					   "unknown option %s (see ndes-submit --help)", tok);
 				goto out;
 			}
@@ -595,7 +595,7 @@ int ns_config_load(TALLOC_CTX *mem, int argc, char **argv,
 			argv[nused + i] = rest[i];
 		*optind_out = (int)nused;
 	} else {
-		ns_err_set(err, NS_UNCONFIGURED, "cannot make sense of the command line");
+		ns_err_set(err, NS_CAUSE_CONFIG, "cannot make sense of the command line");
 		goto out;
 	}
 
@@ -603,7 +603,7 @@ int ns_config_load(TALLOC_CTX *mem, int argc, char **argv,
 	rc = 0;
 	goto out;
 mixed:
-	ns_err_set(err, NS_UNCONFIGURED, "option %s mixes ndes-submit options with the "
+	ns_err_set(err, NS_CAUSE_CONFIG, "option %s mixes ndes-submit options with the "
 		   "subcommand's own: give them separately", tok);
 out:
 	optind = 0;
@@ -614,7 +614,7 @@ out:
 int ns_config_require_url(const struct ns_config *cfg, struct ns_err *err)
 {
 	if (cfg == NULL || cfg->url == NULL)
-		return ns_err_set(err, NS_UNCONFIGURED,
+		return ns_err_set(err, NS_CAUSE_CONFIG,
 				  "no SCEP URL configured: set url in the configuration file or use "
 				  "--url http://HOST/certsrv/mscep/mscep.dll");
 	return 0;

@@ -62,7 +62,7 @@ struct ns_config {
 
 /* Fills defaults, reads the config file (--config, else none), then applies
  * options from argv. On return *optind_out is the index of the first
- * non-option argument (the subcommand, if any). Errors are NS_UNCONFIGURED. */
+ * non-option argument (the subcommand, if any). Errors are NS_CAUSE_CONFIG. */
 int ns_config_load(TALLOC_CTX *mem, int argc, char **argv,
 		   struct ns_config **cfg_out, int *optind_out, struct ns_err *err);
 

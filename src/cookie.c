@@ -88,13 +88,13 @@ int ns_cookie_decode(TALLOC_CTX *mem, const char *text, struct ns_cookie **out,
 
 	*out = NULL;
 	if (text == NULL || text[0] == '\0')
-		return ns_err_set(err, NS_REJECTED, "there is no stored cookie to continue from; start over with getcert resubmit");
+		return ns_err_set(err, NS_CAUSE_INPUT, "there is no stored cookie to continue from; start over with getcert resubmit");
 	if (strncmp(text, PREFIX, strlen(PREFIX)) != 0) {
 		if (strncmp(text, "ndes", 4) == 0)
-			return ns_err_set(err, NS_REJECTED,
+			return ns_err_set(err, NS_CAUSE_INPUT,
 					  "the stored cookie is from another version of ndes-submit; "
 					  "start over with getcert resubmit");
-		return ns_err_set(err, NS_REJECTED,
+		return ns_err_set(err, NS_CAUSE_INPUT,
 				  "the stored cookie was not made by ndes-submit (maybe by another "
 				  "helper used for this request before); start over with getcert resubmit");
 	}
@@ -142,6 +142,6 @@ int ns_cookie_decode(TALLOC_CTX *mem, const char *text, struct ns_cookie **out,
 	return 0;
 bad:
 	talloc_free(tmp);
-	return ns_err_set(err, NS_REJECTED,
+	return ns_err_set(err, NS_CAUSE_INPUT,
 			  "the stored cookie is damaged; start over with getcert resubmit");
 }

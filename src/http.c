@@ -127,11 +127,12 @@ static const char *lower_first(char *buf, size_t size, const char *s)
 	return buf;
 }
 
-/* Turns a libcurl failure into a message and a failure kind. */
+/* Turns a libcurl failure into a message and its cause. */
 static int explain(TALLOC_CTX *mem, const struct ns_config *cfg, CURL *h, CURLcode rc,
 		   const char *url, const char *errbuf, const struct sink *s,
-		   enum ns_http_fail *fail, struct ns_err *err)
+		   struct ns_err *err)
 {
+	enum ns_cause cause;
 	char *eff = NULL, *hp;
 	const char *detail = errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc);
 	long os_errno = 0, tmo = cfg != NULL ? cfg->timeout : 60;
@@ -145,92 +146,77 @@ static int explain(TALLOC_CTX *mem, const struct ns_config *cfg, CURL *h, CURLco
 
 	switch (rc) {
 	case CURLE_COULDNT_RESOLVE_HOST:
-		*fail = NS_HTTP_FAIL_DNS;
-		return ns_err_set(err, NS_UNREACHABLE, "cannot resolve the host name of %s (%s)",
+		return ns_err_set(err, NS_CAUSE_HTTP_DNS, "cannot resolve the host name of %s (%s)",
 				  hp, detail);
 	case CURLE_COULDNT_RESOLVE_PROXY:
-		*fail = NS_HTTP_FAIL_DNS;
-		return ns_err_set(err, NS_UNREACHABLE,
+		return ns_err_set(err, NS_CAUSE_HTTP_DNS,
 				  "cannot resolve the proxy's host name (from the *_proxy environment variables): %s",
 				  detail);
 	case CURLE_COULDNT_CONNECT:
-		*fail = NS_HTTP_FAIL_CONNECT;
 		curl_easy_getinfo(h, CURLINFO_OS_ERRNO, &os_errno);
 		if (os_errno != 0)
-			return ns_err_set(err, NS_UNREACHABLE, "cannot connect to %s (%s)", hp,
+			return ns_err_set(err, NS_CAUSE_HTTP_CONNECT, "cannot connect to %s (%s)", hp,
 					  lower_first(buf, sizeof(buf), strerror((int)os_errno)));
-		return ns_err_set(err, NS_UNREACHABLE, "cannot connect to %s (%s)", hp, detail);
+		return ns_err_set(err, NS_CAUSE_HTTP_CONNECT, "cannot connect to %s (%s)", hp, detail);
 	case CURLE_OPERATION_TIMEDOUT:
 		curl_easy_getinfo(h, CURLINFO_CONNECT_TIME_T, &connect_us);
 		if (connect_us == 0) {
-			*fail = NS_HTTP_FAIL_CONNECT;
-			return ns_err_set(err, NS_UNREACHABLE,
+			return ns_err_set(err, NS_CAUSE_HTTP_CONNECT,
 					  "cannot connect to %s: timed out after %ld s (connect-timeout)",
 					  hp, ctmo);
 		}
-		*fail = NS_HTTP_FAIL_TIMEOUT;
-		return ns_err_set(err, NS_UNREACHABLE,
+		return ns_err_set(err, NS_CAUSE_HTTP_TIMEOUT,
 				  "no complete reply from %s: timed out after %ld s (timeout)", hp, tmo);
 	case CURLE_PEER_FAILED_VERIFICATION:
-		*fail = NS_HTTP_FAIL_TLS;
 		if (strstr(detail, "subject name") != NULL || strstr(detail, "does not match") != NULL)
-			return ns_err_set(err, NS_UNREACHABLE,
+			return ns_err_set(err, NS_CAUSE_TLS,
 					  "TLS: the certificate of %s does not match its host name (%s)",
 					  hp, detail);
 		if (cfg != NULL && cfg->ca_bundle != NULL)
-			return ns_err_set(err, NS_UNREACHABLE,
+			return ns_err_set(err, NS_CAUSE_TLS,
 					  "TLS: certificate of %s not trusted by ca-bundle %s (%s)",
 					  hp, cfg->ca_bundle, detail);
-		return ns_err_set(err, NS_UNREACHABLE,
+		return ns_err_set(err, NS_CAUSE_TLS,
 				  "TLS: certificate of %s not trusted (set ca-bundle to its CA): %s",
 				  hp, detail);
 	case CURLE_SSL_CACERT_BADFILE:
-		*fail = NS_HTTP_FAIL_CONFIG;
-		return ns_err_set(err, NS_UNCONFIGURED, "TLS: cannot use ca-bundle %s: %s",
+		return ns_err_set(err, NS_CAUSE_CONFIG, "TLS: cannot use ca-bundle %s: %s",
 				  cfg != NULL && cfg->ca_bundle != NULL ? cfg->ca_bundle : "(system)",
 				  detail);
 	case CURLE_SSL_CONNECT_ERROR:
 	case CURLE_SSL_CERTPROBLEM:
 	case CURLE_SSL_CIPHER:
 	case CURLE_USE_SSL_FAILED:
-		*fail = NS_HTTP_FAIL_TLS;
-		return ns_err_set(err, NS_UNREACHABLE, "TLS handshake with %s failed: %s", hp, detail);
+		return ns_err_set(err, NS_CAUSE_TLS, "TLS handshake with %s failed: %s", hp, detail);
 	case CURLE_GOT_NOTHING:
-		*fail = NS_HTTP_FAIL_CLOSED;
-		return ns_err_set(err, NS_UNREACHABLE,
+		return ns_err_set(err, NS_CAUSE_HTTP_CLOSED,
 				  "%s closed the connection without answering", hp);
 	case CURLE_SEND_ERROR:
 	case CURLE_RECV_ERROR:
-		*fail = s->len == 0 ? NS_HTTP_FAIL_CLOSED : NS_HTTP_FAIL_TRUNCATED;
-		return ns_err_set(err, NS_UNREACHABLE, "the connection to %s broke: %s", hp, detail);
+		cause = s->len == 0 ? NS_CAUSE_HTTP_CLOSED : NS_CAUSE_HTTP_TRUNCATED;
+		return ns_err_set(err, cause, "the connection to %s broke: %s", hp, detail);
 	case CURLE_PARTIAL_FILE:
-		*fail = NS_HTTP_FAIL_TRUNCATED;
 		curl_easy_getinfo(h, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &announced);
 		if (announced >= 0)
-			return ns_err_set(err, NS_UNREACHABLE,
+			return ns_err_set(err, NS_CAUSE_HTTP_TRUNCATED,
 					  "the reply from %s was cut short (%zu of %lld bytes)",
 					  hp, s->len, (long long)announced);
-		return ns_err_set(err, NS_UNREACHABLE, "the reply from %s was cut short (%s)",
+		return ns_err_set(err, NS_CAUSE_HTTP_TRUNCATED, "the reply from %s was cut short (%s)",
 				  hp, detail);
 	case CURLE_WRITE_ERROR:
 		if (s->too_large) {
-			*fail = NS_HTTP_FAIL_TOO_LARGE;
-			return ns_err_set(err, NS_UNREACHABLE,
+			return ns_err_set(err, NS_CAUSE_TOO_LARGE,
 					  "the reply from %s is larger than %d bytes: not a SCEP server?",
 					  hp, NS_HTTP_MAX_BODY);
 		}
-		*fail = NS_HTTP_FAIL_OTHER;
-		return ns_err_set(err, NS_UNREACHABLE, "out of memory reading the reply from %s", hp);
+		return ns_err_set(err, NS_CAUSE_NOMEM, "out of memory reading the reply from %s", hp);
 	case CURLE_UNSUPPORTED_PROTOCOL:
 	case CURLE_URL_MALFORMAT:
-		*fail = NS_HTTP_FAIL_CONFIG;
-		return ns_err_set(err, NS_UNCONFIGURED, "bad URL %s: %s", url, detail);
+		return ns_err_set(err, NS_CAUSE_CONFIG, "bad URL %s: %s", url, detail);
 	case CURLE_TOO_MANY_REDIRECTS:
-		*fail = NS_HTTP_FAIL_OTHER;
-		return ns_err_set(err, NS_UNREACHABLE, "%s redirects in a loop", hp);
+		return ns_err_set(err, NS_CAUSE_HTTP_OTHER, "%s redirects in a loop", hp);
 	default:
-		*fail = NS_HTTP_FAIL_OTHER;
-		return ns_err_set(err, NS_UNREACHABLE, "request to %s failed: %s", hp, detail);
+		return ns_err_set(err, NS_CAUSE_HTTP_OTHER, "request to %s failed: %s", hp, detail);
 	}
 }
 
@@ -302,7 +288,7 @@ static int setup(CURL *h, const struct ns_config *cfg, const struct ns_http_requ
 		case NS_AUTH_BASIC:
 			/* A password in clear text: refuse outside TLS. */
 			if (!is_https(req->url))
-				return ns_err_set(err, NS_UNCONFIGURED,
+				return ns_err_set(err, NS_CAUSE_CONFIG,
 						  "auth = basic needs an https:// URL (got %s)", req->url);
 			mask = CURLAUTH_BASIC;
 			break;
@@ -323,21 +309,19 @@ static int setup(CURL *h, const struct ns_config *cfg, const struct ns_http_requ
 	}
 #undef SET
 	if (c != CURLE_OK)
-		return ns_err_set(err, NS_UNCONFIGURED, "cannot set up the HTTP request: %s",
+		return ns_err_set(err, NS_CAUSE_CONFIG, "cannot set up the HTTP request: %s",
 				  curl_easy_strerror(c));
 	return 0;
 }
 
 int ns_http_request(TALLOC_CTX *mem, const struct ns_ctx *ctx, const struct ns_http_request *req,
-		    struct ns_http_reply **reply, enum ns_http_fail *fail_out,
-		    struct ns_err *err)
+		    struct ns_http_reply **reply, struct ns_err *err)
 {
 	const struct ns_config *cfg = ctx != NULL ? ctx->cfg : NULL;
 	TALLOC_CTX *tmp = talloc_new(NULL);
 	struct ns_http_reply *r;
 	struct curl_slist *headers = NULL;
 	char errbuf[CURL_ERROR_SIZE];
-	enum ns_http_fail fail = NS_HTTP_FAIL_OTHER;
 	struct sink s;
 	char *ct = NULL;
 	CURL *h = NULL;
@@ -349,31 +333,29 @@ int ns_http_request(TALLOC_CTX *mem, const struct ns_ctx *ctx, const struct ns_h
 	errbuf[0] = '\0';
 	s.mem = tmp;
 	if (tmp == NULL || req == NULL || req->url == NULL) {
-		ns_err_set(err, NS_UNCONFIGURED, "no URL to request");
+		ns_err_set(err, NS_CAUSE_CONFIG, "no URL to request");
 		goto out;
 	}
 	h = curl_easy_init();
 	if (h == NULL) {
-		ns_err_set(err, NS_UNREACHABLE, "cannot initialise libcurl");
+		ns_err_set(err, NS_CAUSE_HTTP_OTHER, "cannot initialise libcurl");
 		goto out;
 	}
-	if (setup(h, cfg, req, &s, errbuf, &headers, err) != 0) {
-		fail = NS_HTTP_FAIL_CONFIG;
+	if (setup(h, cfg, req, &s, errbuf, &headers, err) != 0)
 		goto out;
-	}
 	ns_log(ctx, NS_LOG_DEBUG, "%s %.300s%s", req->body != NULL ? "POST" : "GET", req->url,
 	       strlen(req->url) > 300 ? "..." : "");
 
 	rc = curl_easy_perform(h);
 	if (rc != CURLE_OK) {
-		explain(tmp, cfg, h, rc, req->url, errbuf, &s, &fail, err);
+		explain(tmp, cfg, h, rc, req->url, errbuf, &s, err);
 		ns_log(ctx, NS_LOG_DEBUG, "HTTP request failed: %s", err->msg);
 		goto out;
 	}
 
 	r = talloc_zero(tmp, struct ns_http_reply);
 	if (r == NULL) {
-		ns_err_set(err, NS_UNREACHABLE, "out of memory");
+		ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
 		goto out;
 	}
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r->status);
@@ -385,17 +367,14 @@ int ns_http_request(TALLOC_CTX *mem, const struct ns_ctx *ctx, const struct ns_h
 	r->len = s.len;
 	r->www_authenticate = talloc_steal(r, s.www_auth);
 	if (r->body == NULL) {
-		ns_err_set(err, NS_UNREACHABLE, "out of memory");
+		ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
 		goto out;
 	}
 	ns_log(ctx, NS_LOG_DEBUG, "HTTP %ld, %zu bytes, %s", r->status, r->len,
 	       r->content_type != NULL ? r->content_type : "no content type");
 	*reply = talloc_steal(mem, r);
-	fail = NS_HTTP_OK;
 	ret = 0;
 out:
-	if (fail_out != NULL)
-		*fail_out = fail;
 	curl_slist_free_all(headers);
 	if (h != NULL)
 		curl_easy_cleanup(h);
@@ -409,7 +388,7 @@ int ns_http_get(TALLOC_CTX *mem, const struct ns_ctx *ctx, const char *url,
 {
 	struct ns_http_request req = { .url = url, .auth = auth };
 
-	return ns_http_request(mem, ctx, &req, reply, NULL, err);
+	return ns_http_request(mem, ctx, &req, reply, err);
 }
 
 int ns_http_post(TALLOC_CTX *mem, const struct ns_ctx *ctx, const char *url,
@@ -422,7 +401,7 @@ int ns_http_post(TALLOC_CTX *mem, const struct ns_ctx *ctx, const char *url,
 		.body = body != NULL ? body : empty, .len = body != NULL ? len : 0,
 	};
 
-	return ns_http_request(mem, ctx, &req, reply, NULL, err);
+	return ns_http_request(mem, ctx, &req, reply, err);
 }
 
 char *ns_url_escape(TALLOC_CTX *mem, const char *s)

@@ -94,9 +94,9 @@ static int run_subcommand(TALLOC_CTX *root, struct ns_ctx *ctx, int argc, char *
 		return ns_cmd_check(root, ctx, argc, argv, err);
 	if (strcmp(name, "otp") == 0)
 		return ns_cmd_otp(root, ctx, argc, argv, err);
-	ns_err_set(err, NS_UNCONFIGURED,
+	ns_err_set(err, NS_CAUSE_CONFIG,
 		   "unknown subcommand \"%s\" (caps, cacert, check, otp; see --help)", name);
-	return NS_UNCONFIGURED;
+	return ns_outcome(NS_OPC_ADMIN, err);
 }
 
 int main(int argc, char **argv)
@@ -113,12 +113,12 @@ int main(int argc, char **argv)
 	ctx.helper_mode = op != NULL && op[0] != '\0';
 	if (root == NULL) {
 		fputs(NS_PROGRAM ": out of memory\n", ctx.helper_mode ? stdout : stderr);
-		return ctx.helper_mode ? NS_UNREACHABLE : 1;
+		return ctx.helper_mode ? ns_outcome_status(NS_OPC_HELPER, NS_CAUSE_NOMEM) : 1;
 	}
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
 		fputs(NS_PROGRAM ": cannot initialise libcurl\n", ctx.helper_mode ? stdout : stderr);
 		talloc_free(root);
-		return NS_UNREACHABLE;
+		return ns_outcome_status(NS_OPC_HELPER, NS_CAUSE_IO);
 	}
 
 	if (ns_config_load(root, argc, argv, &cfg, &first, &err) != 0) {
@@ -128,7 +128,7 @@ int main(int argc, char **argv)
 			first = argc;
 		} else {
 			report(&err, ctx.helper_mode);
-			rc = NS_UNCONFIGURED;
+			rc = ns_outcome(ctx.helper_mode ? NS_OPC_HELPER : NS_OPC_ADMIN, &err);
 			goto out;
 		}
 	}
@@ -148,9 +148,9 @@ int main(int argc, char **argv)
 
 	if (ctx.helper_mode) {
 		if (first < argc && strcmp(op, "IDENTIFY") != 0) {
-			ns_err_set(&err, NS_UNCONFIGURED,
+			ns_err_set(&err, NS_CAUSE_CONFIG,
 				   "unexpected argument \"%s\" in the helper's command line", argv[first]);
-			rc = NS_UNCONFIGURED;
+			rc = ns_outcome(NS_OPC_HELPER, &err);
 		} else {
 			rc = run_helper(root, &ctx, op, &err);
 		}
@@ -158,9 +158,9 @@ int main(int argc, char **argv)
 		rc = run_subcommand(root, &ctx, argc - first, argv + first, &err);
 	} else {
 		usage(stderr);
-		ns_err_set(&err, NS_UNCONFIGURED,
+		ns_err_set(&err, NS_CAUSE_CONFIG,
 			   "no subcommand given and CERTMONGER_OPERATION is not set");
-		rc = NS_UNCONFIGURED;
+		rc = ns_outcome(NS_OPC_ADMIN, &err);
 	}
 	if (rc != 0)
 		report(&err, ctx.helper_mode);
@@ -168,8 +168,8 @@ int main(int argc, char **argv)
 out:
 	/* A lost answer must not look like success to certmonger. */
 	if (fflush(stdout) != 0 && rc == 0)
-		rc = NS_UNREACHABLE;
+		rc = ns_outcome_status(NS_OPC_HELPER, NS_CAUSE_IO);
 	talloc_free(root);
 	curl_global_cleanup();
-	return rc < 0 || rc > 255 ? NS_UNREACHABLE : rc;
+	return rc < 0 || rc > 255 ? ns_outcome_status(NS_OPC_HELPER, NS_CAUSE_IO) : rc;
 }

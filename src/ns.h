@@ -9,7 +9,7 @@
 #include "config.h"
 #include "err.h"
 #include "log.h"
-#include "status.h"
+#include "outcome.h"
 
 #define NS_PROGRAM "ndes-submit"
 

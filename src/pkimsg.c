@@ -157,12 +157,12 @@ int ns_pkimsg_parse(TALLOC_CTX *mem, const char *what, const unsigned char *data
 
 	*out = NULL;
 	if (tmp == NULL)
-		return ns_err_set(err, NS_REJECTED, "out of memory");
+		return ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
 	if (is_pem) {
 		char *text = talloc_strndup(tmp, (const char *)data, len);
 		der = text ? ns_pem_decode(tmp, text, NULL, &der_len) : NULL;
 		if (der == NULL) {
-			ns_err_set(err, NS_REJECTED, "%s is not a PEM block", what);
+			ns_err_set(err, NS_CAUSE_INPUT, "%s is not a PEM block", what);
 			goto done;
 		}
 	} else {
@@ -170,22 +170,22 @@ int ns_pkimsg_parse(TALLOC_CTX *mem, const char *what, const unsigned char *data
 		der_len = len;
 	}
 	if (der_len == 0 || der_len > 0x7fffffff) {
-		ns_err_set(err, NS_REJECTED, "%s is empty or too large", what);
+		ns_err_set(err, NS_CAUSE_INPUT, "%s is empty or too large", what);
 		goto done;
 	}
 	p = der;
 	cms = d2i_CMS_ContentInfo(NULL, &p, (long)der_len);
 	if (cms == NULL || p != der + der_len) {
-		ns_err_set_ssl(err, NS_REJECTED, "%s is not a CMS/PKCS#7 message", what);
+		ns_err_set_ssl(err, NS_CAUSE_INPUT, "%s is not a CMS/PKCS#7 message", what);
 		goto done;
 	}
 	if (OBJ_obj2nid(CMS_get0_type(cms)) != NID_pkcs7_signed) {
-		ns_err_set(err, NS_REJECTED, "%s is not CMS SignedData", what);
+		ns_err_set(err, NS_CAUSE_INPUT, "%s is not CMS SignedData", what);
 		goto done;
 	}
 	sis = CMS_get0_SignerInfos(cms);
 	if (sis == NULL || sk_CMS_SignerInfo_num(sis) != 1) {
-		ns_err_set(err, NS_REJECTED, "%s has %d signers instead of one", what,
+		ns_err_set(err, NS_CAUSE_INPUT, "%s has %d signers instead of one", what,
 			   sis ? sk_CMS_SignerInfo_num(sis) : 0);
 		goto done;
 	}
@@ -193,7 +193,7 @@ int ns_pkimsg_parse(TALLOC_CTX *mem, const char *what, const unsigned char *data
 
 	m = talloc_zero(tmp, struct ns_pkimsg);
 	if (m == NULL) {
-		ns_err_set(err, NS_REJECTED, "out of memory");
+		ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
 		goto done;
 	}
 	talloc_set_destructor(m, pkimsg_destructor);
@@ -201,17 +201,17 @@ int ns_pkimsg_parse(TALLOC_CTX *mem, const char *what, const unsigned char *data
 	m->len = der_len;
 	if (ns_pkimsg_attr_string(tmp, si, NS_OID_SCEP_MESSAGE_TYPE, false, &type_s) != 0 ||
 	    (m->msg_type = ns_pkimsg_small_int(type_s)) < 0) {
-		ns_err_set(err, NS_REJECTED, "%s has no valid messageType", what);
+		ns_err_set(err, NS_CAUSE_INPUT, "%s has no valid messageType", what);
 		goto done;
 	}
 	if (ns_pkimsg_attr_string(m, si, NS_OID_SCEP_TRANSACTION_ID, false, &m->txid) != 0 ||
 	    m->txid[0] == '\0') {
-		ns_err_set(err, NS_REJECTED, "%s has no valid transactionID", what);
+		ns_err_set(err, NS_CAUSE_INPUT, "%s has no valid transactionID", what);
 		goto done;
 	}
 	if (ns_pkimsg_attr_octets(m, si, NS_OID_SCEP_SENDER_NONCE, &m->nonce, &m->nonce_len) != 0 ||
 	    m->nonce_len != 16) {
-		ns_err_set(err, NS_REJECTED, "%s has no valid 16-byte senderNonce", what);
+		ns_err_set(err, NS_CAUSE_INPUT, "%s has no valid 16-byte senderNonce", what);
 		goto done;
 	}
 	m->signer = find_signer(cms, si);

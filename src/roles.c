@@ -165,7 +165,7 @@ int ns_roles_assign(TALLOC_CTX *mem, STACK_OF(X509) *certs, struct ns_roles **ou
 
 	*out = NULL;
 	if (certs == NULL || sk_X509_num(certs) == 0)
-		return ns_err_set(err, NS_REJECTED, "the server sent no certificate");
+		return ns_err_set(err, NS_CAUSE_CA_CERTS, "the server sent no certificate");
 
 	for (i = 0; i < sk_X509_num(certs); i++)
 		if (!ns_cert_is_ca(sk_X509_value(certs, i)))
@@ -175,7 +175,7 @@ int ns_roles_assign(TALLOC_CTX *mem, STACK_OF(X509) *certs, struct ns_roles **ou
 		enc = pick_ra(certs, KU_KEY_ENCIPHERMENT);
 		sign = pick_ra(certs, KU_DIGITAL_SIGNATURE);
 		if (enc == NULL)
-			return ns_err_set(err, NS_REJECTED,
+			return ns_err_set(err, NS_CAUSE_CA_CERTS,
 					  "the server sent RA certificates but none for encryption "
 					  "(keyUsage keyEncipherment): NDES' \"CEP Encryption\" certificate is missing");
 		/* The CA that issued the RAs, else the lowest CA of the chain. */
@@ -188,7 +188,7 @@ int ns_roles_assign(TALLOC_CTX *mem, STACK_OF(X509) *certs, struct ns_roles **ou
 		ca = leafmost_ca(certs);
 	}
 	if (ca == NULL)
-		return ns_err_set(err, NS_REJECTED,
+		return ns_err_set(err, NS_CAUSE_CA_CERTS,
 				  "the server's certificates include no CA certificate");
 	if (!any_ra)
 		enc = sign = ca;
@@ -197,38 +197,38 @@ int ns_roles_assign(TALLOC_CTX *mem, STACK_OF(X509) *certs, struct ns_roles **ou
 
 	r = talloc_zero(mem, struct ns_roles);
 	if (r == NULL)
-		return ns_err_set(err, NS_REJECTED, "out of memory");
+		return ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
 	talloc_set_destructor(r, roles_destructor);
 	r->ca_only = !any_ra;
 	r->chain = sk_X509_new_null();
 	r->all = sk_X509_new_null();
 	if (r->chain == NULL || r->all == NULL || !X509_up_ref(enc)) {
 		talloc_free(r);
-		return ns_err_set(err, NS_REJECTED, "out of memory");
+		return ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
 	}
 	r->encrypt = enc;
 	if (!X509_up_ref(sign)) {
 		talloc_free(r);
-		return ns_err_set(err, NS_REJECTED, "out of memory");
+		return ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
 	}
 	r->sign = sign;
 	if (!X509_up_ref(ca)) {
 		talloc_free(r);
-		return ns_err_set(err, NS_REJECTED, "out of memory");
+		return ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
 	}
 	r->ca = ca;
 	for (i = 0; i < sk_X509_num(certs); i++) {
 		X509 *c = sk_X509_value(certs, i);
 		if (!push_ref(r->all, c)) {
 			talloc_free(r);
-			return ns_err_set(err, NS_REJECTED, "out of memory");
+			return ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
 		}
 		if (X509_cmp(c, enc) == 0 || X509_cmp(c, sign) == 0 || X509_cmp(c, ca) == 0 ||
 		    ns_certs_contains(r->chain, c))
 			continue;
 		if (!push_ref(r->chain, c)) {
 			talloc_free(r);
-			return ns_err_set(err, NS_REJECTED, "out of memory");
+			return ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
 		}
 	}
 	ERR_clear_error();
@@ -260,7 +260,7 @@ int ns_roles_certmonger_order(TALLOC_CTX *mem, const struct ns_roles *roles,
 		*note = NULL;
 	if (roles == NULL || roles->ca == NULL) {
 		sk_X509_free(sk);
-		return ns_err_set(err, NS_REJECTED, "no certificate roles");
+		return ns_err_set(err, NS_CAUSE_CA_CERTS, "no certificate roles");
 	}
 	if (roles->ca_only) {
 		ok = ok && push_ref(sk, roles->ca);
@@ -298,7 +298,7 @@ int ns_roles_certmonger_order(TALLOC_CTX *mem, const struct ns_roles *roles,
 		ok = push_ref(sk, sk_X509_value(roles->chain, i));
 	if (!ok) {
 		sk_X509_pop_free(sk, X509_free);
-		return ns_err_set(err, NS_REJECTED, "out of memory");
+		return ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
 	}
 	*out = sk;
 	return 0;

@@ -24,7 +24,7 @@ struct ns_roles {
 
 /* Assigns roles. Takes its own references: the caller keeps and frees certs.
  * The result is freed with talloc_free (a destructor drops the references).
- * Errors (NS_REJECTED): no certificate, no CA certificate among them. */
+ * Errors (NS_CAUSE_CA_CERTS): no certificate, no CA certificate among them. */
 int ns_roles_assign(TALLOC_CTX *mem, STACK_OF(X509) *certs, struct ns_roles **out,
 		    struct ns_err *err);
 

@@ -96,7 +96,7 @@ static int add_env_certs(struct run *r, const char *name, bool is_second, struct
 	if (pem == NULL)
 		return 0;
 	if (ns_certs_parse((const unsigned char *)pem, strlen(pem), &certs, err) != 0)
-		return ns_err_set(err, NS_UNCONFIGURED,
+		return ns_err_set(err, NS_CAUSE_CA_CERTS_STALE,
 				  "certmonger's %s cannot be read: run getcert refresh-ca -c %s",
 				  name, r->ca_name);
 	for (i = 0; i < sk_X509_num(certs); i++) {
@@ -116,20 +116,20 @@ static int load_ca_certs(struct run *r, struct ns_err *err)
 
 	r->certs = sk_X509_new_null();
 	if (r->certs == NULL)
-		return ns_err_set(err, NS_UNREACHABLE, "out of memory");
+		return ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
 	if (add_env_certs(r, "CERTMONGER_SCEP_RA_CERTIFICATE", false, err) != 0 ||
 	    add_env_certs(r, "CERTMONGER_SCEP_CA_CERTIFICATE", true, err) != 0 ||
 	    add_env_certs(r, "CERTMONGER_SCEP_CERTIFICATES", false, err) != 0)
 		return -1;
 	if (sk_X509_num(r->certs) == 0)
-		return ns_err_set(err, NS_UNCONFIGURED,
+		return ns_err_set(err, NS_CAUSE_CA_CERTS_STALE,
 				  "certmonger passed no CA certificates (CERTMONGER_SCEP_*): run "
 				  "getcert refresh-ca -c %s", r->ca_name);
 	if (ns_roles_assign(r, r->certs, &r->roles, err) != 0) {
 		char why[sizeof(err->msg)];
 
 		snprintf(why, sizeof(why), "%s", err->msg);
-		return ns_err_set(err, NS_UNCONFIGURED,
+		return ns_err_set(err, NS_CAUSE_CA_CERTS_STALE,
 				  "the CA certificates certmonger holds do not fit NDES (%s): run "
 				  "getcert refresh-ca -c %s", why, r->ca_name);
 	}
@@ -153,15 +153,23 @@ static int load_ca_certs(struct run *r, struct ns_err *err)
 	return 0;
 }
 
+/* The exit status certmonger gets for err (outcome.c's table). */
+static int outcome(const struct ns_err *err)
+{
+	return ns_outcome(NS_OPC_HELPER, err);
+}
+
 /* Exit 5 "SECONDS\nCOOKIE" (certmonger: WAIT_WITH_DELAY). */
 static int wait_with(struct ns_err *err, long seconds, const char *cookie)
 {
-	if (cookie == NULL)
-		return ns_err_set(err, NS_UNREACHABLE, "out of memory");
+	if (cookie == NULL) {
+		ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
+		return outcome(err);
+	}
 	printf("%ld\n%s\n", seconds, cookie);
 	ns_err_clear(err);
-	err->status = NS_WAIT_WITH_DELAY;
-	return NS_WAIT_WITH_DELAY;
+	err->cause = NS_CAUSE_WAIT;
+	return outcome(err);
 }
 
 /* "for 42 seconds" / "for 17 minutes" / "for 3 hours" */
@@ -236,27 +244,9 @@ static int retry_later(TALLOC_CTX *mem, struct run *r, const struct ns_cookie *p
  * than certmonger's long default for exit 3. */
 static int autopw_status(TALLOC_CTX *mem, struct run *r, struct ns_err *err)
 {
-	if (err->status == NS_UNREACHABLE)
+	if (ns_cause_transient(err->cause))
 		return retry_later(mem, r, NULL, err);
-	return err->status;
-}
-
-/* Is this failure to get a reply worth a bounded retry? TLS trouble (an
- * untrusted or mismatched certificate) and oversized replies are not: they
- * need an admin, so they go to certmonger's ca-error instead. */
-static bool transient_fail(enum ns_http_fail f)
-{
-	switch (f) {
-	case NS_HTTP_FAIL_CONNECT:
-	case NS_HTTP_FAIL_DNS:
-	case NS_HTTP_FAIL_TIMEOUT:
-	case NS_HTTP_FAIL_CLOSED:
-	case NS_HTTP_FAIL_TRUNCATED:
-	case NS_HTTP_FAIL_OTHER:
-		return true;
-	default:
-		return false;
-	}
+	return outcome(err);
 }
 
 /* "signing RA \"CN=..\" expired 2026-01-01 00:00:00 UTC" or NULL. */
@@ -284,7 +274,7 @@ static bool ra_expired(TALLOC_CTX *mem, const struct run *r, struct ns_err *err)
 	enc = ro->encrypt != ro->sign ? expired_str(mem, "encryption RA", ro->encrypt) : NULL;
 	if (sign == NULL && enc == NULL)
 		return false;
-	ns_err_set(err, NS_UNREACHABLE, "NDES answered HTTP %ld and its RA certificates have "
+	ns_err_set(err, NS_CAUSE_RA_EXPIRED, "NDES answered HTTP %ld and its RA certificates have "
 		   "expired (%s%s%s): NDES refuses every request until an NDES admin renews them "
 		   "(retrying does not help); then run getcert refresh-ca -c %s and getcert "
 		   "resubmit", r->status_seen, sign ? sign : "", sign && enc ? "; " : "",
@@ -293,23 +283,22 @@ static bool ra_expired(TALLOC_CTX *mem, const struct run *r, struct ns_err *err)
 }
 
 /* Sends der and returns the reply body (application/x-pki-message). On
- * failure *transient says whether retrying later makes sense. */
+ * failure ns_cause_transient(err->cause) says whether retrying later makes
+ * sense. */
 static int send_message(TALLOC_CTX *mem, struct run *r, enum ns_transport t,
 			const unsigned char *der, size_t len, struct ns_http_reply **reply,
-			bool *transient, struct ns_err *err)
+			struct ns_err *err)
 {
 	const struct ns_config *cfg = r->ctx->cfg;
 	struct ns_http_request req;
-	enum ns_http_fail fail = NS_HTTP_OK;
 	char *url;
 
-	*transient = false;
 	memset(&req, 0, sizeof(req));
 	if (t == NS_TRANSPORT_POST) {
 		url = talloc_asprintf(mem, "%s%soperation=PKIOperation", cfg->url,
 				      strchr(cfg->url, '?') ? "&" : "?");
 		if (url == NULL)
-			return ns_err_set(err, NS_UNREACHABLE, "out of memory");
+			return ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
 		ns_log(r->ctx, NS_LOG_INFO, "POST %s (%zu bytes)", url, len);
 		req.content_type = "application/x-pki-message";
 		req.body = der;
@@ -321,32 +310,17 @@ static int send_message(TALLOC_CTX *mem, struct run *r, enum ns_transport t,
 		       cfg->url, strlen(url));
 	}
 	req.url = url;
-	if (ns_http_request(mem, r->ctx, &req, reply, &fail, err) != 0) {
-		*transient = err->status == NS_UNREACHABLE && transient_fail(fail);
+	if (ns_http_request(mem, r->ctx, &req, reply, err) != 0)
 		return -1;
-	}
 	r->status_seen = (*reply)->status;
 	ns_log(r->ctx, NS_LOG_INFO, "HTTP %ld, %s, %zu bytes", (*reply)->status,
 	       (*reply)->content_type ? (*reply)->content_type : "no content type", (*reply)->len);
 	if (ns_transport_check_reply(*reply, t, err) != 0) {
-		*transient = err->status == NS_UNREACHABLE;	/* HTTP 5xx */
-		if ((*reply)->status >= 500 && ra_expired(mem, r, err))
-			*transient = false;
+		if ((*reply)->status >= 500)
+			ra_expired(mem, r, err);
 		return -1;
 	}
 	return 0;
-}
-
-/* certrep.c's hints say "getcert refresh-ca -c NAME": fill in the name. */
-static void name_ca(struct ns_err *err, const char *ca_name)
-{
-	char *p = strstr(err->msg, "-c NAME");
-	char tail[sizeof(err->msg)];
-
-	if (p == NULL)
-		return;
-	snprintf(tail, sizeof(tail), "%s", p + strlen("-c NAME"));
-	snprintf(p, sizeof(err->msg) - (size_t)(p - err->msg), "-c %s%s", ca_name, tail);
 }
 
 /* Parses and verifies a reply to msg. */
@@ -358,9 +332,9 @@ static int read_reply(TALLOC_CTX *mem, struct run *r, const struct ns_http_reply
 
 	if (ns_certrep_parse(mem, reply->body, reply->len, &rep, err) != 0)
 		return -1;
+	rep->ca_name = r->ca_name;
 	if (ns_certrep_verify(rep, r->certs, r->roles->ca, r->certs, flags, 0, err) != 0 ||
 	    ns_certrep_check(rep, msg->txid, msg->nonce, msg->nonce_len, err) != 0) {
-		name_ca(err, r->ca_name);
 		talloc_free(rep);
 		return -1;
 	}
@@ -389,14 +363,16 @@ static int issued(TALLOC_CTX *mem, struct run *r, const struct ns_certrep *rep,
 {
 	char *pem = ns_pkcs7_pem(mem, rep->content, rep->content_len);
 
-	if (pem == NULL)
-		return ns_err_set(err, NS_UNREACHABLE, "out of memory");
+	if (pem == NULL) {
+		ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
+		return outcome(err);
+	}
 	fputs(pem, stdout);
 	ns_log(r->ctx, NS_LOG_INFO, "issued; certmonger decrypts the envelope");
 	record_password(mem, r);
 	ns_autopw_after_issue(mem, r->ctx, r->csr);
 	ns_err_clear(err);
-	return NS_ISSUED;
+	return outcome(err);
 }
 
 /* What the request itself did to earn a refusal, when we know: a consumed
@@ -432,7 +408,7 @@ static int refused(TALLOC_CTX *mem, struct run *r, const struct ns_certrep *rep,
 		ns_log(r->ctx, NS_LOG_WARN, "unreadable NDES error attribute \"%.40s\"",
 		       rep->hresult_text);
 	if (ns_mserr_is_transient(rep->have_hresult, rep->hresult)) {
-		ns_err_set(err, NS_UNREACHABLE, "NDES cannot complete the request now: %s", why);
+		ns_err_set(err, NS_CAUSE_NDES_BUSY, "NDES cannot complete the request now: %s", why);
 		return retry_later(mem, r, pending, err);
 	}
 	if (!r->poll && ns_mserr_is_password_refusal(rep->fail_info, rep->have_hresult,
@@ -442,14 +418,14 @@ static int refused(TALLOC_CTX *mem, struct run *r, const struct ns_certrep *rep,
 			return autopw_status(mem, r, err);
 	}
 	if (r->poll)
-		ns_err_set(err, NS_REJECTED, "NDES denied the pending request: %s%s%s%s", why,
+		ns_err_set(err, NS_CAUSE_REFUSED, "NDES denied the pending request: %s%s%s%s", why,
 			   pending->issuer_ok ? "" : " (certmonger's CertPoll names the wrong "
 			   "issuer CA; run getcert refresh-ca -c ", pending->issuer_ok ? "" : r->ca_name,
 			   pending->issuer_ok ? "" : " and request again)");
 	else
-		ns_err_set(err, NS_REJECTED, "NDES rejected the request: %s%s", why,
+		ns_err_set(err, NS_CAUSE_REFUSED, "NDES rejected the request: %s%s", why,
 			   refusal_hint(mem, r, rep));
-	return NS_REJECTED;
+	return outcome(err);
 }
 
 /* certmonger's id of the request this CSR belongs to, for commands in
@@ -512,12 +488,12 @@ static int names_differ(TALLOC_CTX *mem, struct run *r, struct ns_err *err)
 	if (ns_autopw_for_new_names(mem, r->ctx, r->csr, err) == 1)
 		return autopw_status(mem, r, err);
 	id = request_id(mem, r);
-	ns_err_set(err, NS_REJECTED, "NDES renews without a password only a request with the "
+	ns_err_set(err, NS_CAUSE_REFUSED, "NDES renews without a password only a request with the "
 		   "certificate's own names, and this one differs: %s. Keep the names: getcert "
 		   "resubmit -i %s %s; or change them with a one-time password: getcert resubmit "
 		   "-i %s -L PASSWORD (auto-password fetches one by itself)", diff ? diff : "?", id,
 		   rn->resubmit_args, id);
-	return NS_REJECTED;
+	return outcome(err);
 }
 
 /* Renewal policy (ndes.md "Renewal"), before anything is sent. Returns 0 to
@@ -541,9 +517,9 @@ static int check_renewal(TALLOC_CTX *mem, struct run *r, struct ns_err *err)
 		ns_log(r->ctx, NS_LOG_INFO, "renewing certificate %s (valid until %s) with a new key, "
 		       "as Windows does: NDES answers a repeated transactionID with the existing "
 		       "certificate", r->renewal->cert_serial, r->renewal->not_after);
-		ns_err_set(err, NS_NEED_REKEY, "renewal with a new key: certmonger makes a new key "
+		ns_err_set(err, NS_CAUSE_NEED_REKEY, "renewal with a new key: certmonger makes a new key "
 			   "and CSR (renewal-key = new)");
-		return NS_NEED_REKEY;
+		return outcome(err);
 	}
 	if (r->renewal->same_key)
 		ns_log(r->ctx, NS_LOG_WARN, "renewing with the same key (renewal-key = same): NDES "
@@ -563,23 +539,23 @@ static int need_messages(TALLOC_CTX *mem, struct run *r, struct ns_err *err)
 
 	if (env("CERTMONGER_SCEP_RA_CERTIFICATE") != NULL ||
 	    env("CERTMONGER_SCEP_CA_CERTIFICATE") != NULL) {
-		ns_err_set(err, NS_NEED_SCEP_MESSAGES,
+		ns_err_set(err, NS_CAUSE_NEED_MESSAGES,
 			   "asking certmonger to build the SCEP messages");
-		return NS_NEED_SCEP_MESSAGES;
+		return outcome(err);
 	}
 	if (ns_caps_fetch(mem, r->ctx, &caps, err) != 0) {
-		if (err->transient)	/* certmonger asks again when it is back */
+		if (ns_cause_transient(err->cause))	/* certmonger asks again when it is back */
 			return retry_later(mem, r, NULL, err);
 		snprintf(why, sizeof(why), "%s", err->msg);
-		ns_err_set(err, err->status, "certmonger has no CA certificates for this CA because "
+		ns_err_set(err, err->cause, "certmonger has no CA certificates for this CA because "
 			   "the SCEP server cannot be used: %s; fix that, then run getcert refresh-ca -c %s",
 			   why, r->ca_name);
-		return err->status;
+		return outcome(err);
 	}
-	ns_err_set(err, NS_NEED_SCEP_MESSAGES,
+	ns_err_set(err, NS_CAUSE_NEED_MESSAGES,
 		   "certmonger has no CA certificates for this CA yet: run getcert refresh-ca -c %s",
 		   r->ca_name);
-	return NS_NEED_SCEP_MESSAGES;
+	return outcome(err);
 }
 
 /* The answers to certmonger for a CertRep to a PKCSReq. */
@@ -594,10 +570,10 @@ static int answer(TALLOC_CTX *mem, struct run *r, const struct ns_certrep *rep,
 		return issued(mem, r, rep, err);
 	case NS_PKI_PENDING:
 		if (gci == NULL) {
-			ns_err_set(err, NS_REJECTED,
+			ns_err_set(err, NS_CAUSE_INPUT,
 				   "NDES holds the request for a CA manager's approval, but "
 				   "certmonger gave no GetCertInitial message to poll with");
-			return NS_REJECTED;
+			return outcome(err);
 		}
 		memset(&c, 0, sizeof(c));
 		c.kind = NS_COOKIE_PENDING;
@@ -626,7 +602,6 @@ static int do_submit(TALLOC_CTX *mem, struct run *r, struct ns_err *err)
 	struct ns_http_reply *reply = NULL;
 	struct ns_certrep *rep;
 	enum ns_transport t;
-	bool transient;
 	int rc;
 
 	rc = ns_autopw_before_submit(mem, r->ctx, r->csr, err);
@@ -655,11 +630,11 @@ static int do_submit(TALLOC_CTX *mem, struct run *r, struct ns_err *err)
 		return need_messages(mem, r, err);
 	if (ns_pkimsg_parse(mem, req_name, (const unsigned char *)req_pem,
 			    strlen(req_pem), true, &req, err) != 0)
-		return err->status;
+		return outcome(err);
 	if (req->msg_type != NS_SCEP_PKCSREQ && req->msg_type != NS_SCEP_RENEWALREQ) {
-		ns_err_set(err, NS_REJECTED, "%s has messageType %d, not a certificate request",
+		ns_err_set(err, NS_CAUSE_INPUT, "%s has messageType %d, not a certificate request",
 			   req_name, req->msg_type);
-		return NS_REJECTED;
+		return outcome(err);
 	}
 	if (gci_pem != NULL &&
 	    (ns_pkimsg_parse(mem, gci_name, (const unsigned char *)gci_pem,
@@ -673,25 +648,25 @@ static int do_submit(TALLOC_CTX *mem, struct run *r, struct ns_err *err)
 	       env("CERTMONGER_CERTIFICATE") ? "renewal signed with the current certificate"
 	       : "first enrollment", req->txid, ns_pkimsg_hex(mem, req->nonce, req->nonce_len));
 	if (load_ca_certs(r, err) != 0)
-		return err->status;
+		return outcome(err);
 	warn_stale_password(r);
 	r->txid = req->txid;
 	ns_outage_load(mem, r->ctx, r->txid, &r->outage);
 
 	/* Cached by the CA-data operations: normally no HTTP request here. */
 	if (ns_caps_get(mem, r->ctx, &caps, err) != 0) {
-		if (err->transient)
+		if (ns_cause_transient(err->cause))
 			return retry_later(mem, r, NULL, err);
-		return err->status;
+		return outcome(err);
 	}
 	t = ns_transport_choose(cfg->method, caps);
-	if (send_message(mem, r, t, req->der, req->len, &reply, &transient, err) != 0) {
-		if (transient)
+	if (send_message(mem, r, t, req->der, req->len, &reply, err) != 0) {
+		if (ns_cause_transient(err->cause))
 			return retry_later(mem, r, NULL, err);
-		return err->status;
+		return outcome(err);
 	}
 	if (read_reply(mem, r, reply, req, &rep, err) != 0)
-		return err->status;
+		return outcome(err);
 	rc = answer(mem, r, rep, gci, t, err);
 	if (r->outage.since != 0 && !r->retrying)	/* NDES answered: the outage is over */
 		ns_outage_clear(mem, r->ctx, r->txid);
@@ -705,38 +680,37 @@ static int do_poll(TALLOC_CTX *mem, struct run *r, struct ns_err *err)
 	struct ns_pkimsg *poll;
 	struct ns_http_reply *reply = NULL;
 	struct ns_certrep *rep;
-	bool transient;
 
 	if (ns_cookie_decode(mem, env("CERTMONGER_CA_COOKIE"), &c, err) != 0)
-		return err->status;
+		return outcome(err);
 	if (c->kind == NS_COOKIE_RETRY) {
 		/* certmonger gives POLL no messages; exit 16 clears the cookie and
 		 * it builds fresh ones for a new SUBMIT (same CSR and password). */
 		ns_log(r->ctx, NS_LOG_WARN, "retrying after: %s", c->reason);
-		ns_err_set(err, NS_NEED_SCEP_MESSAGES,
+		ns_err_set(err, NS_CAUSE_NEED_MESSAGES,
 			   "retrying the request (last attempt failed: %.400s): asking certmonger "
 			   "for fresh SCEP messages", c->reason);
-		return NS_NEED_SCEP_MESSAGES;
+		return outcome(err);
 	}
 	if (ns_pkimsg_parse(mem, "the CertPoll in the stored cookie", c->certpoll,
 			    c->certpoll_len, false, &poll, err) != 0) {
 		char why[sizeof(err->msg)];
 
 		snprintf(why, sizeof(why), "%s", err->msg);
-		ns_err_set(err, NS_REJECTED, "%s; start over with getcert resubmit", why);
-		return NS_REJECTED;
+		ns_err_set(err, NS_CAUSE_INPUT, "%s; start over with getcert resubmit", why);
+		return outcome(err);
 	}
 	ns_log(r->ctx, NS_LOG_INFO, "polling transaction %s (pending since %lld)", poll->txid,
 	       (long long)c->since);
 	if (load_ca_certs(r, err) != 0)
-		return err->status;
-	if (send_message(mem, r, c->transport, poll->der, poll->len, &reply, &transient, err) != 0) {
-		if (transient)
+		return outcome(err);
+	if (send_message(mem, r, c->transport, poll->der, poll->len, &reply, err) != 0) {
+		if (ns_cause_transient(err->cause))
 			return retry_later(mem, r, c, err);
-		return err->status;
+		return outcome(err);
 	}
 	if (read_reply(mem, r, reply, poll, &rep, err) != 0)
-		return err->status;
+		return outcome(err);
 	switch (rep->pki_status) {
 	case NS_PKI_SUCCESS:
 		return issued(mem, r, rep, err);
@@ -758,8 +732,8 @@ int ns_op_submit(TALLOC_CTX *mem, const struct ns_ctx *ctx, bool poll, struct ns
 	ns_err_clear(err);
 	if (tmp == NULL || (r = talloc_zero(tmp, struct run)) == NULL) {
 		talloc_free(tmp);
-		ns_err_set(err, NS_UNREACHABLE, "out of memory");
-		return NS_UNREACHABLE;
+		ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
+		return outcome(err);
 	}
 	talloc_set_destructor(r, run_destructor);
 	r->ctx = ctx;
@@ -768,7 +742,7 @@ int ns_op_submit(TALLOC_CTX *mem, const struct ns_ctx *ctx, bool poll, struct ns
 	r->cert = env("CERTMONGER_CERTIFICATE");
 	r->ca_name = env("CERTMONGER_CA_NICKNAME") ? env("CERTMONGER_CA_NICKNAME") : "NAME";
 	if (ns_config_require_url(ctx->cfg, err) != 0)
-		rc = err->status;
+		rc = outcome(err);
 	else
 		rc = poll ? do_poll(tmp, r, err) : do_submit(tmp, r, err);
 	fflush(stdout);

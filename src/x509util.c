@@ -85,12 +85,12 @@ int ns_certs_parse(const unsigned char *data, size_t len, STACK_OF(X509) **out,
 
 	*out = NULL;
 	if (data == NULL || len == 0)
-		return ns_err_set(err, NS_REJECTED, "the server sent no certificate data");
+		return ns_err_set(err, NS_CAUSE_PARSE, "the server sent no certificate data");
 	if (len > 0x7fffffff)
-		return ns_err_set(err, NS_REJECTED, "certificate data too large");
+		return ns_err_set(err, NS_CAUSE_PARSE, "certificate data too large");
 	certs = sk_X509_new_null();
 	if (certs == NULL)
-		return ns_err_set(err, NS_REJECTED, "out of memory");
+		return ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
 
 	/* Servers mislabel content types (ndes.md): try every shape. */
 	if (looks_pem(data, len)) {
@@ -116,14 +116,14 @@ int ns_certs_parse(const unsigned char *data, size_t len, STACK_OF(X509) **out,
 	}
 	if (sk_X509_num(certs) == 0) {
 		sk_X509_free(certs);
-		return ns_err_set(err, NS_REJECTED,
+		return ns_err_set(err, NS_CAUSE_PARSE,
 				  "the server's CA certificate reply holds no certificate");
 	}
 	*out = certs;
 	return 0;
 bad:
 	sk_X509_pop_free(certs, X509_free);
-	return ns_err_set_ssl(err, NS_REJECTED,
+	return ns_err_set_ssl(err, NS_CAUSE_PARSE,
 			      "the server's CA certificate reply is neither a DER certificate, a PKCS#7 nor PEM");
 }
 

@@ -13,7 +13,7 @@
 /* Parses what servers send as "CA certificates", whatever they call it:
  * one DER certificate, a DER degenerate (certs-only) PKCS#7, or PEM
  * (CERTIFICATE or PKCS7 blocks, possibly several). *out gets a new stack the
- * caller frees with sk_X509_pop_free(.., X509_free). Errors: NS_REJECTED. */
+ * caller frees with sk_X509_pop_free(.., X509_free). Errors: NS_CAUSE_PARSE. */
 int ns_certs_parse(const unsigned char *data, size_t len, STACK_OF(X509) **out,
 		   struct ns_err *err);
 

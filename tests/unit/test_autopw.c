@@ -22,6 +22,7 @@
 #include "ns.h"
 #include "otp_testcsr.h"
 #include "otp_testsrv.h"
+#include "status.h"
 
 struct fx {
 	TALLOC_CTX *mem;
@@ -250,7 +251,7 @@ static void test_first_enrollment(void **state)
 
 	/* no password in the CSR: fetch, write FILE, exit 17 */
 	assert_int_equal(ns_autopw_before_submit(f->mem, &f->ctx, c0, &err), 1);
-	assert_int_equal(err.status, NS_NEED_REKEY);
+	assert_int_equal(ns_outcome(NS_OPC_HELPER, &err), NS_NEED_REKEY);
 	assert_null(strstr(err.msg, "0000000000000001"));
 	assert_int_equal(testsrv_count(&f->srv), 1);
 	pw = slurp(f->mem, f->pwfile);
@@ -264,11 +265,11 @@ static void test_first_enrollment(void **state)
 	/* certmonger comes back with the old CSR: exit 17 again, no fetch ... */
 	for (i = 0; i < 3; i++) {
 		assert_int_equal(ns_autopw_before_submit(f->mem, &f->ctx, c0, &err), 1);
-		assert_int_equal(err.status, NS_NEED_REKEY);
+		assert_int_equal(ns_outcome(NS_OPC_HELPER, &err), NS_NEED_REKEY);
 	}
 	/* ... but not forever */
 	assert_int_equal(ns_autopw_before_submit(f->mem, &f->ctx, c0, &err), 1);
-	assert_int_equal(err.status, NS_UNCONFIGURED);
+	assert_int_equal(ns_outcome(NS_OPC_HELPER, &err), NS_UNCONFIGURED);
 	assert_non_null(strstr(err.msg, "without the password"));
 	assert_int_equal(testsrv_count(&f->srv), 1);
 
@@ -303,7 +304,7 @@ static void test_renewal_and_refusals(void **state)
 
 	/* NDES refuses it: fetch one */
 	assert_int_equal(ns_autopw_after_refusal(f->mem, &f->ctx, c0, &err), 1);
-	assert_int_equal(err.status, NS_NEED_REKEY);
+	assert_int_equal(ns_outcome(NS_OPC_HELPER, &err), NS_NEED_REKEY);
 	assert_int_equal(testsrv_count(&f->srv), 1);
 	assert_string_equal(slurp(f->mem, f->pwfile), "0000000000000001\n");
 
@@ -311,7 +312,7 @@ static void test_renewal_and_refusals(void **state)
 	c1 = csr(f, "0000000000000001");
 	write_request(f, "20260101000001", c1, f->pwfile);
 	assert_int_equal(ns_autopw_after_refusal(f->mem, &f->ctx, c1, &err), 1);
-	assert_int_equal(err.status, NS_NEED_REKEY);
+	assert_int_equal(ns_outcome(NS_OPC_HELPER, &err), NS_NEED_REKEY);
 	assert_int_equal(testsrv_count(&f->srv), 2);
 	assert_string_equal(slurp(f->mem, f->pwfile), "0000000000000002\n");
 
@@ -319,7 +320,7 @@ static void test_renewal_and_refusals(void **state)
 	c2 = csr(f, "0000000000000002");
 	write_request(f, "20260101000001", c2, f->pwfile);
 	assert_int_equal(ns_autopw_after_refusal(f->mem, &f->ctx, c2, &err), 1);
-	assert_int_equal(err.status, NS_REJECTED);
+	assert_int_equal(ns_outcome(NS_OPC_HELPER, &err), NS_REJECTED);
 	assert_non_null(strstr(err.msg, "freshly fetched"));
 	assert_int_equal(testsrv_count(&f->srv), 2);
 	unsetenv("CERTMONGER_CERTIFICATE");
@@ -344,7 +345,7 @@ static void test_rate_limit(void **state)
 		 "written=0\nsha256=\n", now - 4000, now - 3000, now - 2000, now - 1000);
 	put(f->state, rec);
 	assert_int_equal(ns_autopw_before_submit(f->mem, &f->ctx, c0, &err), 1);
-	assert_int_equal(err.status, NS_UNREACHABLE);
+	assert_int_equal(ns_outcome(NS_OPC_HELPER, &err), NS_UNREACHABLE);
 	assert_non_null(strstr(err.msg, "3 passwords were fetched"));
 	assert_int_equal(testsrv_count(&f->srv), 0);
 
@@ -352,7 +353,7 @@ static void test_rate_limit(void **state)
 	snprintf(rec, sizeof(rec), "fetched=%lld\nfetched=%lld\n", now - 4000, now - 2000);
 	put(f->state, rec);
 	assert_int_equal(ns_autopw_before_submit(f->mem, &f->ctx, c0, &err), 1);
-	assert_int_equal(err.status, NS_NEED_REKEY);
+	assert_int_equal(ns_outcome(NS_OPC_HELPER, &err), NS_NEED_REKEY);
 	assert_int_equal(testsrv_count(&f->srv), 1);
 }
 
@@ -370,7 +371,7 @@ static void test_file_contents(void **state)
 	/* a password the admin put there: not overwritten, certmonger is nudged */
 	put(f->pwfile, "ADMINPW1\n");
 	assert_int_equal(ns_autopw_before_submit(f->mem, &f->ctx, c0, &err), 1);
-	assert_int_equal(err.status, NS_NEED_REKEY);
+	assert_int_equal(ns_outcome(NS_OPC_HELPER, &err), NS_NEED_REKEY);
 	assert_int_equal(testsrv_count(&f->srv), 0);
 	assert_string_equal(slurp(f->mem, f->pwfile), "ADMINPW1\n");
 
@@ -380,7 +381,7 @@ static void test_file_contents(void **state)
 		 "adaec5f66a2396709d191cb19633e1048428fe330805f2137bc2ba62d191ad1f");
 	put(f->state, rec);
 	assert_int_equal(ns_autopw_before_submit(f->mem, &f->ctx, c0, &err), 1);
-	assert_int_equal(err.status, NS_NEED_REKEY);
+	assert_int_equal(ns_outcome(NS_OPC_HELPER, &err), NS_NEED_REKEY);
 	assert_int_equal(testsrv_count(&f->srv), 0);
 
 	/* the same, older than NDES keeps passwords (57 min): replaced */
@@ -388,7 +389,7 @@ static void test_file_contents(void **state)
 		 "adaec5f66a2396709d191cb19633e1048428fe330805f2137bc2ba62d191ad1f");
 	put(f->state, rec);
 	assert_int_equal(ns_autopw_before_submit(f->mem, &f->ctx, c0, &err), 1);
-	assert_int_equal(err.status, NS_NEED_REKEY);
+	assert_int_equal(ns_outcome(NS_OPC_HELPER, &err), NS_NEED_REKEY);
 	assert_int_equal(testsrv_count(&f->srv), 1);
 	assert_string_equal(slurp(f->mem, f->pwfile), "0000000000000001\n");
 }
@@ -417,7 +418,7 @@ static void test_stale_own_password(void **state)
 		put(f->state, strstr(fixed, "written="));
 	}
 	assert_int_equal(ns_autopw_before_submit(f->mem, &f->ctx, c0, &err), 1);
-	assert_int_equal(err.status, NS_NEED_REKEY);
+	assert_int_equal(ns_outcome(NS_OPC_HELPER, &err), NS_NEED_REKEY);
 	assert_int_equal(testsrv_count(&f->srv), 2);
 	assert_string_equal(slurp(f->mem, f->pwfile), "0000000000000002\n");
 }
@@ -438,7 +439,7 @@ static void test_failures(void **state)
 	/* the request is not there at all */
 	unlink(talloc_asprintf(f->mem, "%s/20260101000001", f->reqdir));
 	assert_int_equal(ns_autopw_before_submit(f->mem, &f->ctx, c0, &err), 1);
-	assert_int_equal(err.status, NS_UNCONFIGURED);
+	assert_int_equal(ns_outcome(NS_OPC_HELPER, &err), NS_UNCONFIGURED);
 	assert_non_null(strstr(err.msg, "no certmonger request"));
 
 	/* the admin page answers "cache full": that message, FILE untouched */
@@ -448,7 +449,7 @@ static void test_failures(void **state)
 	f->cfg->admin_url = talloc_asprintf(f->mem, "http://127.0.0.1:%d/certsrv/mscep_admin/",
 					    f->srv.port);
 	assert_int_equal(ns_autopw_before_submit(f->mem, &f->ctx, c0, &err), 1);
-	assert_int_equal(err.status, NS_UNREACHABLE);
+	assert_int_equal(ns_outcome(NS_OPC_HELPER, &err), NS_UNREACHABLE);
 	assert_non_null(strstr(err.msg, "automatic password: admin page: the password cache is full"));
 	assert_string_equal(slurp(f->mem, f->pwfile), "");
 }
