@@ -48,6 +48,7 @@ struct record {
 /* Everything one call needs: found once, used by the three entry points. */
 struct job {
 	const struct ns_ctx *ctx;
+	struct ns_cmenv *env;	/* certmonger's request, as submit.c read it */
 	struct ns_cmreq *req;
 	char *state_path;
 	char *file_pw;		/* FILE's current password, NULL if empty/absent */
@@ -202,7 +203,7 @@ static int save_record(TALLOC_CTX *mem, struct job *j, struct ns_err *err)
 
 /* Finds the request; 1 = found with a FILE, 0 = automatic mode cannot help
  * (logged), -1 = error in err. */
-static int job_start(TALLOC_CTX *mem, const struct ns_ctx *ctx, const char *csr_pem,
+static int job_start(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_cmenv *env,
 		     struct job *j, struct ns_err *err)
 {
 	const char *dir = ctx->cfg->requests_dir != NULL ? ctx->cfg->requests_dir
@@ -210,8 +211,9 @@ static int job_start(TALLOC_CTX *mem, const struct ns_ctx *ctx, const char *csr_
 
 	memset(j, 0, sizeof(*j));
 	j->ctx = ctx;
+	j->env = env;
 	j->now = time(NULL);
-	if (ns_cmreq_find(mem, dir, csr_pem, &j->req, err) != 0)
+	if (ns_cmreq_find(mem, dir, env->csr, &j->req, err) != 0)
 		return -1;
 	if (j->req == NULL) {
 		ns_err_set(err, NS_CAUSE_CONFIG,
@@ -274,37 +276,19 @@ static int nudge(TALLOC_CTX *mem, struct job *j, struct ns_err *err)
 
 /* Compares the page's thumbprint with the CA certmonger got from
  * FETCH-SCEP-CA-CERTS (in the environment: no extra request). */
-static void check_thumbprint(TALLOC_CTX *mem, const struct ns_ctx *ctx, const char *thumbprint)
+static void check_thumbprint(TALLOC_CTX *mem, struct job *j, const char *thumbprint)
 {
-	static const char *const vars[] = { "CERTMONGER_SCEP_CA_CERTIFICATE",
-					    "CERTMONGER_SCEP_CERTIFICATES",
-					    "CERTMONGER_SCEP_RA_CERTIFICATE" };
-	STACK_OF(X509) *all = sk_X509_new_null(), *certs;
 	struct ns_err e;
 	char *desc = NULL;
-	size_t i;
 
-	if (thumbprint == NULL || all == NULL) {
-		sk_X509_free(all);
+	if (thumbprint == NULL || ns_cmenv_certs(j->env, &e) != 0)
 		return;
-	}
-	for (i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
-		const char *pem = getenv(vars[i]);
-		if (pem == NULL || pem[0] == '\0')
-			continue;
-		certs = NULL;
-		if (ns_certs_parse((const unsigned char *)pem, strlen(pem), &certs, &e) != 0)
-			continue;
-		while (sk_X509_num(certs) > 0)
-			sk_X509_push(all, sk_X509_shift(certs));
-		sk_X509_free(certs);
-	}
-	if (sk_X509_num(all) > 0 && !ns_otp_thumbprint_matches(mem, thumbprint, all, &desc))
-		ns_log(ctx, NS_LOG_WARN,
+	if (sk_X509_num(j->env->certs) > 0 &&
+	    !ns_otp_thumbprint_matches(mem, thumbprint, j->env->certs, &desc))
+		ns_log(j->ctx, NS_LOG_WARN,
 		       "warning: the admin page's CA thumbprint %s matches none of the SCEP CA "
 		       "certificates (%s): admin-url and url may point at different NDES servers",
 		       thumbprint, desc != NULL && desc[0] != '\0' ? desc : "no CA certificate");
-	sk_X509_pop_free(all, X509_free);
 }
 
 /* Fetches a password (rate limited), writes FILE, exits 17. Returns 1. */
@@ -334,7 +318,7 @@ static int supply(TALLOC_CTX *mem, struct job *j, const char *why, struct ns_err
 		ns_err_set(err, e.cause, "automatic password: %s", e.msg);
 		return 1;
 	}
-	check_thumbprint(mem, j->ctx, otp->thumbprint);
+	check_thumbprint(mem, j, otp->thumbprint);
 	text = talloc_asprintf(mem, "%s\n", otp->password);
 	if (text == NULL) {
 		ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
@@ -358,23 +342,22 @@ static int supply(TALLOC_CTX *mem, struct job *j, const char *why, struct ns_err
 /* ---- entry points (autopw.h) ------------------------------------------ */
 
 int ns_autopw_before_submit(TALLOC_CTX *mem, const struct ns_ctx *ctx,
-			    const char *csr_pem, struct ns_err *err)
+			    struct ns_cmenv *env, struct ns_err *err)
 {
 	TALLOC_CTX *tmp;
-	const char *cert = getenv("CERTMONGER_CERTIFICATE");
 	struct job j;
 	int rc;
 
-	if (!ctx->cfg->auto_otp || ns_csr_has_challenge(csr_pem) != 0)
+	if (!ctx->cfg->auto_otp || ns_csr_has_challenge(env->csr) != 0)
 		return 0;
 	/* A renewal is signed with the old certificate; NDES (Renewal) may
 	 * take it without a password. A refusal brings us back. */
-	if (cert != NULL && cert[0] != '\0') {
+	if (env->cert != NULL) {
 		ns_log(ctx, NS_LOG_INFO, "automatic password: renewal without a password first");
 		return 0;
 	}
 	tmp = talloc_new(mem);
-	rc = job_start(tmp, ctx, csr_pem, &j, err);
+	rc = job_start(tmp, ctx, env, &j, err);
 	if (rc <= 0) {
 		talloc_free(tmp);
 		return rc < 0 ? 1 : 0;
@@ -387,24 +370,24 @@ int ns_autopw_before_submit(TALLOC_CTX *mem, const struct ns_ctx *ctx,
 	return rc;
 }
 
-static int supply_for(TALLOC_CTX *mem, const struct ns_ctx *ctx, const char *csr_pem,
+static int supply_for(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_cmenv *env,
 		      const char *why, struct ns_err *err);
 
 int ns_autopw_after_refusal(TALLOC_CTX *mem, const struct ns_ctx *ctx,
-			    const char *csr_pem, struct ns_err *err)
+			    struct ns_cmenv *env, struct ns_err *err)
 {
-	return supply_for(mem, ctx, csr_pem, NULL, err);
+	return supply_for(mem, ctx, env, NULL, err);
 }
 
 int ns_autopw_for_new_names(TALLOC_CTX *mem, const struct ns_ctx *ctx,
-			    const char *csr_pem, struct ns_err *err)
+			    struct ns_cmenv *env, struct ns_err *err)
 {
-	return supply_for(mem, ctx, csr_pem,
+	return supply_for(mem, ctx, env,
 			  "the renewal asks for other names than the certificate has", err);
 }
 
 /* why: the reason a password is needed (NULL: NDES refused the request). */
-static int supply_for(TALLOC_CTX *mem, const struct ns_ctx *ctx, const char *csr_pem,
+static int supply_for(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_cmenv *env,
 		      const char *why, struct ns_err *err)
 {
 	TALLOC_CTX *tmp;
@@ -417,14 +400,14 @@ static int supply_for(TALLOC_CTX *mem, const struct ns_ctx *ctx, const char *csr
 		return 0;
 	tmp = talloc_new(mem);
 	ns_err_clear(&e);
-	rc = job_start(tmp, ctx, csr_pem, &j, &e);
+	rc = job_start(tmp, ctx, env, &j, &e);
 	if (rc <= 0) {
 		if (rc < 0)
 			ns_log(ctx, NS_LOG_WARN, "%s", e.msg);
 		talloc_free(tmp);
 		return 0;	/* the caller reports the refusal */
 	}
-	if (ns_csr_challenge(tmp, csr_pem, &csr_pw) == 0 && csr_pw != NULL)
+	if (ns_csr_challenge(tmp, env->csr, &csr_pw) == 0 && csr_pw != NULL)
 		talloc_set_destructor(csr_pw, wipe);
 	sha256_hex(csr_pw, h);
 	if (csr_pw != NULL && strcmp(h, j.rec.sha256) == 0 && j.now - j.rec.written < AUTOPW_FRESH) {
@@ -452,7 +435,7 @@ static int supply_for(TALLOC_CTX *mem, const struct ns_ctx *ctx, const char *csr
 	return rc;
 }
 
-void ns_autopw_after_issue(TALLOC_CTX *mem, const struct ns_ctx *ctx, const char *csr_pem)
+void ns_autopw_after_issue(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_cmenv *env)
 {
 	TALLOC_CTX *tmp;
 	char *csr_pw = NULL;
@@ -463,13 +446,13 @@ void ns_autopw_after_issue(TALLOC_CTX *mem, const struct ns_ctx *ctx, const char
 		return;
 	tmp = talloc_new(mem);
 	ns_err_clear(&e);
-	if (job_start(tmp, ctx, csr_pem, &j, &e) <= 0) {
+	if (job_start(tmp, ctx, env, &j, &e) <= 0) {
 		if (e.msg[0] != '\0')
 			ns_log(ctx, NS_LOG_WARN, "%s", e.msg);
 		talloc_free(tmp);
 		return;
 	}
-	if (ns_csr_challenge(tmp, csr_pem, &csr_pw) == 0 && csr_pw != NULL)
+	if (ns_csr_challenge(tmp, env->csr, &csr_pw) == 0 && csr_pw != NULL)
 		talloc_set_destructor(csr_pw, wipe);
 	/* NDES consumed the password: erase it. Not to zero bytes: certmonger
 	 * 0.79.17 takes an empty file for a read error (it checks st_size > 0,
