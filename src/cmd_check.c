@@ -133,11 +133,39 @@ out:
 }
 
 /* Reachability, TLS and GetCACaps. Returns false when nothing more can run. */
+/* The capability list GetCACaps answered. */
+static void check_caps(TALLOC_CTX *mem, struct report *r, const struct ns_ctx *ctx,
+		       const struct ns_http_reply *reply)
+{
+	struct ns_caps *caps = NULL;
+
+	if (ns_caps_parse(mem, (const char *)reply->body, reply->len, &caps) != 0 ||
+	    !caps->from_server) {
+		WARN("no capabilities (HTTP %ld, %zu bytes): assuming what old NDES does (DES3, SHA-1, GET)",
+		     reply->status, reply->len);
+		if (ctx->cfg->method != NS_METHOD_POST)
+			WARN("requests go by GET: a 2048-bit request is ~3.5 KB of query string "
+			     "(max-get-length %ld; IIS maxQueryString)", ctx->cfg->max_get_url);
+		return;
+	}
+	{
+		char *list = talloc_strdup(mem, caps->text), *p;
+		for (p = list; p != NULL && *p != '\0'; p++)
+			if (*p == '\n')
+				*p = p[1] != '\0' ? ' ' : '\0';
+		OK("capabilities: %s", list != NULL ? list : "?");
+	}
+	if (caps->post)
+		OK("POSTPKIOperation offered: requests go by POST");
+	else
+		WARN("no POSTPKIOperation: requests go by GET, ~3.5 KB of query string for a 2048-bit "
+		     "key (max-get-length %ld; IIS maxQueryString)", ctx->cfg->max_get_url);
+}
+
 static bool check_server(TALLOC_CTX *mem, struct report *r, const struct ns_ctx *ctx)
 {
 	struct ns_http_request req = { 0 };
 	struct ns_http_reply *reply = NULL;
-	struct ns_caps *caps = NULL;
 	struct ns_err err;
 	bool https = strncasecmp(ctx->cfg->url, "https://", 8) == 0;
 
@@ -171,39 +199,15 @@ static bool check_server(TALLOC_CTX *mem, struct report *r, const struct ns_ctx 
 		     reply->content_type != NULL ? reply->content_type : "no content type", reply->len);
 		return true;
 	}
-	if (ns_caps_parse(mem, (const char *)reply->body, reply->len, &caps) != 0 ||
-	    !caps->from_server) {
-		WARN("no capabilities (HTTP %ld, %zu bytes): assuming what old NDES does (DES3, SHA-1, GET)",
-		     reply->status, reply->len);
-		if (ctx->cfg->method != NS_METHOD_POST)
-			WARN("requests go by GET: a 2048-bit request is ~3.5 KB of query string "
-			     "(max-get-length %ld; IIS maxQueryString)", ctx->cfg->max_get_url);
-		return true;
-	}
-	{
-		char *list = talloc_strdup(mem, caps->text), *p;
-		for (p = list; p != NULL && *p != '\0'; p++)
-			if (*p == '\n')
-				*p = p[1] != '\0' ? ' ' : '\0';
-		OK("capabilities: %s", list != NULL ? list : "?");
-	}
-	if (caps->post)
-		OK("POSTPKIOperation offered: requests go by POST");
-	else
-		WARN("no POSTPKIOperation: requests go by GET, ~3.5 KB of query string for a 2048-bit "
-		     "key (max-get-length %ld; IIS maxQueryString)", ctx->cfg->max_get_url);
+	check_caps(mem, r, ctx, reply);
 	return true;
 }
 
-static void check_roles(TALLOC_CTX *mem, struct report *r, const struct ns_ctx *ctx,
-			struct ns_cacert *cc)
+/* The RA certificates' key usages. */
+static void check_ra_usage(TALLOC_CTX *mem, struct report *r, const struct ns_roles *ro)
 {
-	struct ns_roles *ro = cc->roles;
-	const char *ca_name = ns_name_str(mem, X509_get_subject_name(ro->ca));
 	bool sign_is_ra = X509_cmp(ro->sign, ro->ca) != 0;
-	bool split = sign_is_ra && X509_cmp(ro->sign, ro->encrypt) != 0;
 
-	OK("GetCACert: %d certificate(s); issuing CA %s", sk_X509_num(cc->certs), ca_name);
 	if (ro->ca_only) {
 		WARN("no RA certificates (a plain RFC 8894 server, not NDES-shaped): the CA encrypts and signs");
 	} else {
@@ -225,19 +229,13 @@ static void check_roles(TALLOC_CTX *mem, struct report *r, const struct ns_ctx *
 			WARN("signing RA chosen without keyUsage digitalSignature: %s",
 			     ns_name_str(mem, X509_get_subject_name(ro->sign)));
 	}
+}
 
-	if (!ro->ca_only) {
-		check_validity(mem, r, ro->encrypt, split ? "encryption RA" : "RA");
-		if (split)
-			check_validity(mem, r, ro->sign, "signing RA");
-	}
-	check_validity(mem, r, ro->ca, "CA");
+/* The CA's own signature, or its issuer's when that is in the reply. */
+static void check_ca_signature(TALLOC_CTX *mem, struct report *r, const struct ns_cacert *cc)
+{
+	const struct ns_roles *ro = cc->roles;
 
-	if (!ro->ca_only) {
-		check_signed_by(mem, r, ro->encrypt, ro->ca, split ? "encryption RA" : "RA");
-		if (split)
-			check_signed_by(mem, r, ro->sign, ro->ca, "signing RA");
-	}
 	if (ns_roles_ca_is_self_signed(ro)) {
 		if (ns_cert_issued_by(ro->ca, ro->ca))
 			OK("the CA is self-signed (its signature verifies)");
@@ -259,6 +257,31 @@ static void check_roles(TALLOC_CTX *mem, struct report *r, const struct ns_ctx *
 			OK("the CA's issuer %s is not in the reply (not needed for enrollment)",
 			   ns_name_str(mem, X509_get_issuer_name(ro->ca)));
 	}
+}
+
+static void check_roles(TALLOC_CTX *mem, struct report *r, const struct ns_ctx *ctx,
+			struct ns_cacert *cc)
+{
+	struct ns_roles *ro = cc->roles;
+	const char *ca_name = ns_name_str(mem, X509_get_subject_name(ro->ca));
+	bool sign_is_ra = X509_cmp(ro->sign, ro->ca) != 0;
+	bool split = sign_is_ra && X509_cmp(ro->sign, ro->encrypt) != 0;
+
+	OK("GetCACert: %d certificate(s); issuing CA %s", sk_X509_num(cc->certs), ca_name);
+	check_ra_usage(mem, r, ro);
+	if (!ro->ca_only) {
+		check_validity(mem, r, ro->encrypt, split ? "encryption RA" : "RA");
+		if (split)
+			check_validity(mem, r, ro->sign, "signing RA");
+	}
+	check_validity(mem, r, ro->ca, "CA");
+
+	if (!ro->ca_only) {
+		check_signed_by(mem, r, ro->encrypt, ro->ca, split ? "encryption RA" : "RA");
+		if (split)
+			check_signed_by(mem, r, ro->sign, ro->ca, "signing RA");
+	}
+	check_ca_signature(mem, r, cc);
 
 	if (ctx->cfg->ca_fingerprint != NULL) {
 		char *fp = ns_cert_fingerprint(mem, ro->ca, EVP_sha256(), NULL);
@@ -334,23 +357,12 @@ static bool offers(const char *schemes, const char *scheme)
 	return false;
 }
 
-static void check_admin(TALLOC_CTX *mem, struct report *r, const struct ns_ctx *ctx)
+/* The admin credentials at rest and in transit. */
+static void check_admin_credentials(struct report *r, const struct ns_config *cfg,
+				    const char *url)
 {
-	const struct ns_config *cfg = ctx->cfg;
-	struct ns_http_request req = { 0 };
-	struct ns_http_reply *reply = NULL;
-	struct ns_err e;
-	const char *url, *schemes;
-	bool https, password = cfg->password_file != NULL;
+	bool https = strncasecmp(url, "https://", 8) == 0, password = cfg->password_file != NULL;
 	bool kerberos = cfg->keytab != NULL || cfg->ccache != NULL;
-
-	ns_err_clear(&e);
-	url = ns_otp_admin_url(mem, cfg, &e);
-	if (url == NULL) {
-		FAIL(NS_CAUSE_CONFIG, "admin page: %s", e.msg);
-		return;
-	}
-	https = strncasecmp(url, "https://", 8) == 0;
 
 	/* Credentials at rest. */
 	if (cfg->password_file != NULL)
@@ -379,15 +391,15 @@ static void check_admin(TALLOC_CTX *mem, struct report *r, const struct ns_ctx *
 		     "password attacked offline or relayed; use https", url);
 	else if (https)
 		OK("the admin page is https: %s", url);
+}
 
-	/* Reachable, and what it offers, asked without credentials: a 401
-	 * spends no password. */
-	req.url = url;
-	if (ns_http_request(mem, ctx, &req, &reply, &e) != 0) {
-		FAIL(e.cause, "admin page not reachable: %s", e.msg);
-		return;
-	}
-	schemes = reply->www_authenticate;
+/* The admin page's answer without credentials. Returns the schemes it
+ * offers on a 401, NULL when nothing more can be checked. */
+static const char *check_admin_reply(struct report *r, const char *url,
+				     const struct ns_http_reply *reply)
+{
+	const char *schemes = reply->www_authenticate;
+
 	switch (reply->status) {
 	case 401:
 		break;
@@ -395,28 +407,37 @@ static void check_admin(TALLOC_CTX *mem, struct report *r, const struct ns_ctx *
 		WARN("the admin page %s answers without authentication (HTTP 200): whoever reaches "
 		     "it gets one-time passwords (and this check took one); in IIS disable "
 		     "Anonymous Authentication on mscep_admin", url);
-		return;
+		return NULL;
 	case 403:
 		FAIL(NS_CAUSE_CONFIG, "the admin page %s answers HTTP 403 (forbidden) before any "
 		     "authentication: IIS requires something else (SSL, client certificates, "
 		     "IP restrictions)", url);
-		return;
+		return NULL;
 	case 404:
 		FAIL(NS_CAUSE_CONFIG, "the admin page %s answers HTTP 404: it is disabled "
 		     "(hardened NDES or Intune mode): one-time passwords cannot be fetched", url);
-		return;
+		return NULL;
 	default:
 		WARN("the admin page %s answers HTTP %ld without credentials (expected 401)",
 		     url, reply->status);
-		return;
+		return NULL;
 	}
 	if (schemes == NULL || schemes[0] == '\0') {
 		FAIL(NS_CAUSE_CONFIG, "the admin page %s asks for authentication (HTTP 401) but "
 		     "offers no scheme (no WWW-Authenticate)", url);
-		return;
+		return NULL;
 	}
 	OK("the admin page %s is reachable and asks for authentication (HTTP 401), "
 	   "offering: %s", url, schemes);
+	return schemes;
+}
+
+/* Does the admin page offer what auth needs? */
+static void check_admin_schemes(struct report *r, const struct ns_config *cfg,
+				const char *schemes)
+{
+	bool password = cfg->password_file != NULL;
+	bool kerberos = cfg->keytab != NULL || cfg->ccache != NULL;
 
 	switch (cfg->auth) {
 	case NS_AUTH_NTLM:
@@ -464,6 +485,32 @@ static void check_admin(TALLOC_CTX *mem, struct report *r, const struct ns_ctx *
 		}
 		break;
 	}
+}
+
+static void check_admin(TALLOC_CTX *mem, struct report *r, const struct ns_ctx *ctx)
+{
+	struct ns_http_request req = { 0 };
+	struct ns_http_reply *reply = NULL;
+	struct ns_err e;
+	const char *url, *schemes;
+
+	ns_err_clear(&e);
+	url = ns_otp_admin_url(mem, ctx->cfg, &e);
+	if (url == NULL) {
+		FAIL(NS_CAUSE_CONFIG, "admin page: %s", e.msg);
+		return;
+	}
+	check_admin_credentials(r, ctx->cfg, url);
+	/* Reachable, and what it offers, asked without credentials: a 401
+	 * spends no password. */
+	req.url = url;
+	if (ns_http_request(mem, ctx, &req, &reply, &e) != 0) {
+		FAIL(e.cause, "admin page not reachable: %s", e.msg);
+		return;
+	}
+	schemes = check_admin_reply(r, url, reply);
+	if (schemes != NULL)
+		check_admin_schemes(r, ctx->cfg, schemes);
 }
 
 int ns_cmd_check(TALLOC_CTX *mem, const struct ns_ctx *ctx, int argc, char **argv,
