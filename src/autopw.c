@@ -22,6 +22,7 @@
 #include "autopw.h"
 #include "cmreq.h"
 #include "csr.h"
+#include "file.h"
 #include "ns.h"
 #include "otp.h"
 #include "x509util.h"
@@ -56,12 +57,6 @@ struct job {
 	time_t now;
 };
 
-static int wipe(char *s)
-{
-	explicit_bzero(s, talloc_get_size(s));
-	return 0;
-}
-
 static void sha256_hex(const char *s, char out[65])
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
@@ -81,27 +76,17 @@ static void sha256_hex(const char *s, char out[65])
 static int read_pw_file(TALLOC_CTX *mem, const char *path, char **out, struct ns_err *err)
 {
 	char *buf;
-	ssize_t r;
-	size_t got = 0;
-	int fd;
 
 	*out = NULL;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
+	/* certmonger reads the first line of FILE; so do we. */
+	if (ns_file_read(mem, path, 4096, NS_FILE_SECRET | NS_FILE_PREFIX, &buf, NULL, NULL) != 0) {
 		if (errno == ENOENT)
 			return 0;
+		if (errno == ENOMEM)
+			return ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
 		return ns_err_set(err, NS_CAUSE_CONFIG, "automatic password: cannot read %s: %s",
-				  path, strerror(errno));
+				  path, ns_file_strerror(errno));
 	}
-	buf = talloc_zero_size(mem, 4097);
-	if (buf == NULL) {
-		close(fd);
-		return ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
-	}
-	talloc_set_destructor(buf, wipe);
-	while (got < 4096 && (r = read(fd, buf + got, 4096 - got)) > 0)
-		got += (size_t)r;
-	close(fd);
 	buf[strcspn(buf, "\r\n")] = '\0';
 	if (buf[0] != '\0')
 		*out = buf;
@@ -148,15 +133,17 @@ static int write_atomic(TALLOC_CTX *mem, const char *path, const char *text, str
 	return 0;
 }
 
+/* The record is a few lines: anything larger is not ours. */
+#define AUTOPW_MAX_RECORD 4096
+
 static void load_record(struct job *j)
 {
-	FILE *f = fopen(j->state_path, "re");
-	char line[256];
+	char *text = NULL, *next, *line;
 
 	memset(&j->rec, 0, sizeof(j->rec));
-	if (f == NULL)
+	if (ns_file_read(NULL, j->state_path, AUTOPW_MAX_RECORD, 0, &text, NULL, NULL) != 0)
 		return;
-	while (fgets(line, sizeof(line), f) != NULL) {
+	for (next = text; (line = strsep(&next, "\n")) != NULL;) {
 		long long v;
 		char hex[65];
 
@@ -180,7 +167,7 @@ static void load_record(struct job *j)
 			j->rec.refused_fresh = (int)v;
 		}
 	}
-	fclose(f);
+	talloc_free(text);
 }
 
 static int save_record(TALLOC_CTX *mem, struct job *j, struct ns_err *err)
@@ -324,7 +311,7 @@ static int supply(TALLOC_CTX *mem, struct job *j, const char *why, struct ns_err
 		ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
 		return 1;
 	}
-	talloc_set_destructor(text, wipe);
+	ns_secret(text);
 	if (write_atomic(mem, j->req->pw_file, text, err) != 0)
 		return 1;
 	j->rec.fetches[j->rec.nfetches++] = j->now;
@@ -408,7 +395,7 @@ static int supply_for(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_cmenv
 		return 0;	/* the caller reports the refusal */
 	}
 	if (ns_csr_challenge(tmp, env->csr, &csr_pw) == 0 && csr_pw != NULL)
-		talloc_set_destructor(csr_pw, wipe);
+		ns_secret(csr_pw);
 	sha256_hex(csr_pw, h);
 	if (csr_pw != NULL && strcmp(h, j.rec.sha256) == 0 && j.now - j.rec.written < AUTOPW_FRESH) {
 		/* Refused within minutes of the fetch: not an expired password. */
@@ -453,7 +440,7 @@ void ns_autopw_after_issue(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_
 		return;
 	}
 	if (ns_csr_challenge(tmp, env->csr, &csr_pw) == 0 && csr_pw != NULL)
-		talloc_set_destructor(csr_pw, wipe);
+		ns_secret(csr_pw);
 	/* NDES consumed the password: erase it. Not to zero bytes: certmonger
 	 * 0.79.17 takes an empty file for a read error (it checks st_size > 0,
 	 * then reports a stale errno) and stops in NEED_CSR_GEN_PIN; a lone

@@ -10,6 +10,7 @@
 
 #include "cacert.h"
 #include "caps.h"
+#include "file.h"
 #include "ns.h"
 #include "ops.h"
 #include "roles.h"
@@ -321,28 +322,21 @@ static int roots_from_file(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_
 {
 	const char *path = ctx->cfg->trusted_ca;
 	STACK_OF(X509) *certs = NULL, *roots = sk_X509_new_null(), *other = sk_X509_new_null();
-	unsigned char *data;
+	char *data = NULL;
 	size_t len = 0;
-	FILE *f;
 	int i, rc = -1;
 
-	data = talloc_size(mem, 1024 * 1024 + 1);
-	f = fopen(path, "rb");
-	if (data == NULL || roots == NULL || other == NULL) {
+	if (roots == NULL || other == NULL) {
 		ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
 		goto out;
 	}
-	if (f == NULL) {
-		ns_err_set(err, NS_CAUSE_CONFIG, "cannot read trusted-ca %s: %s", path, strerror(errno));
+	if (ns_file_read(mem, path, NS_FILE_MAX_CERTS, 0, &data, &len, NULL) != 0) {
+		ns_err_set(err, errno == ENOMEM ? NS_CAUSE_NOMEM : NS_CAUSE_CONFIG,
+			   "cannot read trusted-ca %s: %s", path,
+			   errno == EFBIG ? "larger than 1 MiB" : ns_file_strerror(errno));
 		goto out;
 	}
-	len = fread(data, 1, 1024 * 1024 + 1, f);
-	if (ferror(f) || len > 1024 * 1024) {
-		ns_err_set(err, NS_CAUSE_CONFIG, "cannot read trusted-ca %s: %s", path,
-			   ferror(f) ? strerror(errno) : "larger than 1 MiB");
-		goto out;
-	}
-	if (ns_certs_parse(data, len, &certs, err) != 0) {
+	if (ns_certs_parse((const unsigned char *)data, len, &certs, err) != 0) {
 		char msg[sizeof(err->msg)];
 		snprintf(msg, sizeof(msg), "%s", err->msg);
 		ns_err_set(err, NS_CAUSE_CONFIG, "trusted-ca %s: no usable certificate (%s)", path,
@@ -360,8 +354,7 @@ static int roots_from_file(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_
 	       sk_X509_num(roots), sk_X509_num(other), path);
 	rc = print_roots(mem, roots, other, err);
 out:
-	if (f != NULL)
-		fclose(f);
+	talloc_free(data);
 	sk_X509_free(roots);	/* references belong to certs */
 	sk_X509_free(other);
 	sk_X509_pop_free(certs, X509_free);

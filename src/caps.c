@@ -17,6 +17,7 @@
 #include <openssl/evp.h>
 
 #include "caps.h"
+#include "file.h"
 #include "http.h"
 #include "ns.h"
 
@@ -220,17 +221,10 @@ static struct ns_caps *cache_read(TALLOC_CTX *mem, const struct ns_ctx *ctx)
 	long long when;
 	int from_server;
 	size_t n, size;
-	FILE *f = NULL;
 
-	if (path == NULL || (f = fopen(path, "r")) == NULL)
+	if (path == NULL || ns_file_read(tmp, path, NS_CAPS_CACHE_MAX, 0, &buf, &n, NULL) != 0 ||
+	    n == 0)
 		goto out;
-	buf = talloc_size(tmp, NS_CAPS_CACHE_MAX + 1);
-	if (buf == NULL)
-		goto out;
-	n = fread(buf, 1, NS_CAPS_CACHE_MAX + 1, f);
-	if (n == 0 || n > NS_CAPS_CACHE_MAX)
-		goto out;
-	buf[n] = '\0';
 	/* magic, url=, time=, from_server=, size=, the caps text, the end marker */
 	line = buf;
 	if (strncmp(line, NS_CAPS_MAGIC "\n", strlen(NS_CAPS_MAGIC) + 1) != 0)
@@ -261,8 +255,6 @@ static struct ns_caps *cache_read(TALLOC_CTX *mem, const struct ns_ctx *ctx)
 	}
 	ns_log(ctx, NS_LOG_DEBUG, "GetCACaps from the cache %s", path);
 out:
-	if (f != NULL)
-		fclose(f);
 	talloc_free(tmp);
 	return caps;
 }
@@ -361,20 +353,17 @@ out:
 static long failures_count(const struct ns_ctx *ctx)
 {
 	TALLOC_CTX *tmp = talloc_new(NULL);
-	char *path = cache_path(tmp, ctx->cfg), line[32];
+	char *path = cache_path(tmp, ctx->cfg), *text;
 	long n = 0;
 	FILE *f;
 
 	if (path == NULL || (path = talloc_strdup_append(path, ".failed")) == NULL)
 		goto out;
-	f = fopen(path, "r");
-	if (f != NULL) {
-		if (fgets(line, sizeof(line), f) == NULL || sscanf(line, "%ld", &n) != 1 || n < 0)
-			n = 0;
-		fclose(f);
-	}
+	if (ns_file_read(tmp, path, 32, NS_FILE_PREFIX, &text, NULL, NULL) == 0 &&
+	    (sscanf(text, "%ld", &n) != 1 || n < 0))
+		n = 0;
 	(void)mkdir(ctx->cfg->state_dir, 0700);
-	f = fopen(path, "w");
+	f = fopen(path, "we");
 	if (f != NULL) {
 		fprintf(f, "%ld\n", n + 1);
 		fclose(f);

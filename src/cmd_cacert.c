@@ -9,6 +9,7 @@
 #include <openssl/evp.h>
 
 #include "cacert.h"
+#include "file.h"
 #include "certinfo.h"
 #include "ns.h"
 #include "ops.h"
@@ -46,24 +47,21 @@ static void print_cert(TALLOC_CTX *mem, const struct ns_roles *roles, X509 *c, i
 
 static int from_file(TALLOC_CTX *mem, const char *path, struct ns_cacert **out, struct ns_err *err)
 {
-	unsigned char *data = talloc_size(mem, 1024 * 1024 + 1);
-	FILE *f = fopen(path, "rb");
+	char *data;
 	size_t len;
-	int rc = -1;
+	int rc;
 
-	if (data == NULL) {
-		ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
-	} else if (f == NULL) {
-		ns_err_set(err, NS_CAUSE_CONFIG, "cannot read %s: %s", path, strerror(errno));
-	} else if ((len = fread(data, 1, 1024 * 1024 + 1, f)) > 1024 * 1024) {
-		ns_err_set(err, NS_CAUSE_CONFIG, "%s is larger than 1 MiB", path);
-	} else {
-		rc = ns_cacert_from_data(mem, path, data, len, out, err);
-		if (rc != 0)
-			err->cause = NS_CAUSE_CONFIG;	/* a bad file given on the command line */
+	if (ns_file_read(mem, path, NS_FILE_MAX_CERTS, 0, &data, &len, NULL) != 0) {
+		if (errno == ENOMEM)
+			return ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
+		if (errno == EFBIG)
+			return ns_err_set(err, NS_CAUSE_CONFIG, "%s is larger than 1 MiB", path);
+		return ns_err_set(err, NS_CAUSE_CONFIG, "cannot read %s: %s", path,
+				  ns_file_strerror(errno));
 	}
-	if (f != NULL)
-		fclose(f);
+	rc = ns_cacert_from_data(mem, path, (const unsigned char *)data, len, out, err);
+	if (rc != 0)
+		err->cause = NS_CAUSE_CONFIG;	/* a bad file given on the command line */
 	talloc_free(data);
 	return rc;
 }

@@ -22,6 +22,7 @@
 #include "caps.h"
 #include "certinfo.h"
 #include "http.h"
+#include "file.h"
 #include "ns.h"
 #include "ops.h"
 #include "otp.h"
@@ -103,6 +104,25 @@ static void check_signed_by(TALLOC_CTX *mem, struct report *r, X509 *c, X509 *ca
 	     "; it is SHA-1 signed: a crypto policy forbidding SHA-1 signatures also fails this" : "");
 }
 
+/* trusted-ca's certificates into store (file.h's reader, as FETCH-ROOTS). */
+static bool load_trusted_ca(TALLOC_CTX *mem, X509_STORE *store, const char *path)
+{
+	STACK_OF(X509) *certs = NULL;
+	struct ns_err e;
+	char *data;
+	size_t len;
+	int i, added = 0;
+
+	if (store == NULL || ns_file_read(mem, path, NS_FILE_MAX_CERTS, 0, &data, &len, NULL) != 0)
+		return false;
+	if (ns_certs_parse((const unsigned char *)data, len, &certs, &e) == 0)
+		for (i = 0; i < sk_X509_num(certs); i++)
+			added += X509_STORE_add_cert(store, sk_X509_value(certs, i)) == 1;
+	sk_X509_pop_free(certs, X509_free);
+	talloc_free(data);
+	return added > 0;
+}
+
 /* The CA against trusted-ca, with the reply's certificates as intermediates. */
 static void check_trusted_ca(TALLOC_CTX *mem, struct report *r, const struct ns_ctx *ctx,
 			     struct ns_cacert *cc)
@@ -111,8 +131,7 @@ static void check_trusted_ca(TALLOC_CTX *mem, struct report *r, const struct ns_
 	X509_STORE_CTX *vctx = X509_STORE_CTX_new();
 	int ok = 0;
 
-	if (store == NULL || vctx == NULL ||
-	    X509_STORE_load_file(store, ctx->cfg->trusted_ca) != 1) {
+	if (vctx == NULL || !load_trusted_ca(mem, store, ctx->cfg->trusted_ca)) {
 		FAIL(NS_CAUSE_CONFIG, "cannot load trusted-ca %s", ctx->cfg->trusted_ca);
 		goto out;
 	}
@@ -129,7 +148,6 @@ out:
 	ERR_clear_error();
 	X509_STORE_CTX_free(vctx);
 	X509_STORE_free(store);
-	(void)mem;
 }
 
 /* Reachability, TLS and GetCACaps. Returns false when nothing more can run. */
@@ -504,6 +522,7 @@ static void check_admin(TALLOC_CTX *mem, struct report *r, const struct ns_ctx *
 	/* Reachable, and what it offers, asked without credentials: a 401
 	 * spends no password. */
 	req.url = url;
+	req.secret = true;	/* an admin page open to anyone answers with a password */
 	if (ns_http_request(mem, ctx, &req, &reply, &e) != 0) {
 		FAIL(e.cause, "admin page not reachable: %s", e.msg);
 		return;

@@ -11,6 +11,7 @@
 #include <openssl/x509.h>
 
 #include "cmreq.h"
+#include "file.h"
 #include "csr.h"
 
 #define CMREQ_MAX_FILE (1024 * 1024)
@@ -96,26 +97,14 @@ static bool hex_equals(const char *hex, const unsigned char *der, size_t len)
 	return true;
 }
 
+/* A request file; it may hold a -L password: wiped when freed. */
 static char *read_small(TALLOC_CTX *mem, const char *path)
 {
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	struct stat st;
 	char *buf = NULL;
-	ssize_t r;
-	size_t got = 0;
 
-	if (fd < 0)
+	if (ns_file_read(mem, path, CMREQ_MAX_FILE, NS_FILE_NOFOLLOW | NS_FILE_SECRET, &buf,
+			 NULL, NULL) != 0)
 		return NULL;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > CMREQ_MAX_FILE)
-		goto out;
-	buf = talloc_array(mem, char, (size_t)st.st_size + 1);
-	if (buf == NULL)
-		goto out;
-	while (got < (size_t)st.st_size && (r = read(fd, buf + got, (size_t)st.st_size - got)) > 0)
-		got += (size_t)r;
-	buf[got] = '\0';
-out:
-	close(fd);
 	return buf;
 }
 

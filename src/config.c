@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "file.h"
 
 #define NS_CONFIG_MAX_FILE (256 * 1024)
 
@@ -379,41 +380,25 @@ static char *trim(char *s)
 /* The configuration file's text: at most NS_CONFIG_MAX_FILE bytes, no NUL. */
 static char *read_config_text(TALLOC_CTX *mem, const char *path, struct ns_err *err)
 {
-	FILE *f = fopen(path, "r");
-	char *text = NULL;
+	char *text;
 	size_t len;
 
-	if (f == NULL) {
-		ns_err_set(err, NS_CAUSE_CONFIG, "cannot read configuration file %s: %s", path,
-			   strerror(errno));
+	if (ns_file_read(mem, path, NS_CONFIG_MAX_FILE, 0, &text, &len, NULL) != 0) {
+		if (errno == EFBIG)
+			ns_err_set(err, NS_CAUSE_CONFIG, "configuration file %s is too large", path);
+		else if (errno == ENOMEM)
+			ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
+		else
+			ns_err_set(err, NS_CAUSE_CONFIG, "cannot read configuration file %s: %s",
+				   path, ns_file_strerror(errno));
 		return NULL;
 	}
-	text = talloc_size(mem, NS_CONFIG_MAX_FILE + 1);
-	if (text == NULL) {
-		ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
-		goto fail;
-	}
-	len = fread(text, 1, NS_CONFIG_MAX_FILE + 1, f);
-	if (ferror(f)) {
-		ns_err_set(err, NS_CAUSE_CONFIG, "cannot read configuration file %s: %s", path,
-			   strerror(errno));
-		goto fail;
-	}
-	if (len > NS_CONFIG_MAX_FILE) {
-		ns_err_set(err, NS_CAUSE_CONFIG, "configuration file %s is too large", path);
-		goto fail;
-	}
-	text[len] = '\0';
 	if (memchr(text, '\0', len) != NULL) {
 		ns_err_set(err, NS_CAUSE_CONFIG, "configuration file %s is not a text file", path);
-		goto fail;
+		talloc_free(text);
+		return NULL;
 	}
-	fclose(f);
 	return text;
-fail:
-	fclose(f);
-	talloc_free(text);
-	return NULL;
 }
 
 /* A value without its quotes, or without a " #" comment after it. */

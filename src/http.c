@@ -10,6 +10,7 @@
 #include <strings.h>
 #include <curl/curl.h>
 
+#include "file.h"
 #include "http.h"
 #include "ns.h"
 
@@ -22,8 +23,27 @@ struct sink {
 	unsigned char *buf;
 	size_t len, cap;
 	bool too_large;
+	bool secret;		/* wipe the body when freed (ns_secret), also on growth */
 	char *www_auth;		/* schemes of the current response's WWW-Authenticate */
 };
+
+/* A secret body is never realloc()ed: the old block would be freed unwiped. */
+static int grow(struct sink *s, size_t want)
+{
+	unsigned char *nb;
+
+	if (!s->secret) {
+		nb = talloc_realloc_size(s->mem, s->buf, want);
+	} else if ((nb = ns_secret(talloc_size(s->mem, want))) != NULL && s->buf != NULL) {
+		memcpy(nb, s->buf, s->len);
+		talloc_free(s->buf);
+	}
+	if (nb == NULL)
+		return -1;
+	s->buf = nb;
+	s->cap = want;
+	return 0;
+}
 
 static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
 {
@@ -40,10 +60,8 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
 		want = s->cap == 0 ? 16384 : s->cap;
 		while (want < s->len + n + 1)
 			want *= 2;
-		s->buf = talloc_realloc_size(s->mem, s->buf, want);
-		if (s->buf == NULL)
+		if (grow(s, want) != 0)
 			return 0;
-		s->cap = want;
 	}
 	memcpy(s->buf + s->len, ptr, n);
 	s->len += n;
@@ -332,6 +350,7 @@ int ns_http_request(TALLOC_CTX *mem, const struct ns_ctx *ctx, const struct ns_h
 	memset(&s, 0, sizeof(s));
 	errbuf[0] = '\0';
 	s.mem = tmp;
+	s.secret = req != NULL && req->secret;
 	if (tmp == NULL || req == NULL || req->url == NULL) {
 		ns_err_set(err, NS_CAUSE_CONFIG, "no URL to request");
 		goto out;
@@ -362,7 +381,7 @@ int ns_http_request(TALLOC_CTX *mem, const struct ns_ctx *ctx, const struct ns_h
 	curl_easy_getinfo(h, CURLINFO_CONTENT_TYPE, &ct);
 	r->content_type = clean_content_type(r, ct);
 	if (s.buf == NULL)
-		s.buf = talloc_zero_size(tmp, 1);
+		s.buf = talloc_zero_size(tmp, 1);	/* nothing secret in no bytes */
 	r->body = talloc_steal(r, s.buf);
 	r->len = s.len;
 	r->www_authenticate = talloc_steal(r, s.www_auth);

@@ -5,6 +5,7 @@
 #ifndef NS_HTTP_H
 #define NS_HTTP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <talloc.h>
 
@@ -50,6 +51,8 @@ struct ns_http_request {
 	const char *content_type;		/* POST only */
 	const unsigned char *body;		/* non-NULL: POST */
 	size_t len;
+	bool secret;		/* the reply carries a secret (the admin page's password):
+				 * its body is wiped when freed */
 };
 
 /* What ns_http_get/post do. GET follows up to 5 redirects (http/https

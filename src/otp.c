@@ -16,6 +16,7 @@
 
 #include "adminpage.h"
 #include "ns.h"
+#include "file.h"
 #include "otp.h"
 #include "x509util.h"
 
@@ -59,11 +60,25 @@ out:
 	return out;
 }
 
-static int wipe(char *s)
+/* Why ns_file_read refused a secret file (errno), or its mode. */
+static int secret_refused(const char *path, const char *what, const struct stat *st,
+			  struct ns_err *err)
 {
-	/* Secrets do not linger in freed memory. */
-	explicit_bzero(s, talloc_get_size(s));
-	return 0;
+	int e = errno;
+
+	if (S_ISREG(st->st_mode) && (st->st_mode & 077) != 0)
+		return ns_err_set(err, NS_CAUSE_CONFIG,
+				  "%s %s has mode %04o: group or others may access it; refusing "
+				  "to use it (fix: chmod 600 %s)", what, path,
+				  (unsigned)(st->st_mode & 07777), path);
+	if (e == EISDIR || e == EINVAL)
+		return ns_err_set(err, NS_CAUSE_CONFIG, "%s %s is not a regular file", what, path);
+	if (e == EFBIG)
+		return ns_err_set(err, NS_CAUSE_CONFIG, "%s %s is larger than %d bytes: not a "
+				  "password", what, path, OTP_MAX_SECRET);
+	if (e == ENOMEM)
+		return ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
+	return ns_err_set(err, NS_CAUSE_CONFIG, "cannot read %s %s: %s", what, path, strerror(e));
 }
 
 int ns_otp_read_secret(TALLOC_CTX *mem, const char *path, const char *what, char **out,
@@ -71,65 +86,32 @@ int ns_otp_read_secret(TALLOC_CTX *mem, const char *path, const char *what, char
 {
 	struct stat st;
 	char *buf = NULL;
-	size_t got = 0, n;
-	ssize_t r;
-	int fd, rc = -1;
+	size_t n;
 
 	*out = NULL;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return ns_err_set(err, NS_CAUSE_CONFIG, "cannot read %s %s: %s", what, path,
-				  strerror(errno));
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		ns_err_set(err, NS_CAUSE_CONFIG, "%s %s is not a regular file", what, path);
-		goto out;
+	memset(&st, 0, sizeof(st));
+	if (ns_file_read(mem, path, OTP_MAX_SECRET, NS_FILE_SECRET, &buf, &n, &st) != 0 ||
+	    (st.st_mode & 077) != 0) {
+		secret_refused(path, what, &st, err);
+		talloc_free(buf);
+		return -1;
 	}
-	if ((st.st_mode & 077) != 0) {
-		ns_err_set(err, NS_CAUSE_CONFIG,
-			   "%s %s has mode %04o: group or others may access it; refusing to use it "
-			   "(fix: chmod 600 %s)", what, path, (unsigned)(st.st_mode & 07777), path);
-		goto out;
-	}
-	if (st.st_size > OTP_MAX_SECRET) {
-		ns_err_set(err, NS_CAUSE_CONFIG, "%s %s is larger than %d bytes: not a password",
-			   what, path, OTP_MAX_SECRET);
-		goto out;
-	}
-	buf = talloc_zero_size(mem, OTP_MAX_SECRET + 2);
-	if (buf == NULL) {
-		ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
-		goto out;
-	}
-	talloc_set_destructor(buf, wipe);
-	while (got <= OTP_MAX_SECRET && (r = read(fd, buf + got, OTP_MAX_SECRET + 1 - got)) > 0)
-		got += (size_t)r;
-	if (got > OTP_MAX_SECRET) {
-		ns_err_set(err, NS_CAUSE_CONFIG, "%s %s is larger than %d bytes: not a password",
-			   what, path, OTP_MAX_SECRET);
-		goto out;
-	}
-	n = got;
 	if (n > 0 && buf[n - 1] == '\n')
 		n--;
 	if (n > 0 && buf[n - 1] == '\r')
 		n--;
 	buf[n] = '\0';
 	if (memchr(buf, '\0', n) != NULL || strpbrk(buf, "\r\n") != NULL) {
-		ns_err_set(err, NS_CAUSE_CONFIG,
-			   "%s %s must hold the password alone on one line", what, path);
-		goto out;
+		talloc_free(buf);
+		return ns_err_set(err, NS_CAUSE_CONFIG,
+				  "%s %s must hold the password alone on one line", what, path);
 	}
 	if (n == 0) {
-		ns_err_set(err, NS_CAUSE_CONFIG, "%s %s is empty", what, path);
-		goto out;
+		talloc_free(buf);
+		return ns_err_set(err, NS_CAUSE_CONFIG, "%s %s is empty", what, path);
 	}
 	*out = buf;
-	buf = NULL;
-	rc = 0;
-out:
-	talloc_free(buf);
-	close(fd);
-	return rc;
+	return 0;
 }
 
 static bool is_https(const char *url)
@@ -246,16 +228,12 @@ static char *page_text(TALLOC_CTX *mem, const struct ns_http_reply *reply)
 	return ns_adminpage_truncate(mem, t, OTP_PAGE_TEXT_MAX);
 }
 
-int ns_otp_judge(TALLOC_CTX *mem, const struct ns_http_reply *reply, const struct ns_http_auth *auth,
-		 struct ns_otp **out, struct ns_err *err)
+/* A reply other than HTTP 200: what it means (-1, err set); 0 for 200. */
+static int judge_status(TALLOC_CTX *tmp, const struct ns_http_reply *reply,
+			const struct ns_http_auth *auth, struct ns_err *err)
 {
-	TALLOC_CTX *tmp = talloc_new(mem);
-	struct ns_adminpage *page = NULL;
-	struct ns_otp *otp;
 	const char *offered = reply->www_authenticate;
-	int rc = -1;
 
-	*out = NULL;
 	if (reply->status == 401) {
 		const char *how = auth == NULL ? "no credentials" :
 			auth->auth == NS_AUTH_NEGOTIATE ? "Kerberos (Negotiate): check the ticket with klist, "
@@ -270,71 +248,94 @@ int ns_otp_judge(TALLOC_CTX *mem, const struct ns_http_reply *reply, const struc
 			   auth != NULL && auth->user != NULL ? auth->user : "",
 			   auth != NULL && auth->user != NULL ? "\"" : "",
 			   how, offered != NULL ? offered : "no WWW-Authenticate scheme");
-		goto out;
+		return -1;
 	}
 	if (reply->status == 403) {
 		ns_err_set(err, NS_CAUSE_OTP_PERMISSION,
 			   "admin page: access forbidden (HTTP 403): the account may lack Enroll "
 			   "permission on the NDES templates, or IIS requires TLS/client "
 			   "certificates: %s", page_text(tmp, reply));
-		goto out;
+		return -1;
 	}
 	if (reply->status == 404) {
 		ns_err_set(err, NS_CAUSE_OTP_DISABLED,
 			   "admin page not found (HTTP 404): mscep_admin is disabled on this server "
 			   "(hardened NDES, or Intune mode where challenges come from Intune); "
 			   "check admin-url");
-		goto out;
+		return -1;
 	}
 	if (reply->status == 500) {
 		ns_err_set(err, NS_CAUSE_OTP_SERVER,
 			   "admin page: server error (HTTP 500): NDES cannot decrypt its stored "
 			   "password (see NDES events 2 and 49 in the server's Application log; "
 			   "re-run the NDES configuration or fix the service account's rights)");
-		goto out;
+		return -1;
 	}
 	if (reply->status >= 500 && reply->status <= 599) {
 		ns_err_set(err, NS_CAUSE_OTP_SERVER, "admin page: server error (HTTP %ld): %s",
 			   reply->status, page_text(tmp, reply));
-		goto out;
+		return -1;
 	}
 	if (reply->status != 200) {
 		ns_err_set(err, NS_CAUSE_OTP_NO_PASSWORD, "admin page: unexpected HTTP status %ld: %s",
 			   reply->status, page_text(tmp, reply));
-		goto out;
+		return -1;
 	}
-	if (ns_adminpage_parse(tmp, reply->body, reply->len, &page) != 0) {
-		ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
-		goto out;
-	}
+	return 0;
+}
+
+/* An HTTP 200 page: 0 when it holds a password, else -1 with what it says. */
+static int judge_page(TALLOC_CTX *tmp, const struct ns_http_reply *reply,
+		      const struct ns_adminpage *page, const struct ns_http_auth *auth,
+		      struct ns_err *err)
+{
 	switch (page->kind) {
 	case NS_ADMINPAGE_PASSWORD:
-		break;
+		return 0;
 	case NS_ADMINPAGE_CACHE_FULL:
 		ns_err_set(err, NS_CAUSE_OTP_CACHE_FULL,
 			   "admin page: the password cache is full: NDES keeps at most 5 unused "
 			   "passwords (PasswordMax), each valid 60 minutes by default "
 			   "(PasswordValidity); use one of them or wait until one expires");
-		goto out;
+		return -1;
 	case NS_ADMINPAGE_NO_PERMISSION:
 		ns_err_set(err, NS_CAUSE_OTP_PERMISSION,
 			   "admin page: no permission: the account%s%s has no Enroll permission on "
 			   "the NDES certificate templates (or is not in the CA's enroll rights)",
 			   auth != NULL && auth->user != NULL ? " " : "",
 			   auth != NULL && auth->user != NULL ? auth->user : "");
-		goto out;
+		return -1;
 	default:
 		ns_err_set(err, NS_CAUSE_OTP_NO_PASSWORD, "admin page: no password found on the page: %s",
 			   page_text(tmp, reply));
+		return -1;
+	}
+}
+
+int ns_otp_judge(TALLOC_CTX *mem, const struct ns_http_reply *reply, const struct ns_http_auth *auth,
+		 struct ns_otp **out, struct ns_err *err)
+{
+	TALLOC_CTX *tmp = talloc_new(mem);
+	struct ns_adminpage *page = NULL;
+	struct ns_otp *otp;
+	int rc = -1;
+
+	*out = NULL;
+	if (judge_status(tmp, reply, auth, err) != 0)
+		goto out;
+	if (ns_adminpage_parse(tmp, reply->body, reply->len, &page) != 0) {
+		ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
 		goto out;
 	}
+	if (judge_page(tmp, reply, page, auth, err) != 0)
+		goto out;
 	otp = talloc_zero(mem, struct ns_otp);
 	if (otp == NULL) {
 		ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
 		goto out;
 	}
 	otp->password = talloc_steal(otp, page->password);
-	talloc_set_destructor(otp->password, wipe);
+	ns_secret(otp->password);
 	otp->thumbprint = talloc_steal(otp, page->thumbprint);
 	*out = otp;
 	rc = 0;
@@ -346,6 +347,7 @@ out:
 int ns_otp_fetch(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_otp **out,
 		 struct ns_err *err)
 {
+	struct ns_http_request req = { 0 };
 	TALLOC_CTX *tmp = talloc_new(mem);
 	struct ns_http_auth *auth = NULL;
 	struct ns_http_reply *reply = NULL;
@@ -361,7 +363,10 @@ int ns_otp_fetch(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_otp **out,
 	ns_log(ctx, NS_LOG_INFO, "fetching a one-time password from %s (auth %s%s%s)", url,
 	       auth_name(auth->auth), auth->user != NULL ? ", user " : "",
 	       auth->user != NULL ? auth->user : "");
-	if (ns_http_get(tmp, ctx, url, auth, &reply, err) != 0)
+	req.url = url;
+	req.auth = auth;
+	req.secret = true;	/* the page holds the password */
+	if (ns_http_request(tmp, ctx, &req, &reply, err) != 0)
 		goto out;
 	if (ns_otp_judge(tmp, reply, auth, out, err) != 0)
 		goto out;
