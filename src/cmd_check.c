@@ -185,7 +185,7 @@ static bool check_server(TALLOC_CTX *mem, struct report *r, const struct ns_ctx 
 	struct ns_http_request req = { 0 };
 	struct ns_http_reply *reply = NULL;
 	struct ns_err err;
-	bool https = strncasecmp(ctx->cfg->url, "https://", 8) == 0;
+	bool https = ns_url_is_https(ctx->cfg->url);
 
 	ns_err_clear(&err);
 	req.url = ns_scep_url(mem, ctx->cfg->url, "GetCACaps", "0");
@@ -379,7 +379,7 @@ static bool offers(const char *schemes, const char *scheme)
 static void check_admin_credentials(struct report *r, const struct ns_config *cfg,
 				    const char *url)
 {
-	bool https = strncasecmp(url, "https://", 8) == 0, password = cfg->password_file != NULL;
+	bool https = ns_url_is_https(url), password = cfg->password_file != NULL;
 	bool kerberos = cfg->keytab != NULL || cfg->ccache != NULL;
 
 	/* Credentials at rest. */

@@ -145,22 +145,21 @@ static const char *lower_first(char *buf, size_t size, const char *s)
 	return buf;
 }
 
-/* Turns a libcurl failure into a message and its cause. */
-static int explain(TALLOC_CTX *mem, const struct ns_config *cfg, CURL *h, CURLcode rc,
-		   const char *url, const char *errbuf, const struct sink *s,
-		   struct ns_err *err)
-{
-	enum ns_cause cause;
-	char *eff = NULL, *hp;
-	const char *detail = errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc);
-	long os_errno = 0, tmo = cfg != NULL ? cfg->timeout : 60;
-	long ctmo = cfg != NULL ? cfg->connect_timeout : 10;
-	curl_off_t connect_us = 0, announced = -1;
-	char buf[256];
+/* Where a failed request went: "host:port" of the last URL tried. */
+struct failure {
+	const char *hp;		/* host:port */
+	const char *detail;	/* libcurl's words */
+	const struct ns_config *cfg;
+};
 
-	if (curl_easy_getinfo(h, CURLINFO_EFFECTIVE_URL, &eff) != CURLE_OK || eff == NULL)
-		eff = (char *)url;
-	hp = host_port(mem, eff);
+/* No connection: name resolution, connect, timeouts. */
+static int explain_connect(CURL *h, CURLcode rc, const struct failure *f, struct ns_err *err)
+{
+	const char *hp = f->hp, *detail = f->detail;
+	long os_errno = 0, tmo = f->cfg != NULL ? f->cfg->timeout : 60;
+	long ctmo = f->cfg != NULL ? f->cfg->connect_timeout : 10;
+	curl_off_t connect_us = 0;
+	char buf[256];
 
 	switch (rc) {
 	case CURLE_COULDNT_RESOLVE_HOST:
@@ -185,6 +184,17 @@ static int explain(TALLOC_CTX *mem, const struct ns_config *cfg, CURL *h, CURLco
 		}
 		return ns_err_set(err, NS_CAUSE_HTTP_TIMEOUT,
 				  "no complete reply from %s: timed out after %ld s (timeout)", hp, tmo);
+	default:
+		return ns_err_set(err, NS_CAUSE_HTTP_CONNECT, "cannot connect to %s (%s)", hp, detail);
+	}
+}
+
+static int explain_tls(CURLcode rc, const struct failure *f, struct ns_err *err)
+{
+	const char *hp = f->hp, *detail = f->detail;
+	const struct ns_config *cfg = f->cfg;
+
+	switch (rc) {
 	case CURLE_PEER_FAILED_VERIFICATION:
 		if (strstr(detail, "subject name") != NULL || strstr(detail, "does not match") != NULL)
 			return ns_err_set(err, NS_CAUSE_TLS,
@@ -206,6 +216,20 @@ static int explain(TALLOC_CTX *mem, const struct ns_config *cfg, CURL *h, CURLco
 	case CURLE_SSL_CIPHER:
 	case CURLE_USE_SSL_FAILED:
 		return ns_err_set(err, NS_CAUSE_TLS, "TLS handshake with %s failed: %s", hp, detail);
+	default:
+		return ns_err_set(err, NS_CAUSE_TLS, "TLS handshake with %s failed: %s", hp, detail);
+	}
+}
+
+/* Connected, but the reply did not arrive whole. */
+static int explain_transfer(CURL *h, CURLcode rc, const struct failure *f, const struct sink *s,
+			    struct ns_err *err)
+{
+	const char *hp = f->hp, *detail = f->detail;
+	enum ns_cause cause;
+	curl_off_t announced = -1;
+
+	switch (rc) {
 	case CURLE_GOT_NOTHING:
 		return ns_err_set(err, NS_CAUSE_HTTP_CLOSED,
 				  "%s closed the connection without answering", hp);
@@ -228,6 +252,42 @@ static int explain(TALLOC_CTX *mem, const struct ns_config *cfg, CURL *h, CURLco
 					  hp, NS_HTTP_MAX_BODY);
 		}
 		return ns_err_set(err, NS_CAUSE_NOMEM, "out of memory reading the reply from %s", hp);
+	default:
+		return ns_err_set(err, NS_CAUSE_HTTP_OTHER, "request to %s failed: %s", hp, detail);
+	}
+}
+
+/* Turns a libcurl failure into a message and its cause. */
+static int explain(TALLOC_CTX *mem, const struct ns_config *cfg, CURL *h, CURLcode rc,
+		   const char *url, const char *errbuf, const struct sink *s,
+		   struct ns_err *err)
+{
+	struct failure f = { NULL, errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc), cfg };
+	const char *hp, *detail = f.detail;
+	char *eff = NULL;
+
+	if (curl_easy_getinfo(h, CURLINFO_EFFECTIVE_URL, &eff) != CURLE_OK || eff == NULL)
+		eff = (char *)url;
+	f.hp = hp = host_port(mem, eff);
+	switch (rc) {
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_RESOLVE_PROXY:
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_OPERATION_TIMEDOUT:
+		return explain_connect(h, rc, &f, err);
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CIPHER:
+	case CURLE_USE_SSL_FAILED:
+		return explain_tls(rc, &f, err);
+	case CURLE_GOT_NOTHING:
+	case CURLE_SEND_ERROR:
+	case CURLE_RECV_ERROR:
+	case CURLE_PARTIAL_FILE:
+	case CURLE_WRITE_ERROR:
+		return explain_transfer(h, rc, &f, s, err);
 	case CURLE_UNSUPPORTED_PROTOCOL:
 	case CURLE_URL_MALFORMAT:
 		return ns_err_set(err, NS_CAUSE_CONFIG, "bad URL %s: %s", url, detail);
@@ -238,21 +298,23 @@ static int explain(TALLOC_CTX *mem, const struct ns_config *cfg, CURL *h, CURLco
 	}
 }
 
-static bool is_https(const char *url)
+bool ns_url_is_https(const char *url)
 {
-	return strncasecmp(url, "https://", 8) == 0;
+	return url != NULL && strncasecmp(url, "https://", 8) == 0;
 }
 
 /* Sets every option that must hold for every request. */
-static int setup(CURL *h, const struct ns_config *cfg, const struct ns_http_request *req,
-		 struct sink *s, char *errbuf, struct curl_slist **headers, struct ns_err *err)
+#define SET(opt, val) do { if (c == CURLE_OK) c = curl_easy_setopt(h, opt, val); } while (0)
+
+/* What every request gets: limits, protocols, TLS trust, our callbacks. */
+static CURLcode setup_common(CURL *h, const struct ns_config *cfg, const char *url,
+			     struct sink *s, char *errbuf)
 {
 	CURLcode c = CURLE_OK;
 	long ctmo = cfg != NULL ? cfg->connect_timeout : 10;
 	long tmo = cfg != NULL ? cfg->timeout : 60;
 
-#define SET(opt, val) do { if (c == CURLE_OK) c = curl_easy_setopt(h, opt, val); } while (0)
-	SET(CURLOPT_URL, req->url);
+	SET(CURLOPT_URL, url);
 	SET(CURLOPT_ERRORBUFFER, errbuf);
 	SET(CURLOPT_NOSIGNAL, 1L);
 	SET(CURLOPT_NOPROGRESS, 1L);
@@ -274,6 +336,14 @@ static int setup(CURL *h, const struct ns_config *cfg, const struct ns_http_requ
 		SET(CURLOPT_CAINFO, cfg->ca_bundle);
 	/* Keep-alive is libcurl's default; NTLM's handshake relies on it. */
 	SET(CURLOPT_TCP_KEEPALIVE, 1L);
+	return c;
+}
+
+/* POST with a body (no redirects), or GET (a few redirects). */
+static CURLcode setup_method(CURL *h, const struct ns_http_request *req,
+			     struct curl_slist **headers)
+{
+	CURLcode c = CURLE_OK;
 
 	if (req->body != NULL) {
 		*headers = curl_slist_append(*headers, "Expect:");
@@ -293,43 +363,72 @@ static int setup(CURL *h, const struct ns_config *cfg, const struct ns_http_requ
 		SET(CURLOPT_FOLLOWLOCATION, 1L);
 		SET(CURLOPT_MAXREDIRS, 5L);
 	}
+	return c;
+}
 
-	if (req->auth != NULL) {
-		unsigned long mask;
-		switch (req->auth->auth) {
-		case NS_AUTH_NTLM:
-			mask = CURLAUTH_NTLM;
-			break;
-		case NS_AUTH_NEGOTIATE:
-			mask = CURLAUTH_NEGOTIATE;
-			break;
-		case NS_AUTH_BASIC:
-			/* A password in clear text: refuse outside TLS. */
-			if (!is_https(req->url))
-				return ns_err_set(err, NS_CAUSE_CONFIG,
-						  "auth = basic needs an https:// URL (got %s)", req->url);
-			mask = CURLAUTH_BASIC;
-			break;
-		default:
-			mask = CURLAUTH_NEGOTIATE | CURLAUTH_NTLM;
-			break;
-		}
-		SET(CURLOPT_HTTPAUTH, mask);
-		if (req->auth->user != NULL) {
-			SET(CURLOPT_USERNAME, req->auth->user);
-			SET(CURLOPT_PASSWORD, req->auth->password != NULL ? req->auth->password : "");
-		} else {
-			/* Negotiate from a ccache/keytab: libcurl wants an empty user. */
-			SET(CURLOPT_USERPWD, ":");
-		}
-		/* Credentials stay with the host they were meant for. */
-		SET(CURLOPT_UNRESTRICTED_AUTH, 0L);
+static CURLcode setup_auth(CURL *h, const struct ns_http_auth *auth)
+{
+	CURLcode c = CURLE_OK;
+	unsigned long mask = auth->auth == NS_AUTH_NTLM ? CURLAUTH_NTLM
+		: auth->auth == NS_AUTH_NEGOTIATE ? CURLAUTH_NEGOTIATE
+		: auth->auth == NS_AUTH_BASIC ? CURLAUTH_BASIC
+		: CURLAUTH_NEGOTIATE | CURLAUTH_NTLM;
+
+	SET(CURLOPT_HTTPAUTH, mask);
+	if (auth->user != NULL) {
+		SET(CURLOPT_USERNAME, auth->user);
+		SET(CURLOPT_PASSWORD, auth->password != NULL ? auth->password : "");
+	} else {
+		/* Negotiate from a ccache/keytab: libcurl wants an empty user. */
+		SET(CURLOPT_USERPWD, ":");
 	}
+	/* Credentials stay with the host they were meant for. */
+	SET(CURLOPT_UNRESTRICTED_AUTH, 0L);
+	return c;
+}
 #undef SET
+
+static int setup(CURL *h, const struct ns_config *cfg, const struct ns_http_request *req,
+		 struct sink *s, char *errbuf, struct curl_slist **headers, struct ns_err *err)
+{
+	CURLcode c;
+
+	/* A password in clear text: refuse outside TLS. */
+	if (req->auth != NULL && req->auth->auth == NS_AUTH_BASIC && !ns_url_is_https(req->url))
+		return ns_err_set(err, NS_CAUSE_CONFIG,
+				  "auth = basic needs an https:// URL (got %s)", req->url);
+	c = setup_common(h, cfg, req->url, s, errbuf);
+	if (c == CURLE_OK)
+		c = setup_method(h, req, headers);
+	if (c == CURLE_OK && req->auth != NULL)
+		c = setup_auth(h, req->auth);
 	if (c != CURLE_OK)
 		return ns_err_set(err, NS_CAUSE_CONFIG, "cannot set up the HTTP request: %s",
 				  curl_easy_strerror(c));
 	return 0;
+}
+
+/* The reply of a completed transfer; the body moves from the sink. */
+static struct ns_http_reply *make_reply(TALLOC_CTX *mem, CURL *h, struct sink *s)
+{
+	struct ns_http_reply *r = talloc_zero(mem, struct ns_http_reply);
+	char *ct = NULL;
+
+	if (r == NULL)
+		return NULL;
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r->status);
+	curl_easy_getinfo(h, CURLINFO_CONTENT_TYPE, &ct);
+	r->content_type = clean_content_type(r, ct);
+	if (s->buf == NULL)
+		s->buf = talloc_zero_size(mem, 1);	/* nothing secret in no bytes */
+	r->body = talloc_steal(r, s->buf);
+	r->len = s->len;
+	r->www_authenticate = talloc_steal(r, s->www_auth);
+	if (r->body == NULL) {
+		talloc_free(r);
+		return NULL;
+	}
+	return r;
 }
 
 int ns_http_request(TALLOC_CTX *mem, const struct ns_ctx *ctx, const struct ns_http_request *req,
@@ -341,7 +440,6 @@ int ns_http_request(TALLOC_CTX *mem, const struct ns_ctx *ctx, const struct ns_h
 	struct curl_slist *headers = NULL;
 	char errbuf[CURL_ERROR_SIZE];
 	struct sink s;
-	char *ct = NULL;
 	CURL *h = NULL;
 	CURLcode rc;
 	int ret = -1;
@@ -372,20 +470,7 @@ int ns_http_request(TALLOC_CTX *mem, const struct ns_ctx *ctx, const struct ns_h
 		goto out;
 	}
 
-	r = talloc_zero(tmp, struct ns_http_reply);
-	if (r == NULL) {
-		ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
-		goto out;
-	}
-	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r->status);
-	curl_easy_getinfo(h, CURLINFO_CONTENT_TYPE, &ct);
-	r->content_type = clean_content_type(r, ct);
-	if (s.buf == NULL)
-		s.buf = talloc_zero_size(tmp, 1);	/* nothing secret in no bytes */
-	r->body = talloc_steal(r, s.buf);
-	r->len = s.len;
-	r->www_authenticate = talloc_steal(r, s.www_auth);
-	if (r->body == NULL) {
+	if ((r = make_reply(tmp, h, &s)) == NULL) {
 		ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
 		goto out;
 	}

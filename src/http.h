@@ -60,6 +60,9 @@ struct ns_http_request {
 int ns_http_request(TALLOC_CTX *mem, const struct ns_ctx *ctx, const struct ns_http_request *req,
 		    struct ns_http_reply **reply, struct ns_err *err);
 
+/* Does url start with https:// (any case)? */
+bool ns_url_is_https(const char *url);
+
 /* Percent-escapes everything outside [A-Za-z0-9-_.~] (RFC 3986 unreserved). */
 char *ns_url_escape(TALLOC_CTX *mem, const char *s);
 

@@ -114,11 +114,6 @@ int ns_otp_read_secret(TALLOC_CTX *mem, const char *path, const char *what, char
 	return 0;
 }
 
-static bool is_https(const char *url)
-{
-	return strncasecmp(url, "https://", 8) == 0;
-}
-
 static const char *auth_name(enum ns_auth a)
 {
 	switch (a) {
@@ -146,7 +141,7 @@ int ns_otp_auth(TALLOC_CTX *mem, const struct ns_ctx *ctx, const char *admin_url
 		return ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
 	a->auth = cfg->auth;
 
-	if (cfg->auth == NS_AUTH_BASIC && !is_https(admin_url))
+	if (cfg->auth == NS_AUTH_BASIC && !ns_url_is_https(admin_url))
 		return ns_err_set(err, NS_CAUSE_CONFIG,
 				  "auth = basic sends the password in clear text: it needs an https:// "
 				  "admin URL (got %s)", admin_url);
@@ -183,7 +178,7 @@ int ns_otp_auth(TALLOC_CTX *mem, const struct ns_ctx *ctx, const char *admin_url
 			       "trying Kerberos (Negotiate) only");
 		a->auth = NS_AUTH_NEGOTIATE;
 	}
-	if (!is_https(admin_url) && a->password != NULL)
+	if (!ns_url_is_https(admin_url) && a->password != NULL)
 		ns_log(ctx, NS_LOG_WARN,
 		       "warning: the admin page URL %s is plain http: the NTLM exchange can be "
 		       "captured and the password attacked offline or relayed; use https", admin_url);
