@@ -74,60 +74,49 @@ done:
 	return rc;
 }
 
-int ns_certrep_parse(TALLOC_CTX *mem, const unsigned char *der, size_t len,
-		     struct ns_certrep **out, struct ns_err *err)
+/* rep->cms from rep->der: SignedData, one signer with signed attributes. */
+static CMS_SignerInfo *signed_reply(struct ns_certrep *rep, struct ns_err *err)
 {
-	struct ns_certrep *rep;
+	const unsigned char *p = rep->der;
 	STACK_OF(CMS_SignerInfo) *sis;
 	CMS_SignerInfo *si;
-	ASN1_OCTET_STRING **content;
-	X509_ALGOR *dig = NULL;
-	const ASN1_OBJECT *dobj = NULL;
-	const unsigned char *p;
 
-	*out = NULL;
-	if (der == NULL || len == 0)
-		return ns_err_set(err, NS_CAUSE_REPLY, "the server's reply is empty");
-	if (len > 0x7fffffff)
-		return ns_err_set(err, NS_CAUSE_REPLY, "the server's reply is too large");
-	rep = talloc_zero(mem, struct ns_certrep);
-	if (rep == NULL)
-		return ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
-	talloc_set_destructor(rep, certrep_destructor);
-	rep->der = talloc_memdup(rep, der, len);
-	rep->len = len;
-	rep->msg_type = rep->pki_status = rep->fail_info = -1;
-
-	p = rep->der;
-	rep->cms = d2i_CMS_ContentInfo(NULL, &p, (long)len);
+	rep->cms = d2i_CMS_ContentInfo(NULL, &p, (long)rep->len);
 	if (rep->cms == NULL) {
 		ns_err_set_ssl(err, NS_CAUSE_REPLY,
 			       "the server's reply is not a SCEP pkiMessage (not CMS, or truncated)");
-		goto bad;
+		return NULL;
 	}
-	if (p != rep->der + len) {
+	if (p != rep->der + rep->len) {
 		ns_err_set(err, NS_CAUSE_REPLY,
 			   "the server's reply has %zu unexpected bytes after the pkiMessage",
-			   (size_t)(rep->der + len - p));
-		goto bad;
+			   (size_t)(rep->der + rep->len - p));
+		return NULL;
 	}
 	if (OBJ_obj2nid(CMS_get0_type(rep->cms)) != NID_pkcs7_signed) {
 		ns_err_set(err, NS_CAUSE_REPLY, "the server's reply is CMS but not SignedData");
-		goto bad;
+		return NULL;
 	}
 	sis = CMS_get0_SignerInfos(rep->cms);
 	if (sis == NULL || sk_CMS_SignerInfo_num(sis) != 1) {
 		ns_err_set(err, NS_CAUSE_REPLY, "the server's reply has %d signers instead of one",
 			   sis ? sk_CMS_SignerInfo_num(sis) : 0);
-		goto bad;
+		return NULL;
 	}
 	si = sk_CMS_SignerInfo_value(sis, 0);
 	if (CMS_signed_get_attr_count(si) <= 0) {
 		ns_err_set(err, NS_CAUSE_REPLY, "the server's reply has no signed attributes");
-		goto bad;
+		return NULL;
 	}
-	if (read_attrs(rep, si, err) != 0)
-		goto bad;
+	return si;
+}
+
+/* The signature's digest name, and the content bytes. */
+static void read_digest_and_content(struct ns_certrep *rep, CMS_SignerInfo *si)
+{
+	ASN1_OCTET_STRING **content;
+	X509_ALGOR *dig = NULL;
+	const ASN1_OBJECT *dobj = NULL;
 
 	CMS_SignerInfo_get0_algs(si, NULL, NULL, &dig, NULL);
 	if (dig != NULL)
@@ -144,14 +133,40 @@ int ns_certrep_parse(TALLOC_CTX *mem, const unsigned char *der, size_t len,
 		rep->content = talloc_memdup(rep, ASN1_STRING_get0_data(*content),
 					     rep->content_len ? rep->content_len : 1);
 	}
+}
+
+int ns_certrep_parse(TALLOC_CTX *mem, const unsigned char *der, size_t len,
+		     struct ns_certrep **out, struct ns_err *err)
+{
+	struct ns_certrep *rep;
+	CMS_SignerInfo *si;
+
+	*out = NULL;
+	if (der == NULL || len == 0)
+		return ns_err_set(err, NS_CAUSE_REPLY, "the server's reply is empty");
+	if (len > 0x7fffffff)
+		return ns_err_set(err, NS_CAUSE_REPLY, "the server's reply is too large");
+	rep = talloc_zero(mem, struct ns_certrep);
+	if (rep == NULL)
+		return ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
+	talloc_set_destructor(rep, certrep_destructor);
+	rep->der = talloc_memdup(rep, der, len);
+	rep->len = len;
+	rep->msg_type = rep->pki_status = rep->fail_info = -1;
+	if (rep->der == NULL) {
+		talloc_free(rep);
+		return ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
+	}
+	if ((si = signed_reply(rep, err)) == NULL || read_attrs(rep, si, err) != 0) {
+		ERR_clear_error();
+		talloc_free(rep);
+		return -1;
+	}
+	read_digest_and_content(rep, si);
 	rep->certs = CMS_get1_certs(rep->cms);
 	ERR_clear_error();
 	*out = rep;
 	return 0;
-bad:
-	ERR_clear_error();
-	talloc_free(rep);
-	return -1;
 }
 
 /* --- explicit SHA-1 verification (see certrep.h) --- */
@@ -224,25 +239,67 @@ static int find_signed_attrs(const unsigned char *der, size_t der_len,
 	return 0;
 }
 
+/* RSA PKCS#1 v1.5 "recover": the DigestInfo the signature carries. */
+static unsigned char *recover_digest_info(EVP_PKEY *pkey, const ASN1_OCTET_STRING *sig,
+					  size_t *rlen)
+{
+	EVP_PKEY_CTX *pctx = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL);
+	unsigned char *rec = NULL;
+
+	*rlen = 0;
+	if (pctx == NULL || EVP_PKEY_verify_recover_init(pctx) <= 0 ||
+	    EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) <= 0 ||
+	    EVP_PKEY_verify_recover(pctx, NULL, rlen, ASN1_STRING_get0_data(sig),
+				    (size_t)ASN1_STRING_length(sig)) <= 0 ||
+	    (rec = OPENSSL_malloc(*rlen ? *rlen : 1)) == NULL ||
+	    EVP_PKEY_verify_recover(pctx, rec, rlen, ASN1_STRING_get0_data(sig),
+				    (size_t)ASN1_STRING_length(sig)) <= 0) {
+		OPENSSL_free(rec);
+		rec = NULL;
+	}
+	EVP_PKEY_CTX_free(pctx);
+	return rec;
+}
+
+/* The recovered block must be exactly DigestInfo{sha1, md}. */
+static bool digest_info_is(const unsigned char *rec, size_t rlen, const unsigned char *md,
+			   unsigned int mdlen)
+{
+	const unsigned char *q = rec;
+	X509_SIG *xsig = d2i_X509_SIG(NULL, &q, (long)rlen);
+	const X509_ALGOR *alg;
+	const ASN1_OCTET_STRING *dig;
+	const ASN1_OBJECT *aobj;
+	bool ok;
+	int ptype;
+
+	if (xsig == NULL || q != rec + rlen) {
+		X509_SIG_free(xsig);
+		return false;
+	}
+	X509_SIG_get0(xsig, &alg, &dig);
+	X509_ALGOR_get0(&aobj, &ptype, NULL, alg);
+	ok = OBJ_obj2nid(aobj) == NID_sha1 && (ptype == V_ASN1_NULL || ptype == V_ASN1_UNDEF) &&
+		(unsigned int)ASN1_STRING_length(dig) == mdlen &&
+		CRYPTO_memcmp(ASN1_STRING_get0_data(dig), md, mdlen) == 0;
+	X509_SIG_free(xsig);
+	return ok;
+}
+
 static int verify_explicit(struct ns_certrep *rep, CMS_SignerInfo *si, X509 *signer,
 			   struct ns_err *err)
 {
 	const char *policy = "the server signed its reply with SHA-1 and this system's crypto "
 			     "policy forbids SHA-1 signatures";
-	const unsigned char *attrs, *q;
+	const unsigned char *attrs;
 	size_t alen, rlen = 0;
 	unsigned char *buf = NULL, *rec = NULL;
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
 	EVP_MD *sha1 = NULL;
 	EVP_PKEY *pkey = X509_get0_pubkey(signer);
-	EVP_PKEY_CTX *pctx = NULL;
 	ASN1_OCTET_STRING *sig = CMS_SignerInfo_get0_signature(si);
-	X509_SIG *xsig = NULL;
-	const X509_ALGOR *alg;
-	const ASN1_OCTET_STRING *dig;
-	const ASN1_OBJECT *aobj;
-	int ptype, rc = -1;
+	int rc = -1;
 
 	if (pkey == NULL || EVP_PKEY_get_base_id(pkey) != EVP_PKEY_RSA) {
 		ns_err_set(err, NS_CAUSE_REPLY, "%s, and its key is not RSA so it cannot be "
@@ -263,38 +320,15 @@ static int verify_explicit(struct ns_certrep *rep, CMS_SignerInfo *si, X509 *sig
 	}
 	memcpy(buf, attrs, alen);
 	buf[0] = 0x31;		/* [0] IMPLICIT -> SET OF, as signed */
-	if (!EVP_Digest(buf, alen, md, &mdlen, sha1, NULL))
-		goto bad_sig;
-	pctx = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL);
-	if (pctx == NULL || EVP_PKEY_verify_recover_init(pctx) <= 0 ||
-	    EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) <= 0 ||
-	    EVP_PKEY_verify_recover(pctx, NULL, &rlen, ASN1_STRING_get0_data(sig),
-				    (size_t)ASN1_STRING_length(sig)) <= 0)
-		goto bad_sig;
-	rec = OPENSSL_malloc(rlen ? rlen : 1);
-	if (rec == NULL || EVP_PKEY_verify_recover(pctx, rec, &rlen, ASN1_STRING_get0_data(sig),
-						   (size_t)ASN1_STRING_length(sig)) <= 0)
-		goto bad_sig;
-	/* The recovered block must be exactly DigestInfo{sha1, digest}. */
-	q = rec;
-	xsig = d2i_X509_SIG(NULL, &q, (long)rlen);
-	if (xsig == NULL || q != rec + rlen)
-		goto bad_sig;
-	X509_SIG_get0(xsig, &alg, &dig);
-	X509_ALGOR_get0(&aobj, &ptype, NULL, alg);
-	if (OBJ_obj2nid(aobj) != NID_sha1 || (ptype != V_ASN1_NULL && ptype != V_ASN1_UNDEF) ||
-	    (unsigned int)ASN1_STRING_length(dig) != mdlen ||
-	    CRYPTO_memcmp(ASN1_STRING_get0_data(dig), md, mdlen) != 0)
-		goto bad_sig;
-	rc = 0;
-	goto done;
-bad_sig:
-	ns_err_set(err, NS_CAUSE_REPLY, "the server's reply has a bad signature");
+	if (EVP_Digest(buf, alen, md, &mdlen, sha1, NULL) &&
+	    (rec = recover_digest_info(pkey, sig, &rlen)) != NULL &&
+	    digest_info_is(rec, rlen, md, mdlen))
+		rc = 0;
+	else
+		ns_err_set(err, NS_CAUSE_REPLY, "the server's reply has a bad signature");
 done:
-	X509_SIG_free(xsig);
 	OPENSSL_free(rec);
 	OPENSSL_free(buf);
-	EVP_PKEY_CTX_free(pctx);
 	EVP_MD_free(sha1);
 	ERR_clear_error();
 	return rc;
