@@ -116,11 +116,53 @@ static void mark_ancestors(const struct ns_roles *roles, STACK_OF(X509) *order, 
 	}
 }
 
+static size_t pem_len(TALLOC_CTX *mem, X509 *c)
+{
+	char *pem = ns_cert_pem(mem, c);
+	size_t len = pem != NULL ? strlen(pem) : 0;
+
+	talloc_free(pem);
+	return len;
+}
+
+/* Marks in keep[] the certificates of order to pass; returns how many. */
+static int choose_kept(TALLOC_CTX *mem, const struct ns_roles *roles, STACK_OF(X509) *order,
+		       bool *keep)
+{
+	int n = sk_X509_num(order), i, kept = 0;
+	size_t pool = 0, len;
+
+	for (i = 0; i < n; i++) {
+		X509 *c = sk_X509_value(order, i);
+		keep[i] = i < 2 || X509_cmp(c, roles->encrypt) == 0 ||
+			X509_cmp(c, roles->sign) == 0 || X509_cmp(c, roles->ca) == 0;
+	}
+	mark_ancestors(roles, order, keep);
+	/* Those that matter first, then the others in order, while they fit. */
+	for (i = 0; i < n; i++) {
+		if (!keep[i])
+			continue;
+		kept++;
+		if (i >= 2)
+			pool += pem_len(mem, sk_X509_value(order, i));
+	}
+	for (i = 2; i < n; i++) {
+		if (keep[i])
+			continue;
+		len = pem_len(mem, sk_X509_value(order, i));
+		if (kept >= NS_MAX_CA_CERTS || pool + len > NS_MAX_POOL_PEM)
+			continue;
+		keep[i] = true;
+		kept++;
+		pool += len;
+	}
+	return kept;
+}
+
 static int bound_certs(TALLOC_CTX *mem, const struct ns_ctx *ctx, const struct ns_roles *roles,
 		       STACK_OF(X509) **order, struct ns_err *err)
 {
-	int n = sk_X509_num(*order), i, kept = 0;
-	size_t pool = 0;
+	int n = sk_X509_num(*order), i, kept;
 	bool *keep;
 	STACK_OF(X509) *out;
 
@@ -132,37 +174,7 @@ static int bound_certs(TALLOC_CTX *mem, const struct ns_ctx *ctx, const struct n
 		sk_X509_free(out);
 		return ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
 	}
-	for (i = 0; i < n; i++) {
-		X509 *c = sk_X509_value(*order, i);
-		keep[i] = i < 2 || X509_cmp(c, roles->encrypt) == 0 ||
-			X509_cmp(c, roles->sign) == 0 || X509_cmp(c, roles->ca) == 0;
-	}
-	mark_ancestors(roles, *order, keep);
-	/* Those that matter first, then the others in order, while they fit. */
-	for (i = 0; i < n; i++) {
-		char *pem = ns_cert_pem(mem, sk_X509_value(*order, i));
-		size_t len = pem != NULL ? strlen(pem) : 0;
-		if (keep[i]) {
-			kept++;
-			if (i >= 2)
-				pool += len;
-		}
-		talloc_free(pem);
-	}
-	for (i = 2; i < n; i++) {
-		char *pem;
-		size_t len;
-		if (keep[i])
-			continue;
-		pem = ns_cert_pem(mem, sk_X509_value(*order, i));
-		len = pem != NULL ? strlen(pem) : 0;
-		talloc_free(pem);
-		if (kept >= NS_MAX_CA_CERTS || pool + len > NS_MAX_POOL_PEM)
-			continue;
-		keep[i] = true;
-		kept++;
-		pool += len;
-	}
+	kept = choose_kept(mem, roles, *order, keep);
 	if (kept == n) {
 		sk_X509_free(out);
 		talloc_free(keep);
@@ -363,12 +375,39 @@ out:
 
 /* The pinned CA from GetCACert, and its parents in the same reply whose
  * signatures verify: the pin authenticates them all. */
+/* From the pinned certificate up while a parent in the reply verifiably
+ * signed the current one: the top goes to roots, the rest to other. */
+static bool walk_up(STACK_OF(X509) *certs, X509 *pinned, STACK_OF(X509) *roots,
+		    STACK_OF(X509) *other)
+{
+	X509 *cur;
+	int i, depth;
+
+	for (cur = pinned, depth = 0; cur != NULL && depth < 10; depth++) {
+		X509 *parent = NULL;
+		if (self_signed(cur))
+			return sk_X509_push(roots, cur) > 0;
+		for (i = 0; i < sk_X509_num(certs) && parent == NULL; i++) {
+			X509 *p = sk_X509_value(certs, i);
+			if (p != cur && ns_cert_issued_by(cur, p))
+				parent = p;
+		}
+		/* The top we can vouch for: the admin pinned it. */
+		if (parent == NULL)
+			return sk_X509_push(roots, cur) > 0;
+		if (!sk_X509_push(other, cur))
+			return false;
+		cur = parent;
+	}
+	return true;
+}
+
 static int roots_from_pin(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_err *err)
 {
 	struct ns_cacert *cc;
 	STACK_OF(X509) *roots = NULL, *other = NULL;
-	X509 *pinned = NULL, *cur;
-	int i, depth, rc = -1;
+	X509 *pinned = NULL;
+	int i, rc = -1;
 
 	if (ns_cacert_fetch(mem, ctx, &cc, err) != 0)
 		return ns_cause_transient(err->cause) ? cadata_retry(ctx, "FETCH-ROOTS", err) : ns_outcome(NS_OPC_HELPER, err);
@@ -394,33 +433,11 @@ static int roots_from_pin(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_e
 		ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
 		goto out;
 	}
-	/* Walk up while a parent in the reply verifiably signed the current one. */
-	for (cur = pinned, depth = 0; cur != NULL && depth < 10; depth++) {
-		X509 *parent = NULL;
-		if (self_signed(cur)) {
-			if (!sk_X509_push(roots, cur))
-				goto oom;
-			break;
-		}
-		for (i = 0; i < sk_X509_num(cc->certs) && parent == NULL; i++) {
-			X509 *p = sk_X509_value(cc->certs, i);
-			if (p != cur && ns_cert_issued_by(cur, p))
-				parent = p;
-		}
-		if (parent == NULL) {
-			/* The top we can vouch for: the admin pinned it. */
-			if (!sk_X509_push(roots, cur))
-				goto oom;
-			break;
-		}
-		if (!sk_X509_push(other, cur))
-			goto oom;
-		cur = parent;
+	if (!walk_up(cc->certs, pinned, roots, other)) {
+		ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
+		goto out;
 	}
 	rc = print_roots(mem, roots, other, err);
-	goto out;
-oom:
-	ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
 out:
 	sk_X509_free(roots);
 	sk_X509_free(other);

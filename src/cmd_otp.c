@@ -75,27 +75,23 @@ static int parse_count(const char *s, long *out)
 	return 0;
 }
 
-int ns_cmd_otp(TALLOC_CTX *mem, const struct ns_ctx *ctx, int argc, char **argv, struct ns_err *err)
+/* otp's own arguments: --count N (-n N, --count=N), --show-thumbprint. */
+static int otp_args(int argc, char **argv, long *count, bool *show_thumbprint, struct ns_err *err)
 {
-	TALLOC_CTX *tmp = talloc_new(mem);
-	struct ns_otp *otp = NULL;
-	bool show_thumbprint = false;
-	long count = 1, got;
 	const char *cnt;
-	int i, rc;
+	int i;
 
 	for (i = 1; i < argc; i++) {
 		cnt = NULL;
 		if (strcmp(argv[i], "--show-thumbprint") == 0) {
-			show_thumbprint = true;
+			*show_thumbprint = true;
 			continue;
 		}
 		if (strcmp(argv[i], "--count") == 0 || strcmp(argv[i], "-n") == 0) {
 			if (i + 1 >= argc) {
 				ns_err_set(err, NS_CAUSE_CONFIG, "otp: %s needs a number (1-%d)",
 					   argv[i], NS_OTP_MAX_COUNT);
-				rc = ns_outcome(NS_OPC_OTP, err);
-				goto out;
+				return -1;
 			}
 			cnt = argv[++i];
 		} else if (strncmp(argv[i], "--count=", 8) == 0) {
@@ -105,15 +101,28 @@ int ns_cmd_otp(TALLOC_CTX *mem, const struct ns_ctx *ctx, int argc, char **argv,
 				   "otp: unknown argument \"%s\" (otp takes --count N, --show-thumbprint "
 				   "and the --admin-url, --user, --password-file, --auth, --keytab, "
 				   "--ccache options)", argv[i]);
-			rc = ns_outcome(NS_OPC_OTP, err);
-			goto out;
+			return -1;
 		}
-		if (parse_count(cnt, &count) != 0) {
+		if (parse_count(cnt, count) != 0) {
 			ns_err_set(err, NS_CAUSE_CONFIG, "otp: --count \"%s\" is not a number from 1 to %d",
 				   cnt, NS_OTP_MAX_COUNT);
-			rc = ns_outcome(NS_OPC_OTP, err);
-			goto out;
+			return -1;
 		}
+	}
+	return 0;
+}
+
+int ns_cmd_otp(TALLOC_CTX *mem, const struct ns_ctx *ctx, int argc, char **argv, struct ns_err *err)
+{
+	TALLOC_CTX *tmp = talloc_new(mem);
+	struct ns_otp *otp = NULL;
+	bool show_thumbprint = false;
+	long count = 1, got;
+	int rc;
+
+	if (otp_args(argc, argv, &count, &show_thumbprint, err) != 0) {
+		rc = ns_outcome(NS_OPC_OTP, err);
+		goto out;
 	}
 	if (count > NS_OTP_NDES_CACHE)
 		ns_log(ctx, NS_LOG_WARN,

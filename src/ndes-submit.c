@@ -99,6 +99,34 @@ static int run_subcommand(TALLOC_CTX *root, struct ns_ctx *ctx, int argc, char *
 	return ns_outcome(NS_OPC_ADMIN, err);
 }
 
+/* After the configuration: --help, --version, the helper operation or the
+ * subcommand argv[first]. */
+static int dispatch(TALLOC_CTX *root, struct ns_ctx *ctx, const char *op, int argc, char **argv,
+		    int first, struct ns_err *err)
+{
+	if (ctx->cfg->help) {
+		usage(stdout);
+		return 0;
+	}
+	if (ctx->cfg->version) {
+		printf(NS_PROGRAM " %s\n", NS_VERSION);
+		return 0;
+	}
+	if (ctx->helper_mode) {
+		if (first < argc && strcmp(op, "IDENTIFY") != 0) {
+			ns_err_set(err, NS_CAUSE_CONFIG,
+				   "unexpected argument \"%s\" in the helper's command line", argv[first]);
+			return ns_outcome(NS_OPC_HELPER, err);
+		}
+		return run_helper(root, ctx, op, err);
+	}
+	if (first < argc)
+		return run_subcommand(root, ctx, argc - first, argv + first, err);
+	usage(stderr);
+	ns_err_set(err, NS_CAUSE_CONFIG, "no subcommand given and CERTMONGER_OPERATION is not set");
+	return ns_outcome(NS_OPC_ADMIN, err);
+}
+
 int main(int argc, char **argv)
 {
 	TALLOC_CTX *root = talloc_new(NULL);
@@ -120,51 +148,22 @@ int main(int argc, char **argv)
 		talloc_free(root);
 		return ns_outcome_status(NS_OPC_HELPER, NS_CAUSE_IO);
 	}
-
-	if (ns_config_load(root, argc, argv, &cfg, &first, &err) != 0) {
+	if (ns_config_load(root, argc, argv, &cfg, &first, &err) != 0 &&
+	    !(ctx.helper_mode && strcmp(op, "IDENTIFY") == 0)) {
+		report(&err, ctx.helper_mode);
+		rc = ns_outcome(ctx.helper_mode ? NS_OPC_HELPER : NS_OPC_ADMIN, &err);
+		goto out;
+	}
+	if (cfg == NULL) {
 		/* IDENTIFY must answer even with a broken configuration. */
-		if (ctx.helper_mode && strcmp(op, "IDENTIFY") == 0) {
-			cfg = ns_config_defaults(root);
-			first = argc;
-		} else {
-			report(&err, ctx.helper_mode);
-			rc = ns_outcome(ctx.helper_mode ? NS_OPC_HELPER : NS_OPC_ADMIN, &err);
-			goto out;
-		}
+		cfg = ns_config_defaults(root);
+		first = argc;
 	}
 	ctx.cfg = cfg;
 	ctx.verbose = cfg->verbose;
-
-	if (cfg->help) {
-		usage(stdout);
-		rc = 0;
-		goto out;
-	}
-	if (cfg->version) {
-		printf(NS_PROGRAM " %s\n", NS_VERSION);
-		rc = 0;
-		goto out;
-	}
-
-	if (ctx.helper_mode) {
-		if (first < argc && strcmp(op, "IDENTIFY") != 0) {
-			ns_err_set(&err, NS_CAUSE_CONFIG,
-				   "unexpected argument \"%s\" in the helper's command line", argv[first]);
-			rc = ns_outcome(NS_OPC_HELPER, &err);
-		} else {
-			rc = run_helper(root, &ctx, op, &err);
-		}
-	} else if (first < argc) {
-		rc = run_subcommand(root, &ctx, argc - first, argv + first, &err);
-	} else {
-		usage(stderr);
-		ns_err_set(&err, NS_CAUSE_CONFIG,
-			   "no subcommand given and CERTMONGER_OPERATION is not set");
-		rc = ns_outcome(NS_OPC_ADMIN, &err);
-	}
+	rc = dispatch(root, &ctx, op, argc, argv, first, &err);
 	if (rc != 0)
 		report(&err, ctx.helper_mode);
-
 out:
 	/* A lost answer must not look like success to certmonger. */
 	if (fflush(stdout) != 0 && rc == 0)
