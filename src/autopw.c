@@ -194,7 +194,7 @@ static int job_start(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_cmenv 
 		     struct job *j, struct ns_err *err)
 {
 	const char *dir = ctx->cfg->requests_dir != NULL ? ctx->cfg->requests_dir
-							 : "/var/lib/certmonger/requests";
+							 : NS_DEFAULT_REQUESTS_DIR;
 
 	memset(j, 0, sizeof(*j));
 	j->ctx = ctx;

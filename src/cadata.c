@@ -16,10 +16,6 @@
 #include "roles.h"
 #include "x509util.h"
 
-#ifndef NS_VERSION
-#define NS_VERSION "0"
-#endif
-
 static int op_identify(void)
 {
 	printf(NS_PROGRAM " %s\n", NS_VERSION);
@@ -32,7 +28,8 @@ static int op_identify(void)
  * goes to certmonger's log. */
 static int cadata_retry(const struct ns_ctx *ctx, const char *op, struct ns_err *err)
 {
-	long secs = ctx->cfg->retry_interval > 0 ? ctx->cfg->retry_interval : 300;
+	long secs = ctx->cfg->retry_interval > 0 ? ctx->cfg->retry_interval
+		: NS_DEFAULT_RETRY_INTERVAL;
 
 	ns_log(ctx, NS_LOG_WARN, "%s: %s; asking certmonger to try again in %ld seconds", op,
 	       err->msg, secs);

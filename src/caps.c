@@ -84,7 +84,7 @@ static bool next_line(const char *text, size_t len, size_t *i, size_t *start, si
 
 /* A NUL, control or non-ASCII byte is no keyword: the line is dropped rather
  * than cut short or printed to certmonger (the cache and the caps setting
- * reach here without looks_like_caps()). */
+ * reach here without ns_caps_reply_ok()). */
 static bool printable(const char *s, size_t n)
 {
 	size_t j;
@@ -404,11 +404,12 @@ static void failures_clear(const struct ns_ctx *ctx)
 	talloc_free(path);
 }
 
-static bool looks_like_caps(const struct ns_http_reply *r)
+bool ns_caps_reply_ok(const struct ns_http_reply *r)
 {
 	size_t i;
 
-	if (r->content_type != NULL && strcmp(r->content_type, "text/html") == 0)
+	if (r->status != 200 ||
+	    (r->content_type != NULL && strcmp(r->content_type, "text/html") == 0))
 		return false;
 	i = r->len >= 3 && memcmp(r->body, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
 	for (; i < r->len; i++) {
@@ -473,7 +474,7 @@ static int ask_server(TALLOC_CTX *tmp, const struct ns_ctx *ctx, struct ns_http_
 				   : NS_CAUSE_SERVER_DATA, err, "HTTP %ld from %s", (*reply)->status,
 				   ctx->cfg->url);
 	}
-	if (!looks_like_caps(*reply)) {
+	if (!ns_caps_reply_ok(*reply)) {
 		return caps_failed(ctx, NS_CAUSE_SERVER_DATA, err, "the reply from %s (%s, %zu "
 				   "bytes) is not a capability list", ctx->cfg->url,
 				   (*reply)->content_type != NULL ? (*reply)->content_type

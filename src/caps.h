@@ -40,6 +40,11 @@ int ns_caps_parse(TALLOC_CTX *mem, const char *text, size_t len, struct ns_caps 
  * DES3. Returns whether anything changed; -1 when out of memory. */
 int ns_caps_without_aes(struct ns_caps *c);
 
+/* Is this GetCACaps reply a capability list (HTTP 200, not an HTML page,
+ * printable text)? Shared by ns_caps_fetch and "ndes-submit check". */
+struct ns_http_reply;
+bool ns_caps_reply_ok(const struct ns_http_reply *reply);
+
 /* Asks the server (GetCACaps) unless caps is configured. Only a real answer
  * (HTTP 200 with a capability list, or empty: "none", which yields NDES
  * defaults) is returned and cached. Anything else fails without touching the

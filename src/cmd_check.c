@@ -210,8 +210,7 @@ static bool check_server(TALLOC_CTX *mem, struct report *r, const struct ns_ctx 
 	if (https)
 		OK("TLS certificate trusted (%s)", ctx->cfg->ca_bundle != NULL ?
 		   ctx->cfg->ca_bundle : "system trust store");
-	if (reply->status != 200 || (reply->content_type != NULL &&
-				     strcmp(reply->content_type, "text/html") == 0)) {
+	if (!ns_caps_reply_ok(reply)) {
 		WARN("GetCACaps failed (HTTP %ld, %s, %zu bytes): enrollment waits for a capability "
 		     "list, or set caps in the configuration", reply->status,
 		     reply->content_type != NULL ? reply->content_type : "no content type", reply->len);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "http.h"
+#include "cacert.h"
 #include "ns.h"
 #include "ops.h"
 #include "otp.h"
@@ -20,10 +21,9 @@
  * a man in the middle shows. Only warns: the password is already fetched. */
 static void check_thumbprint(TALLOC_CTX *mem, const struct ns_ctx *ctx, const struct ns_otp *otp)
 {
-	struct ns_http_reply *reply = NULL;
-	STACK_OF(X509) *certs = NULL;
+	struct ns_cacert *cc = NULL;
 	struct ns_err err;
-	char *url, *desc = NULL;
+	char *desc = NULL;
 
 	ns_err_clear(&err);
 	if (otp->thumbprint == NULL) {
@@ -35,18 +35,13 @@ static void check_thumbprint(TALLOC_CTX *mem, const struct ns_ctx *ctx, const st
 		       "with GetCACert");
 		return;
 	}
-	url = ns_scep_url(mem, ctx->cfg->url, "GetCACert", "0");
-	if (url == NULL || ns_http_get(mem, ctx, url, NULL, &reply, &err) != 0) {
+	/* The same GetCACert as FETCH-SCEP-CA-CERTS (cacert.c). */
+	if (ns_cacert_fetch(mem, ctx, &cc, &err) != 0) {
 		ns_log(ctx, NS_LOG_WARN, "warning: could not compare the CA thumbprint with GetCACert: %s",
-		       err.msg[0] != '\0' ? err.msg : "out of memory");
+		       err.msg);
 		return;
 	}
-	if (reply->status != 200 || ns_certs_parse(reply->body, reply->len, &certs, &err) != 0) {
-		ns_log(ctx, NS_LOG_WARN, "warning: could not compare the CA thumbprint with GetCACert: "
-		       "%s", reply->status != 200 ? "HTTP error" : err.msg);
-		return;
-	}
-	if (!ns_otp_thumbprint_matches(mem, otp->thumbprint, certs, &desc))
+	if (!ns_otp_thumbprint_matches(mem, otp->thumbprint, cc->certs, &desc))
 		ns_log(ctx, NS_LOG_WARN,
 		       "warning: the admin page's CA thumbprint %s matches no certificate from "
 		       "GetCACert at %s (%s): admin-url and url may point at different NDES servers",
@@ -54,7 +49,7 @@ static void check_thumbprint(TALLOC_CTX *mem, const struct ns_ctx *ctx, const st
 		       desc != NULL && desc[0] != '\0' ? desc : "no CA certificate in the reply");
 	else
 		ns_log(ctx, NS_LOG_INFO, "CA thumbprint %s matches GetCACert", otp->thumbprint);
-	sk_X509_pop_free(certs, X509_free);
+	talloc_free(cc);
 }
 
 /* NDES keeps at most this many unused passwords for all clients together

@@ -14,7 +14,7 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "config.h"
+#include "settings.h"
 #include "file.h"
 
 #define NS_CONFIG_MAX_FILE (256 * 1024)
@@ -323,17 +323,17 @@ struct ns_config *ns_config_defaults(TALLOC_CTX *mem)
 
 	if (cfg == NULL)
 		return NULL;
-	cfg->connect_timeout = 10;
-	cfg->timeout = 60;
+	cfg->connect_timeout = NS_DEFAULT_CONNECT_TIMEOUT;
+	cfg->timeout = NS_DEFAULT_TIMEOUT;
 	cfg->method = NS_METHOD_AUTO;
-	cfg->max_get_url = 2048;	/* IIS' default maxQueryString */
-	cfg->poll_interval = 600;
-	cfg->retry_interval = 300;
-	cfg->report_after = 3600;
+	cfg->max_get_url = NS_DEFAULT_MAX_GET_LENGTH;
+	cfg->poll_interval = NS_DEFAULT_POLL_INTERVAL;
+	cfg->retry_interval = NS_DEFAULT_RETRY_INTERVAL;
+	cfg->report_after = NS_DEFAULT_REPORT_AFTER;
 	cfg->allow_sha1 = true;		/* NDES signs every CertRep with SHA-1 */
-	cfg->state_dir = "/var/lib/ndes-submit";
+	cfg->state_dir = NS_DEFAULT_STATE_DIR;
 	cfg->auth = NS_AUTH_ANY;
-	cfg->requests_dir = "/var/lib/certmonger/requests";
+	cfg->requests_dir = NS_DEFAULT_REQUESTS_DIR;
 	/* NDES returns the existing certificate for a repeated transactionID
 	 * and certmonger derives it from the key (ndes.md "Renewal"). */
 	cfg->renewal_new_key = true;

@@ -14,10 +14,6 @@
 #include "http.h"
 #include "ns.h"
 
-#ifndef NS_VERSION
-#define NS_VERSION "0"
-#endif
-
 struct sink {
 	TALLOC_CTX *mem;
 	unsigned char *buf;
@@ -156,8 +152,8 @@ struct failure {
 static int explain_connect(CURL *h, CURLcode rc, const struct failure *f, struct ns_err *err)
 {
 	const char *hp = f->hp, *detail = f->detail;
-	long os_errno = 0, tmo = f->cfg != NULL ? f->cfg->timeout : 60;
-	long ctmo = f->cfg != NULL ? f->cfg->connect_timeout : 10;
+	long os_errno = 0, tmo = f->cfg != NULL ? f->cfg->timeout : NS_DEFAULT_TIMEOUT;
+	long ctmo = f->cfg != NULL ? f->cfg->connect_timeout : NS_DEFAULT_CONNECT_TIMEOUT;
 	curl_off_t connect_us = 0;
 	char buf[256];
 
@@ -311,8 +307,8 @@ static CURLcode setup_common(CURL *h, const struct ns_config *cfg, const char *u
 			     struct sink *s, char *errbuf)
 {
 	CURLcode c = CURLE_OK;
-	long ctmo = cfg != NULL ? cfg->connect_timeout : 10;
-	long tmo = cfg != NULL ? cfg->timeout : 60;
+	long ctmo = cfg != NULL ? cfg->connect_timeout : NS_DEFAULT_CONNECT_TIMEOUT;
+	long tmo = cfg != NULL ? cfg->timeout : NS_DEFAULT_TIMEOUT;
 
 	SET(CURLOPT_URL, url);
 	SET(CURLOPT_ERRORBUFFER, errbuf);

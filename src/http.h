@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <talloc.h>
 
-#include "config.h"
+#include "settings.h"
 #include "err.h"
 
 struct ns_ctx;

@@ -11,9 +11,9 @@
 #include "ns.h"
 #include "ops.h"
 
-#ifndef NS_VERSION
-#define NS_VERSION "0"
-#endif
+/* A number in the help text, from the defaults in settings.h. */
+#define STR_(x) #x
+#define STR(x) STR_(x)
 
 static void usage(FILE *f)
 {
@@ -35,15 +35,15 @@ static void usage(FILE *f)
 	      "  --ca-bundle FILE          TLS trust anchors for every request\n"
 	      "  --trusted-ca FILE         PEM trust anchors offered to certmonger (FETCH-ROOTS)\n"
 	      "  --ca-fingerprint SHA256   pinned SHA-256 fingerprint of the CA certificate\n"
-	      "  --timeout SECONDS         limit for a whole request (default 60)\n"
-	      "  --connect-timeout SECONDS limit for connecting (default 10)\n"
+	      "  --timeout SECONDS         limit for a whole request (default " STR(NS_DEFAULT_TIMEOUT) ")\n"
+	      "  --connect-timeout SECONDS limit for connecting (default " STR(NS_DEFAULT_CONNECT_TIMEOUT) ")\n"
 	      "  --method auto|get|post    how PKIOperation is sent (default auto)\n"
-	      "  --max-get-length N        longest GET query string (default 2048)\n"
-	      "  --poll-interval SECONDS   delay between polls while pending (default 600)\n"
-	      "  --retry-interval SECONDS  delay before retrying transient failures (default 300)\n"
+	      "  --max-get-length N        longest GET query string (default " STR(NS_DEFAULT_MAX_GET_LENGTH) ")\n"
+	      "  --poll-interval SECONDS   delay between polls while pending (default " STR(NS_DEFAULT_POLL_INTERVAL) ")\n"
+	      "  --retry-interval SECONDS  delay before retrying transient failures (default " STR(NS_DEFAULT_RETRY_INTERVAL) ")\n"
 	      "  --allow-sha1, --no-allow-sha1  accept SHA-1 signed replies (default yes)\n"
 	      "  --caps LIST               comma-separated capabilities instead of GetCACaps\n"
-	      "  --state-dir DIR           cache directory (default /var/lib/ndes-submit)\n"
+	      "  --state-dir DIR           cache directory (default " NS_DEFAULT_STATE_DIR ")\n"
 	      "  --admin-url URL           mscep_admin page (default from --url)\n"
 	      "  --user USER               DOMAIN\\user or user@domain for mscep_admin\n"
 	      "  --password-file FILE      that user's password (mode 0600)\n"
@@ -51,7 +51,7 @@ static void usage(FILE *f)
 	      "  --keytab FILE             client keytab for Negotiate\n"
 	      "  --ccache CCACHE           Kerberos credential cache for Negotiate\n"
 	      "  --auto-password, --no-auto-password  fetch passwords for getcert -l FILE requests\n"
-	      "  --certmonger-requests-dir DIR  certmonger's requests (default /var/lib/certmonger/requests)\n"
+	      "  --certmonger-requests-dir DIR  certmonger's requests (default " NS_DEFAULT_REQUESTS_DIR ")\n"
 	      "  -v, --verbose             more detail on stderr (twice: debug)\n"
 	      "  -h, --help                this text\n"
 	      "  -V, --version             print the version\n"

@@ -10,7 +10,7 @@
 #include <talloc.h>
 #include <openssl/x509.h>
 
-#include "config.h"
+#include "settings.h"
 #include "err.h"
 #include "http.h"
 

@@ -14,25 +14,6 @@
  * both of its RA certificates. */
 #define NS_OID_NDES_RA_EKU "1.3.6.1.4.1.311.20.2.1"
 
-bool ns_cert_is_ca(X509 *cert)
-{
-	/* 1: basicConstraints CA; 3: v1 self-signed; 4: keyCertSign; 5: Netscape. */
-	return X509_check_ca(cert) > 0;
-}
-
-bool ns_cert_issued_by(X509 *cert, X509 *issuer)
-{
-	EVP_PKEY *key;
-	int ok;
-
-	if (X509_check_issued(issuer, cert) != X509_V_OK)
-		return false;
-	key = X509_get0_pubkey(issuer);
-	ok = key != NULL && X509_verify(cert, key) == 1;
-	ERR_clear_error();
-	return ok;
-}
-
 static bool has_ndes_eku(X509 *cert)
 {
 	EXTENDED_KEY_USAGE *eku;

@@ -44,13 +44,6 @@ bool ns_roles_ca_is_self_signed(const struct ns_roles *roles);
 int ns_roles_certmonger_order(TALLOC_CTX *mem, const struct ns_roles *roles,
 			      STACK_OF(X509) **out, const char **note, struct ns_err *err);
 
-/* Did issuer sign cert? Names (and key identifiers) match and the signature
- * verifies with issuer's key. */
-bool ns_cert_issued_by(X509 *cert, X509 *issuer);
-
-/* Is cert a CA certificate (basicConstraints CA, or a v1 self-signed one)? */
-bool ns_cert_is_ca(X509 *cert);
-
 /* Does a certificate carry the NDES RA EKU (1.3.6.1.4.1.311.20.2.1)? Then
  * the server is Microsoft NDES, whatever its GetCACaps says. */
 bool ns_roles_is_ndes(const struct ns_roles *roles);

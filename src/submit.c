@@ -44,9 +44,6 @@
 #include "transport.h"
 #include "x509util.h"
 
-#define DEFAULT_POLL_INTERVAL 600
-#define DEFAULT_RETRY_INTERVAL 300
-
 /* Everything one SUBMIT or POLL run works with; freed with its context. */
 struct run {
 	const struct ns_ctx *ctx;
@@ -171,7 +168,7 @@ static long jittered(long secs)
 static int retry_later(TALLOC_CTX *mem, struct run *r, const struct ns_cookie *pending,
 		       struct ns_err *err)
 {
-	long secs = interval(r->ctx->cfg->retry_interval, DEFAULT_RETRY_INTERVAL);
+	long secs = interval(r->ctx->cfg->retry_interval, NS_DEFAULT_RETRY_INTERVAL);
 
 	if (pending == NULL)
 		secs = jittered(secs);
@@ -250,8 +247,7 @@ static int send_message(TALLOC_CTX *mem, struct run *r, enum ns_transport t,
 
 	memset(&req, 0, sizeof(req));
 	if (t == NS_TRANSPORT_POST) {
-		url = talloc_asprintf(mem, "%s%soperation=PKIOperation", cfg->url,
-				      strchr(cfg->url, '?') ? "&" : "?");
+		url = ns_scep_url(mem, cfg->url, "PKIOperation", NULL);
 		if (url == NULL)
 			return ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
 		ns_log(r->ctx, NS_LOG_INFO, "POST %s (%zu bytes)", url, len);
@@ -516,7 +512,7 @@ static int need_messages(TALLOC_CTX *mem, struct run *r, struct ns_err *err)
 static int held(TALLOC_CTX *mem, struct run *r, const struct ns_pkimsg *gci,
 		enum ns_transport t, struct ns_err *err)
 {
-	long secs = interval(r->ctx->cfg->poll_interval, DEFAULT_POLL_INTERVAL);
+	long secs = interval(r->ctx->cfg->poll_interval, NS_DEFAULT_POLL_INTERVAL);
 	struct ns_cookie c;
 
 	if (gci == NULL) {
@@ -551,7 +547,7 @@ static int answer(TALLOC_CTX *mem, struct run *r, const struct ns_certrep *rep,
 		if (pending == NULL)
 			return held(mem, r, gci, t, err);
 		ns_log(r->ctx, NS_LOG_INFO, "still waiting for a CA manager's approval");
-		return wait_with(err, interval(r->ctx->cfg->poll_interval, DEFAULT_POLL_INTERVAL),
+		return wait_with(err, interval(r->ctx->cfg->poll_interval, NS_DEFAULT_POLL_INTERVAL),
 				 r->env->cookie);
 	default:
 		return refused(mem, r, rep, pending, err);

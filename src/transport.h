@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <talloc.h>
 
-#include "config.h"
+#include "settings.h"
 #include "err.h"
 
 struct ns_caps;
@@ -22,7 +22,6 @@ enum ns_transport {
 	NS_TRANSPORT_POST = 'p',
 };
 
-#define NS_DEFAULT_MAX_GET_LENGTH 2048	/* IIS' default maxQueryString */
 
 /* method = post/get wins; auto: POST iff caps say POSTPKIOperation. */
 enum ns_transport ns_transport_choose(enum ns_method method, const struct ns_caps *caps);

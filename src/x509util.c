@@ -7,6 +7,7 @@
 #include <openssl/pem.h>
 #include <openssl/pkcs7.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include "x509util.h"
 
@@ -298,4 +299,23 @@ char *ns_asn1_time_str(TALLOC_CTX *mem, const ASN1_TIME *t)
 	return talloc_asprintf(mem, "%04d-%02d-%02d %02d:%02d:%02d UTC",
 			       tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
 			       tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+bool ns_cert_is_ca(X509 *cert)
+{
+	/* 1: basicConstraints CA; 3: v1 self-signed; 4: keyCertSign; 5: Netscape. */
+	return X509_check_ca(cert) > 0;
+}
+
+bool ns_cert_issued_by(X509 *cert, X509 *issuer)
+{
+	EVP_PKEY *key;
+	int ok;
+
+	if (X509_check_issued(issuer, cert) != X509_V_OK)
+		return false;
+	key = X509_get0_pubkey(issuer);
+	ok = key != NULL && X509_verify(cert, key) == 1;
+	ERR_clear_error();
+	return ok;
 }

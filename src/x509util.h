@@ -43,4 +43,11 @@ char *ns_cert_ndes_thumbprint(TALLOC_CTX *mem, X509 *cert);
 /* "2017-01-31 12:00:00 UTC" */
 char *ns_asn1_time_str(TALLOC_CTX *mem, const ASN1_TIME *t);
 
+/* Did issuer sign cert? Names (and key identifiers) match and the signature
+ * verifies with issuer's key. */
+bool ns_cert_issued_by(X509 *cert, X509 *issuer);
+
+/* Is cert a CA certificate (basicConstraints CA, or a v1 self-signed one)? */
+bool ns_cert_is_ca(X509 *cert);
+
 #endif

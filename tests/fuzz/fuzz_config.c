@@ -3,7 +3,7 @@
  * file holding the input. */
 #include <unistd.h>
 
-#include "config.h"
+#include "settings.h"
 #include "fuzz_common.h"
 
 static char path[4096];
