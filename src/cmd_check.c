@@ -25,6 +25,7 @@
 #include "file.h"
 #include "ns.h"
 #include "ops.h"
+#include "subcmd.h"
 #include "otp.h"
 #include "x509util.h"
 
@@ -531,6 +532,8 @@ static void check_admin(TALLOC_CTX *mem, struct report *r, const struct ns_ctx *
 		check_admin_schemes(r, ctx->cfg, schemes);
 }
 
+static const struct ns_subopt no_options[] = { { NULL, 0, NULL } };
+
 int ns_cmd_check(TALLOC_CTX *mem, const struct ns_ctx *ctx, int argc, char **argv,
 		 struct ns_err *err)
 {
@@ -538,10 +541,9 @@ int ns_cmd_check(TALLOC_CTX *mem, const struct ns_ctx *ctx, int argc, char **arg
 	struct ns_cacert *cc = NULL;
 	struct ns_err e;
 
-	if (argc > 1) {
-		ns_err_set(err, NS_CAUSE_CONFIG, "check: unexpected argument \"%s\"", argv[1]);
+	if (ns_subcmd_options(argc, argv, no_options, "check takes only the global options",
+			      NULL, NULL, err) != 0)
 		return ns_outcome(NS_OPC_ADMIN, err);
-	}
 	if (ns_config_require_url(ctx->cfg, err) != 0) {
 		FAIL(err->cause, "%s", err->msg);
 		return ns_outcome(NS_OPC_ADMIN, err);

@@ -14,6 +14,7 @@
 #include "ns.h"
 #include "ops.h"
 #include "otp.h"
+#include "subcmd.h"
 #include "x509util.h"
 
 /* The page's thumbprint is the CA certificate's MD5: compare it with what
@@ -70,76 +71,76 @@ static int parse_count(const char *s, long *out)
 	return 0;
 }
 
-/* otp's own arguments: --count N (-n N, --count=N), --show-thumbprint. */
-static int otp_args(int argc, char **argv, long *count, bool *show_thumbprint, struct ns_err *err)
-{
-	const char *cnt;
-	int i;
+struct otp_args {
+	long count;
+	bool show_thumbprint;
+};
 
-	for (i = 1; i < argc; i++) {
-		cnt = NULL;
-		if (strcmp(argv[i], "--show-thumbprint") == 0) {
-			*show_thumbprint = true;
-			continue;
-		}
-		if (strcmp(argv[i], "--count") == 0 || strcmp(argv[i], "-n") == 0) {
-			if (i + 1 >= argc) {
-				ns_err_set(err, NS_CAUSE_CONFIG, "otp: %s needs a number (1-%d)",
-					   argv[i], NS_OTP_MAX_COUNT);
-				return -1;
-			}
-			cnt = argv[++i];
-		} else if (strncmp(argv[i], "--count=", 8) == 0) {
-			cnt = argv[i] + 8;
-		} else {
-			ns_err_set(err, NS_CAUSE_CONFIG,
-				   "otp: unknown argument \"%s\" (otp takes --count N, --show-thumbprint "
-				   "and the --admin-url, --user, --password-file, --auth, --keytab, "
-				   "--ccache options)", argv[i]);
-			return -1;
-		}
-		if (parse_count(cnt, count) != 0) {
-			ns_err_set(err, NS_CAUSE_CONFIG, "otp: --count \"%s\" is not a number from 1 to %d",
-				   cnt, NS_OTP_MAX_COUNT);
-			return -1;
-		}
+#define K_SHOW_THUMBPRINT 256
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
+static int set_otp_arg(void *arg, int key, const char *value, struct ns_err *err)
+{
+	struct otp_args *a = arg;
+
+	if (key == K_SHOW_THUMBPRINT) {
+		a->show_thumbprint = true;
+		return 0;
 	}
+	if (parse_count(value, &a->count) != 0)
+		return ns_err_set(err, NS_CAUSE_CONFIG, "otp: --count \"%s\" is not a number from "
+				  "1 to %d", value, NS_OTP_MAX_COUNT);
 	return 0;
+}
+
+/* otp's own options: --count N (-n N, --count=N), --show-thumbprint. */
+static int otp_args(int argc, char **argv, struct otp_args *a, struct ns_err *err)
+{
+	static const struct ns_subopt opts[] = {
+		{ "count", 'n', "a number (1-" STR(NS_OTP_MAX_COUNT) ")" },
+		{ "show-thumbprint", K_SHOW_THUMBPRINT, NULL },
+		{ NULL, 0, NULL },
+	};
+
+	return ns_subcmd_options(argc, argv, opts, "otp takes --count N, --show-thumbprint and "
+				 "the --admin-url, --user, --password-file, --auth, --keytab, "
+				 "--ccache options", set_otp_arg, a, err);
 }
 
 int ns_cmd_otp(TALLOC_CTX *mem, const struct ns_ctx *ctx, int argc, char **argv, struct ns_err *err)
 {
 	TALLOC_CTX *tmp = talloc_new(mem);
 	struct ns_otp *otp = NULL;
-	bool show_thumbprint = false;
-	long count = 1, got;
+	struct otp_args args = { 1, false };
+	long got;
 	int rc;
 
-	if (otp_args(argc, argv, &count, &show_thumbprint, err) != 0) {
+	if (otp_args(argc, argv, &args, err) != 0) {
 		rc = ns_outcome(NS_OPC_OTP, err);
 		goto out;
 	}
-	if (count > NS_OTP_NDES_CACHE)
+	if (args.count > NS_OTP_NDES_CACHE)
 		ns_log(ctx, NS_LOG_WARN,
 		       "warning: --count %ld exceeds NDES' default cache of %d unused passwords "
 		       "(PasswordMax, shared by all clients, each valid 60 minutes): expect "
 		       "\"The password cache is full\" unless the NDES administrator raised it",
-		       count, NS_OTP_NDES_CACHE);
+		       args.count, NS_OTP_NDES_CACHE);
 	/* Each password is printed as soon as it is fetched: it holds a cache
 	 * slot on NDES, so a later failure must not lose the earlier ones. */
-	for (got = 0; got < count; got++) {
+	for (got = 0; got < args.count; got++) {
 		if (ns_otp_fetch(tmp, ctx, &otp, err) != 0) {
 			rc = ns_outcome(NS_OPC_OTP, err);
 			if (got > 0) {
 				ns_log(ctx, NS_LOG_WARN, "otp: %ld of %ld password(s) fetched and printed "
-				       "before the failure below", got, count);
+				       "before the failure below", got, args.count);
 			}
 			goto out;
 		}
 		printf("%s\n", otp->password);
 		fflush(stdout);
 	}
-	if (show_thumbprint)
+	if (args.show_thumbprint)
 		printf("%s\n", otp->thumbprint != NULL ? otp->thumbprint : "(no thumbprint on the page)");
 	fflush(stdout);
 	check_thumbprint(tmp, ctx, otp);
