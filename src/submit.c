@@ -105,6 +105,9 @@ static int load_ca_certs(struct run *r, struct ns_err *err)
 	return 0;
 }
 
+/* ---- The answers to certmonger: issued, wait, retry soon, refused (the exit
+ * statuses come from outcome.c). */
+
 /* The exit status certmonger gets for err (outcome.c's table). */
 static int outcome(const struct ns_err *err)
 {
@@ -200,6 +203,134 @@ static int autopw_status(TALLOC_CTX *mem, struct run *r, struct ns_err *err)
 		return retry_later(mem, r, NULL, err);
 	return outcome(err);
 }
+
+/* NDES consumed the CSR's password (if any) when it issued: remember it so
+ * that a renewal still carrying it is explained (usedpw.h). */
+static void record_password(TALLOC_CTX *mem, const struct run *r)
+{
+	char *pw = NULL;
+
+	if (ns_csr_challenge(mem, r->env->csr, &pw) == 0 && pw != NULL && pw[0] != '\0')
+		ns_usedpw_record(mem, r->ctx, pw);
+}
+
+static int issued(TALLOC_CTX *mem, struct run *r, const struct ns_certrep *rep,
+		  struct ns_err *err)
+{
+	char *pem = ns_pkcs7_pem(mem, rep->content, rep->content_len);
+
+	if (pem == NULL) {
+		ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
+		return outcome(err);
+	}
+	fputs(pem, stdout);
+	ns_log(r->ctx, NS_LOG_INFO, "issued; certmonger decrypts the envelope");
+	record_password(mem, r);
+	ns_autopw_after_issue(mem, r->ctx, r->env);
+	ns_err_clear(err);
+	return outcome(err);
+}
+
+/* What the request itself did to earn a refusal, when we know: a consumed
+ * password still in a renewal CSR, or names NDES does not renew. */
+static const char *refusal_hint(TALLOC_CTX *mem, const struct run *r,
+				const struct ns_certrep *rep)
+{
+	char *hint = NULL;
+
+	if (r->stale_password && ns_mserr_is_password_refusal(rep->fail_info, rep->have_hresult,
+							      rep->hresult))
+		return "; the renewal carried the one-time password NDES consumed at an earlier "
+		       "enrollment: set [scep] challenge_password_otp = yes in certmonger.conf and "
+		       "run getcert resubmit, or use auto-password";
+	if (r->password_used && r->env->cert == NULL &&
+	    ns_mserr_is_password_refusal(rep->fail_info, rep->have_hresult, rep->hresult))
+		return "; this password already got a certificate on this host (NDES takes each "
+		       "one-time password once): fetch a new one";
+	if (r->renewal != NULL && ns_renewal_names_differ(r->renewal) && !r->has_password)
+		hint = talloc_asprintf(mem, "; the renewal's names differ from the certificate's "
+				       "(%s)", ns_renewal_diff_str(mem, r->renewal));
+	return hint != NULL ? hint : "";
+}
+
+/* FAILURE: transient, a password refusal automatic mode can fix, or final. */
+static int refused(TALLOC_CTX *mem, struct run *r, const struct ns_certrep *rep,
+		   const struct ns_cookie *pending, struct ns_err *err)
+{
+	char *why = ns_mserr_describe(mem, rep->fail_info, rep->have_hresult, rep->hresult,
+				      rep->fail_text);
+
+	if (rep->hresult_text != NULL && !rep->have_hresult)
+		ns_log(r->ctx, NS_LOG_WARN, "unreadable NDES error attribute \"%.40s\"",
+		       rep->hresult_text);
+	if (ns_mserr_is_transient(rep->have_hresult, rep->hresult)) {
+		ns_err_set(err, NS_CAUSE_NDES_BUSY, "NDES cannot complete the request now: %s", why);
+		return retry_later(mem, r, pending, err);
+	}
+	if (!r->poll && ns_mserr_is_password_refusal(rep->fail_info, rep->have_hresult,
+						     rep->hresult)) {
+		ns_log(r->ctx, NS_LOG_WARN, "NDES refused the challenge password: %s", why);
+		if (ns_autopw_after_refusal(mem, r->ctx, r->env, err) == 1)
+			return autopw_status(mem, r, err);
+	}
+	if (r->poll)
+		ns_err_set(err, NS_CAUSE_REFUSED, "NDES denied the pending request: %s%s%s%s", why,
+			   pending->issuer_ok ? "" : " (certmonger's CertPoll names the wrong "
+			   "issuer CA; run getcert refresh-ca -c ", pending->issuer_ok ? "" : r->env->ca_name,
+			   pending->issuer_ok ? "" : " and request again)");
+	else
+		ns_err_set(err, NS_CAUSE_REFUSED, "NDES rejected the request: %s%s", why,
+			   refusal_hint(mem, r, rep));
+	return outcome(err);
+}
+
+/* PENDING to a PKCSReq: keep certmonger's CertPoll in the cookie and poll. */
+static int held(TALLOC_CTX *mem, struct run *r, const struct ns_pkimsg *gci,
+		enum ns_transport t, struct ns_err *err)
+{
+	long secs = interval(r->ctx->cfg->poll_interval, NS_DEFAULT_POLL_INTERVAL);
+	struct ns_cookie c;
+
+	if (gci == NULL) {
+		ns_err_set(err, NS_CAUSE_INPUT,
+			   "NDES holds the request for a CA manager's approval, but "
+			   "certmonger gave no GetCertInitial message to poll with");
+		return outcome(err);
+	}
+	memset(&c, 0, sizeof(c));
+	c.kind = NS_COOKIE_PENDING;
+	c.transport = t;
+	c.issuer_ok = r->issuer_ok;
+	c.since = time(NULL);
+	c.certpoll = gci->der;
+	c.certpoll_len = gci->len;
+	ns_log(r->ctx, NS_LOG_WARN, "the request waits for a CA manager's approval; polling "
+	       "every %ld seconds", secs);
+	return wait_with(err, secs, ns_cookie_encode(mem, &c));
+}
+
+/* The answer to certmonger for a verified CertRep. gci: the CertPoll to keep
+ * when a PKCSReq is held; pending: the cookie of a POLL (NULL for SUBMIT). */
+static int answer(TALLOC_CTX *mem, struct run *r, const struct ns_certrep *rep,
+		  const struct ns_pkimsg *gci, const struct ns_cookie *pending,
+		  enum ns_transport t, struct ns_err *err)
+{
+	r->answered = true;
+	switch (rep->pki_status) {
+	case NS_PKI_SUCCESS:
+		return issued(mem, r, rep, err);
+	case NS_PKI_PENDING:
+		if (pending == NULL)
+			return held(mem, r, gci, t, err);
+		ns_log(r->ctx, NS_LOG_INFO, "still waiting for a CA manager's approval");
+		return wait_with(err, interval(r->ctx->cfg->poll_interval, NS_DEFAULT_POLL_INTERVAL),
+				 r->env->cookie);
+	default:
+		return refused(mem, r, rep, pending, err);
+	}
+}
+
+/* ---- The exchange SUBMIT and POLL share: send, verify, answer. */
 
 /* "signing RA \"CN=..\" expired 2026-01-01 00:00:00 UTC" or NULL. */
 static char *expired_str(TALLOC_CTX *mem, const char *role, X509 *cert)
@@ -299,85 +430,26 @@ static int read_reply(TALLOC_CTX *mem, struct run *r, const struct ns_http_reply
 	return 0;
 }
 
-/* NDES consumed the CSR's password (if any) when it issued: remember it so
- * that a renewal still carrying it is explained (usedpw.h). */
-static void record_password(TALLOC_CTX *mem, const struct run *r)
+/* What SUBMIT and POLL share: send msg, verify the reply, answer certmonger
+ * (transient trouble: a bounded retry that keeps a POLL's cookie). */
+static int exchange(TALLOC_CTX *mem, struct run *r, enum ns_transport t,
+		    const struct ns_pkimsg *msg, const struct ns_pkimsg *gci,
+		    const struct ns_cookie *pending, struct ns_err *err)
 {
-	char *pw = NULL;
+	struct ns_http_reply *reply = NULL;
+	struct ns_certrep *rep;
 
-	if (ns_csr_challenge(mem, r->env->csr, &pw) == 0 && pw != NULL && pw[0] != '\0')
-		ns_usedpw_record(mem, r->ctx, pw);
-}
-
-static int issued(TALLOC_CTX *mem, struct run *r, const struct ns_certrep *rep,
-		  struct ns_err *err)
-{
-	char *pem = ns_pkcs7_pem(mem, rep->content, rep->content_len);
-
-	if (pem == NULL) {
-		ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
+	if (send_message(mem, r, t, msg->der, msg->len, &reply, err) != 0) {
+		if (ns_cause_transient(err->cause))
+			return retry_later(mem, r, pending, err);
 		return outcome(err);
 	}
-	fputs(pem, stdout);
-	ns_log(r->ctx, NS_LOG_INFO, "issued; certmonger decrypts the envelope");
-	record_password(mem, r);
-	ns_autopw_after_issue(mem, r->ctx, r->env);
-	ns_err_clear(err);
-	return outcome(err);
+	if (read_reply(mem, r, reply, msg, &rep, err) != 0)
+		return outcome(err);
+	return answer(mem, r, rep, gci, pending, t, err);
 }
 
-/* What the request itself did to earn a refusal, when we know: a consumed
- * password still in a renewal CSR, or names NDES does not renew. */
-static const char *refusal_hint(TALLOC_CTX *mem, const struct run *r,
-				const struct ns_certrep *rep)
-{
-	char *hint = NULL;
-
-	if (r->stale_password && ns_mserr_is_password_refusal(rep->fail_info, rep->have_hresult,
-							      rep->hresult))
-		return "; the renewal carried the one-time password NDES consumed at an earlier "
-		       "enrollment: set [scep] challenge_password_otp = yes in certmonger.conf and "
-		       "run getcert resubmit, or use auto-password";
-	if (r->password_used && r->env->cert == NULL &&
-	    ns_mserr_is_password_refusal(rep->fail_info, rep->have_hresult, rep->hresult))
-		return "; this password already got a certificate on this host (NDES takes each "
-		       "one-time password once): fetch a new one";
-	if (r->renewal != NULL && ns_renewal_names_differ(r->renewal) && !r->has_password)
-		hint = talloc_asprintf(mem, "; the renewal's names differ from the certificate's "
-				       "(%s)", ns_renewal_diff_str(mem, r->renewal));
-	return hint != NULL ? hint : "";
-}
-
-/* FAILURE: transient, a password refusal automatic mode can fix, or final. */
-static int refused(TALLOC_CTX *mem, struct run *r, const struct ns_certrep *rep,
-		   const struct ns_cookie *pending, struct ns_err *err)
-{
-	char *why = ns_mserr_describe(mem, rep->fail_info, rep->have_hresult, rep->hresult,
-				      rep->fail_text);
-
-	if (rep->hresult_text != NULL && !rep->have_hresult)
-		ns_log(r->ctx, NS_LOG_WARN, "unreadable NDES error attribute \"%.40s\"",
-		       rep->hresult_text);
-	if (ns_mserr_is_transient(rep->have_hresult, rep->hresult)) {
-		ns_err_set(err, NS_CAUSE_NDES_BUSY, "NDES cannot complete the request now: %s", why);
-		return retry_later(mem, r, pending, err);
-	}
-	if (!r->poll && ns_mserr_is_password_refusal(rep->fail_info, rep->have_hresult,
-						     rep->hresult)) {
-		ns_log(r->ctx, NS_LOG_WARN, "NDES refused the challenge password: %s", why);
-		if (ns_autopw_after_refusal(mem, r->ctx, r->env, err) == 1)
-			return autopw_status(mem, r, err);
-	}
-	if (r->poll)
-		ns_err_set(err, NS_CAUSE_REFUSED, "NDES denied the pending request: %s%s%s%s", why,
-			   pending->issuer_ok ? "" : " (certmonger's CertPoll names the wrong "
-			   "issuer CA; run getcert refresh-ca -c ", pending->issuer_ok ? "" : r->env->ca_name,
-			   pending->issuer_ok ? "" : " and request again)");
-	else
-		ns_err_set(err, NS_CAUSE_REFUSED, "NDES rejected the request: %s%s", why,
-			   refusal_hint(mem, r, rep));
-	return outcome(err);
-}
+/* ---- Policy before anything is sent: renewals, passwords, certmonger's messages. */
 
 /* certmonger's id of the request this CSR belongs to, for commands in
  * messages; "REQUEST" when its requests directory cannot be read. */
@@ -508,71 +580,6 @@ static int need_messages(TALLOC_CTX *mem, struct run *r, struct ns_err *err)
 	return outcome(err);
 }
 
-/* PENDING to a PKCSReq: keep certmonger's CertPoll in the cookie and poll. */
-static int held(TALLOC_CTX *mem, struct run *r, const struct ns_pkimsg *gci,
-		enum ns_transport t, struct ns_err *err)
-{
-	long secs = interval(r->ctx->cfg->poll_interval, NS_DEFAULT_POLL_INTERVAL);
-	struct ns_cookie c;
-
-	if (gci == NULL) {
-		ns_err_set(err, NS_CAUSE_INPUT,
-			   "NDES holds the request for a CA manager's approval, but "
-			   "certmonger gave no GetCertInitial message to poll with");
-		return outcome(err);
-	}
-	memset(&c, 0, sizeof(c));
-	c.kind = NS_COOKIE_PENDING;
-	c.transport = t;
-	c.issuer_ok = r->issuer_ok;
-	c.since = time(NULL);
-	c.certpoll = gci->der;
-	c.certpoll_len = gci->len;
-	ns_log(r->ctx, NS_LOG_WARN, "the request waits for a CA manager's approval; polling "
-	       "every %ld seconds", secs);
-	return wait_with(err, secs, ns_cookie_encode(mem, &c));
-}
-
-/* The answer to certmonger for a verified CertRep. gci: the CertPoll to keep
- * when a PKCSReq is held; pending: the cookie of a POLL (NULL for SUBMIT). */
-static int answer(TALLOC_CTX *mem, struct run *r, const struct ns_certrep *rep,
-		  const struct ns_pkimsg *gci, const struct ns_cookie *pending,
-		  enum ns_transport t, struct ns_err *err)
-{
-	r->answered = true;
-	switch (rep->pki_status) {
-	case NS_PKI_SUCCESS:
-		return issued(mem, r, rep, err);
-	case NS_PKI_PENDING:
-		if (pending == NULL)
-			return held(mem, r, gci, t, err);
-		ns_log(r->ctx, NS_LOG_INFO, "still waiting for a CA manager's approval");
-		return wait_with(err, interval(r->ctx->cfg->poll_interval, NS_DEFAULT_POLL_INTERVAL),
-				 r->env->cookie);
-	default:
-		return refused(mem, r, rep, pending, err);
-	}
-}
-
-/* What SUBMIT and POLL share: send msg, verify the reply, answer certmonger
- * (transient trouble: a bounded retry that keeps a POLL's cookie). */
-static int exchange(TALLOC_CTX *mem, struct run *r, enum ns_transport t,
-		    const struct ns_pkimsg *msg, const struct ns_pkimsg *gci,
-		    const struct ns_cookie *pending, struct ns_err *err)
-{
-	struct ns_http_reply *reply = NULL;
-	struct ns_certrep *rep;
-
-	if (send_message(mem, r, t, msg->der, msg->len, &reply, err) != 0) {
-		if (ns_cause_transient(err->cause))
-			return retry_later(mem, r, pending, err);
-		return outcome(err);
-	}
-	if (read_reply(mem, r, reply, msg, &rep, err) != 0)
-		return outcome(err);
-	return answer(mem, r, rep, gci, pending, t, err);
-}
-
 /* certmonger's PKCSReq and the matching CertPoll (*gci NULL when there is
  * none or it does not match). Returns 0, 1 when certmonger gave no PKCSReq,
  * -1 on an unusable one (err set).
@@ -620,6 +627,8 @@ static int read_messages(TALLOC_CTX *mem, struct run *r, struct ns_pkimsg **req,
 	       (*req)->txid, ns_pkimsg_hex(mem, (*req)->nonce, (*req)->nonce_len));
 	return 0;
 }
+
+/* ---- SUBMIT and POLL. */
 
 static int do_submit(TALLOC_CTX *mem, struct run *r, struct ns_err *err)
 {
