@@ -299,6 +299,15 @@ bool ns_url_is_https(const char *url)
 	return url != NULL && strncasecmp(url, "https://", 8) == 0;
 }
 
+int ns_http_auth_allowed(enum ns_auth auth, const char *url, struct ns_err *err)
+{
+	/* A password in clear text: refuse outside TLS. */
+	if (auth == NS_AUTH_BASIC && !ns_url_is_https(url))
+		return ns_err_set(err, NS_CAUSE_CONFIG, "auth = basic needs an https:// URL: it "
+				  "sends the password in clear text (got %s)", url);
+	return 0;
+}
+
 /* Sets every option that must hold for every request. */
 #define SET(opt, val) do { if (c == CURLE_OK) c = curl_easy_setopt(h, opt, val); } while (0)
 
@@ -389,10 +398,8 @@ static int setup(CURL *h, const struct ns_config *cfg, const struct ns_http_requ
 {
 	CURLcode c;
 
-	/* A password in clear text: refuse outside TLS. */
-	if (req->auth != NULL && req->auth->auth == NS_AUTH_BASIC && !ns_url_is_https(req->url))
-		return ns_err_set(err, NS_CAUSE_CONFIG,
-				  "auth = basic needs an https:// URL (got %s)", req->url);
+	if (req->auth != NULL && ns_http_auth_allowed(req->auth->auth, req->url, err) != 0)
+		return -1;
 	c = setup_common(h, cfg, req->url, s, errbuf);
 	if (c == CURLE_OK)
 		c = setup_method(h, req, headers);

@@ -63,6 +63,10 @@ int ns_http_request(TALLOC_CTX *mem, const struct ns_ctx *ctx, const struct ns_h
 /* Does url start with https:// (any case)? */
 bool ns_url_is_https(const char *url);
 
+/* The one "no Basic over http" rule, for the request and for settings checked
+ * before it: -1 (NS_CAUSE_CONFIG) for Basic to a non-https url. */
+int ns_http_auth_allowed(enum ns_auth auth, const char *url, struct ns_err *err);
+
 /* Percent-escapes everything outside [A-Za-z0-9-_.~] (RFC 3986 unreserved). */
 char *ns_url_escape(TALLOC_CTX *mem, const char *s);
 

@@ -141,10 +141,8 @@ int ns_otp_auth(TALLOC_CTX *mem, const struct ns_ctx *ctx, const char *admin_url
 		return ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
 	a->auth = cfg->auth;
 
-	if (cfg->auth == NS_AUTH_BASIC && !ns_url_is_https(admin_url))
-		return ns_err_set(err, NS_CAUSE_CONFIG,
-				  "auth = basic sends the password in clear text: it needs an https:// "
-				  "admin URL (got %s)", admin_url);
+	if (ns_http_auth_allowed(cfg->auth, admin_url, err) != 0)
+		return -1;
 	if ((cfg->auth == NS_AUTH_NTLM || cfg->auth == NS_AUTH_BASIC) &&
 	    (cfg->user == NULL || cfg->password_file == NULL))
 		return ns_err_set(err, NS_CAUSE_CONFIG,
