@@ -36,20 +36,22 @@ struct report {
 	enum ns_cause first;	/* cause of the first failure */
 };
 
-static void line(struct report *r, const char *tag, enum ns_cause st, const char *fmt, ...)
+/* A check line's verdict; FAIL carries the cause of the failure. */
+enum verdict { V_OK, V_WARN, V_FAIL };
+
+static void line(struct report *r, enum verdict v, enum ns_cause st, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
-static void line(struct report *r, const char *tag, enum ns_cause st, const char *fmt, ...)
+static void line(struct report *r, enum verdict v, enum ns_cause st, const char *fmt, ...)
 {
+	static const char *const tags[] = { " OK ", "WARN", "FAIL" };
 	va_list ap;
 
-	if (strcmp(tag, "FAIL") == 0) {
-		if (r->fails++ == 0)
-			r->first = st;
-	} else if (strcmp(tag, "WARN") == 0) {
+	if (v == V_FAIL && r->fails++ == 0)
+		r->first = st;
+	if (v == V_WARN)
 		r->warns++;
-	}
-	printf("[%s] ", strcmp(tag, "OK") == 0 ? " OK " : tag);
+	printf("[%s] ", tags[v]);
 	va_start(ap, fmt);
 	vprintf(fmt, ap);
 	va_end(ap);
@@ -57,9 +59,9 @@ static void line(struct report *r, const char *tag, enum ns_cause st, const char
 	fflush(stdout);
 }
 
-#define OK(...) line(r, "OK", NS_CAUSE_NONE, __VA_ARGS__)
-#define WARN(...) line(r, "WARN", NS_CAUSE_NONE, __VA_ARGS__)
-#define FAIL(st, ...) line(r, "FAIL", st, __VA_ARGS__)
+#define OK(...) line(r, V_OK, NS_CAUSE_NONE, __VA_ARGS__)
+#define WARN(...) line(r, V_WARN, NS_CAUSE_NONE, __VA_ARGS__)
+#define FAIL(st, ...) line(r, V_FAIL, st, __VA_ARGS__)
 
 static bool sha1_signed(X509 *c)
 {
