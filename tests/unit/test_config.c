@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ns.h"	/* not "config.h": the build dir's autoconf config.h would win */
+#include "ns.h"	/* settings.h (was src/config.h) and the rest */
 #include "status.h"
 
 #define FP "2FCD0A56BA6C8F893383027BF0AFED2468EA4D57FE5E2650306D0B6DEED4391D"
