@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "adminpage.h"
+#include "file.h"
 
 /* ---- decoding ---------------------------------------------------------- */
 
@@ -353,8 +354,9 @@ static char *next_bold(TALLOC_CTX *mem, const char **pos)
 		if (end == NULL)
 			end = start + strlen(start);
 		*pos = end;
-		inner = talloc_strndup(mem, start, (size_t)(end - start));
-		return inner != NULL ? ns_adminpage_strip(mem, inner) : NULL;
+		/* Bold text may be the password: every copy is wiped when freed. */
+		inner = ns_secret(talloc_strndup(mem, start, (size_t)(end - start)));
+		return inner != NULL ? ns_secret(ns_adminpage_strip(mem, inner)) : NULL;
 	}
 	return NULL;
 }
@@ -369,10 +371,11 @@ int ns_adminpage_parse(TALLOC_CTX *mem, const unsigned char *body, size_t len,
 
 	if (page == NULL)
 		goto oom;
-	html = ns_adminpage_decode(tmp, body, len);
+	/* The page holds the password: so do its decoded copies. */
+	html = ns_secret(ns_adminpage_decode(tmp, body, len));
 	if (html == NULL)
 		goto oom;
-	page->text = ns_adminpage_strip(page, html);
+	page->text = ns_secret(ns_adminpage_strip(page, html));
 	if (page->text == NULL)
 		goto oom;
 	pos = html;
@@ -394,7 +397,7 @@ int ns_adminpage_parse(TALLOC_CTX *mem, const unsigned char *body, size_t len,
 	b = after_thumb != NULL ? after_thumb : first_candidate;
 	if (b != NULL) {
 		page->kind = NS_ADMINPAGE_PASSWORD;
-		page->password = talloc_strdup(page, b);
+		page->password = ns_secret(talloc_strdup(page, b));
 		if (page->password == NULL)
 			goto oom;
 	} else if (ci_strstr(page->text, "password cache is full") != NULL) {

@@ -22,6 +22,7 @@
 #include "autopw.h"
 #include "cmreq.h"
 #include "csr.h"
+#include "file.h"
 #include "ns.h"
 #include "otp.h"
 #include "x509util.h"
@@ -48,18 +49,13 @@ struct record {
 /* Everything one call needs: found once, used by the three entry points. */
 struct job {
 	const struct ns_ctx *ctx;
+	struct ns_cmenv *env;	/* certmonger's request, as submit.c read it */
 	struct ns_cmreq *req;
 	char *state_path;
 	char *file_pw;		/* FILE's current password, NULL if empty/absent */
 	struct record rec;
 	time_t now;
 };
-
-static int wipe(char *s)
-{
-	explicit_bzero(s, talloc_get_size(s));
-	return 0;
-}
 
 static void sha256_hex(const char *s, char out[65])
 {
@@ -80,27 +76,17 @@ static void sha256_hex(const char *s, char out[65])
 static int read_pw_file(TALLOC_CTX *mem, const char *path, char **out, struct ns_err *err)
 {
 	char *buf;
-	ssize_t r;
-	size_t got = 0;
-	int fd;
 
 	*out = NULL;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
+	/* certmonger reads the first line of FILE; so do we. */
+	if (ns_file_read(mem, path, 4096, NS_FILE_SECRET | NS_FILE_PREFIX, &buf, NULL, NULL) != 0) {
 		if (errno == ENOENT)
 			return 0;
-		return ns_err_set(err, NS_UNCONFIGURED, "automatic password: cannot read %s: %s",
-				  path, strerror(errno));
+		if (errno == ENOMEM)
+			return ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
+		return ns_err_set(err, NS_CAUSE_CONFIG, "automatic password: cannot read %s: %s",
+				  path, ns_file_strerror(errno));
 	}
-	buf = talloc_zero_size(mem, 4097);
-	if (buf == NULL) {
-		close(fd);
-		return ns_err_set(err, NS_UNCONFIGURED, "out of memory");
-	}
-	talloc_set_destructor(buf, wipe);
-	while (got < 4096 && (r = read(fd, buf + got, 4096 - got)) > 0)
-		got += (size_t)r;
-	close(fd);
 	buf[strcspn(buf, "\r\n")] = '\0';
 	if (buf[0] != '\0')
 		*out = buf;
@@ -121,11 +107,11 @@ static int write_atomic(TALLOC_CTX *mem, const char *path, const char *text, str
 	int fd;
 
 	if (tmp == NULL)
-		return ns_err_set(err, NS_UNCONFIGURED, "out of memory");
+		return ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
 	exists = stat(path, &st) == 0;
 	fd = mkstemp(tmp);	/* created 0600 */
 	if (fd < 0)
-		return ns_err_set(err, NS_UNCONFIGURED, "automatic password: cannot create a file "
+		return ns_err_set(err, NS_CAUSE_CONFIG, "automatic password: cannot create a file "
 				  "next to %s: %s", path, strerror(errno));
 	while (done < len && (w = write(fd, text + done, len - done)) > 0)
 		done += (size_t)w;
@@ -135,27 +121,29 @@ static int write_atomic(TALLOC_CTX *mem, const char *path, const char *text, str
 		int e = errno;
 		close(fd);
 		unlink(tmp);
-		return ns_err_set(err, NS_UNCONFIGURED, "automatic password: cannot write %s: %s",
+		return ns_err_set(err, NS_CAUSE_CONFIG, "automatic password: cannot write %s: %s",
 				  path, strerror(e));
 	}
 	if (close(fd) != 0 || rename(tmp, path) != 0) {
 		int e = errno;
 		unlink(tmp);
-		return ns_err_set(err, NS_UNCONFIGURED, "automatic password: cannot replace %s: %s",
+		return ns_err_set(err, NS_CAUSE_CONFIG, "automatic password: cannot replace %s: %s",
 				  path, strerror(e));
 	}
 	return 0;
 }
 
+/* The record is a few lines: anything larger is not ours. */
+#define AUTOPW_MAX_RECORD 4096
+
 static void load_record(struct job *j)
 {
-	FILE *f = fopen(j->state_path, "re");
-	char line[256];
+	char *text = NULL, *next, *line;
 
 	memset(&j->rec, 0, sizeof(j->rec));
-	if (f == NULL)
+	if (ns_file_read(NULL, j->state_path, AUTOPW_MAX_RECORD, 0, &text, NULL, NULL) != 0)
 		return;
-	while (fgets(line, sizeof(line), f) != NULL) {
+	for (next = text; (line = strsep(&next, "\n")) != NULL;) {
 		long long v;
 		char hex[65];
 
@@ -179,7 +167,7 @@ static void load_record(struct job *j)
 			j->rec.refused_fresh = (int)v;
 		}
 	}
-	fclose(f);
+	talloc_free(text);
 }
 
 static int save_record(TALLOC_CTX *mem, struct job *j, struct ns_err *err)
@@ -194,7 +182,7 @@ static int save_record(TALLOC_CTX *mem, struct job *j, struct ns_err *err)
 					   (long long)j->rec.written, j->rec.sha256, j->rec.nudges,
 					   j->rec.refused_fresh);
 	if (s == NULL)
-		return ns_err_set(err, NS_UNCONFIGURED, "out of memory");
+		return ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
 	return write_atomic(mem, j->state_path, s, err);
 }
 
@@ -202,19 +190,20 @@ static int save_record(TALLOC_CTX *mem, struct job *j, struct ns_err *err)
 
 /* Finds the request; 1 = found with a FILE, 0 = automatic mode cannot help
  * (logged), -1 = error in err. */
-static int job_start(TALLOC_CTX *mem, const struct ns_ctx *ctx, const char *csr_pem,
+static int job_start(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_cmenv *env,
 		     struct job *j, struct ns_err *err)
 {
 	const char *dir = ctx->cfg->requests_dir != NULL ? ctx->cfg->requests_dir
-							 : "/var/lib/certmonger/requests";
+							 : NS_DEFAULT_REQUESTS_DIR;
 
 	memset(j, 0, sizeof(*j));
 	j->ctx = ctx;
+	j->env = env;
 	j->now = time(NULL);
-	if (ns_cmreq_find(mem, dir, csr_pem, &j->req, err) != 0)
+	if (ns_cmreq_find(mem, dir, env->csr, &j->req, err) != 0)
 		return -1;
 	if (j->req == NULL) {
-		ns_err_set(err, NS_UNCONFIGURED,
+		ns_err_set(err, NS_CAUSE_CONFIG,
 			   "automatic password: no certmonger request in %s has this CSR "
 			   "(is certmonger-requests-dir right?)", dir);
 		return -1;
@@ -229,7 +218,7 @@ static int job_start(TALLOC_CTX *mem, const struct ns_ctx *ctx, const char *csr_
 	}
 	j->state_path = talloc_asprintf(mem, "%s.ndes-submit-state", j->req->pw_file);
 	if (j->state_path == NULL)
-		return ns_err_set(err, NS_UNCONFIGURED, "out of memory");
+		return ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
 	if (read_pw_file(mem, j->req->pw_file, &j->file_pw, err) != 0)
 		return -1;
 	load_record(j);
@@ -255,7 +244,7 @@ static bool same_pw(const char *a, const char *b)
 static int nudge(TALLOC_CTX *mem, struct job *j, struct ns_err *err)
 {
 	if (j->rec.nudges >= AUTOPW_MAX_NUDGES) {
-		ns_err_set(err, NS_UNCONFIGURED,
+		ns_err_set(err, NS_CAUSE_CONFIG,
 			   "automatic password: certmonger sent %d CSRs without the password waiting "
 			   "in %s; not asking again (check the request's -l file with getcert list)",
 			   j->rec.nudges + 1, j->req->pw_file);
@@ -266,7 +255,7 @@ static int nudge(TALLOC_CTX *mem, struct job *j, struct ns_err *err)
 		return 1;
 	ns_log(j->ctx, NS_LOG_INFO, "automatic password: %s holds a password the CSR lacks; "
 	       "asking certmonger to rebuild the CSR", j->req->pw_file);
-	ns_err_set(err, NS_NEED_REKEY,
+	ns_err_set(err, NS_CAUSE_NEED_REKEY,
 		   "a one-time password is waiting in %s: certmonger rebuilds the key and CSR",
 		   j->req->pw_file);
 	return 1;
@@ -274,44 +263,25 @@ static int nudge(TALLOC_CTX *mem, struct job *j, struct ns_err *err)
 
 /* Compares the page's thumbprint with the CA certmonger got from
  * FETCH-SCEP-CA-CERTS (in the environment: no extra request). */
-static void check_thumbprint(TALLOC_CTX *mem, const struct ns_ctx *ctx, const char *thumbprint)
+static void check_thumbprint(TALLOC_CTX *mem, struct job *j, const char *thumbprint)
 {
-	static const char *const vars[] = { "CERTMONGER_SCEP_CA_CERTIFICATE",
-					    "CERTMONGER_SCEP_CERTIFICATES",
-					    "CERTMONGER_SCEP_RA_CERTIFICATE" };
-	STACK_OF(X509) *all = sk_X509_new_null(), *certs;
 	struct ns_err e;
 	char *desc = NULL;
-	size_t i;
 
-	if (thumbprint == NULL || all == NULL) {
-		sk_X509_free(all);
+	if (thumbprint == NULL || ns_cmenv_certs(j->env, &e) != 0)
 		return;
-	}
-	for (i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
-		const char *pem = getenv(vars[i]);
-		if (pem == NULL || pem[0] == '\0')
-			continue;
-		certs = NULL;
-		if (ns_certs_parse((const unsigned char *)pem, strlen(pem), &certs, &e) != 0)
-			continue;
-		while (sk_X509_num(certs) > 0)
-			sk_X509_push(all, sk_X509_shift(certs));
-		sk_X509_free(certs);
-	}
-	if (sk_X509_num(all) > 0 && !ns_otp_thumbprint_matches(mem, thumbprint, all, &desc))
-		ns_log(ctx, NS_LOG_WARN,
+	if (sk_X509_num(j->env->certs) > 0 &&
+	    !ns_otp_thumbprint_matches(mem, thumbprint, j->env->certs, &desc))
+		ns_log(j->ctx, NS_LOG_WARN,
 		       "warning: the admin page's CA thumbprint %s matches none of the SCEP CA "
 		       "certificates (%s): admin-url and url may point at different NDES servers",
 		       thumbprint, desc != NULL && desc[0] != '\0' ? desc : "no CA certificate");
-	sk_X509_pop_free(all, X509_free);
 }
 
 /* Fetches a password (rate limited), writes FILE, exits 17. Returns 1. */
 static int supply(TALLOC_CTX *mem, struct job *j, const char *why, struct ns_err *err)
 {
 	struct ns_otp *otp = NULL;
-	enum ns_otp_fail fail;
 	char *text;
 	struct ns_err e;
 
@@ -322,7 +292,7 @@ static int supply(TALLOC_CTX *mem, struct job *j, const char *why, struct ns_err
 
 		gmtime_r(&next, &tm);
 		strftime(when, sizeof(when), "%H:%M UTC", &tm);
-		ns_err_set(err, NS_UNREACHABLE,
+		ns_err_set(err, NS_CAUSE_OTP_BUDGET,
 			   "automatic password: %d passwords were fetched for this request within the "
 			   "last hour (each holds one of NDES' cache slots for up to 60 minutes); "
 			   "not fetching another before %s", j->rec.nfetches, when);
@@ -331,17 +301,17 @@ static int supply(TALLOC_CTX *mem, struct job *j, const char *why, struct ns_err
 	ns_log(j->ctx, NS_LOG_INFO, "automatic password: %s; fetching one for %s", why,
 	       j->req->pw_file);
 	ns_err_clear(&e);
-	if (ns_otp_fetch(mem, j->ctx, &otp, &fail, &e) != 0) {
-		ns_err_set(err, e.status, "automatic password: %s", e.msg);
+	if (ns_otp_fetch(mem, j->ctx, &otp, &e) != 0) {
+		ns_err_set(err, e.cause, "automatic password: %s", e.msg);
 		return 1;
 	}
-	check_thumbprint(mem, j->ctx, otp->thumbprint);
+	check_thumbprint(mem, j, otp->thumbprint);
 	text = talloc_asprintf(mem, "%s\n", otp->password);
 	if (text == NULL) {
-		ns_err_set(err, NS_UNCONFIGURED, "out of memory");
+		ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
 		return 1;
 	}
-	talloc_set_destructor(text, wipe);
+	ns_secret(text);
 	if (write_atomic(mem, j->req->pw_file, text, err) != 0)
 		return 1;
 	j->rec.fetches[j->rec.nfetches++] = j->now;
@@ -350,7 +320,7 @@ static int supply(TALLOC_CTX *mem, struct job *j, const char *why, struct ns_err
 	j->rec.nudges = 0;
 	if (save_record(mem, j, &e) != 0)
 		ns_log(j->ctx, NS_LOG_WARN, "automatic password: %s", e.msg);
-	ns_err_set(err, NS_NEED_REKEY,
+	ns_err_set(err, NS_CAUSE_NEED_REKEY,
 		   "wrote a fresh one-time password to %s: certmonger builds a new key and CSR with it",
 		   j->req->pw_file);
 	return 1;
@@ -359,23 +329,22 @@ static int supply(TALLOC_CTX *mem, struct job *j, const char *why, struct ns_err
 /* ---- entry points (autopw.h) ------------------------------------------ */
 
 int ns_autopw_before_submit(TALLOC_CTX *mem, const struct ns_ctx *ctx,
-			    const char *csr_pem, struct ns_err *err)
+			    struct ns_cmenv *env, struct ns_err *err)
 {
 	TALLOC_CTX *tmp;
-	const char *cert = getenv("CERTMONGER_CERTIFICATE");
 	struct job j;
 	int rc;
 
-	if (!ctx->cfg->auto_otp || ns_csr_has_challenge(csr_pem) != 0)
+	if (!ctx->cfg->auto_otp || ns_csr_has_challenge(env->csr) != 0)
 		return 0;
 	/* A renewal is signed with the old certificate; NDES (Renewal) may
 	 * take it without a password. A refusal brings us back. */
-	if (cert != NULL && cert[0] != '\0') {
+	if (env->cert != NULL) {
 		ns_log(ctx, NS_LOG_INFO, "automatic password: renewal without a password first");
 		return 0;
 	}
 	tmp = talloc_new(mem);
-	rc = job_start(tmp, ctx, csr_pem, &j, err);
+	rc = job_start(tmp, ctx, env, &j, err);
 	if (rc <= 0) {
 		talloc_free(tmp);
 		return rc < 0 ? 1 : 0;
@@ -388,24 +357,24 @@ int ns_autopw_before_submit(TALLOC_CTX *mem, const struct ns_ctx *ctx,
 	return rc;
 }
 
-static int supply_for(TALLOC_CTX *mem, const struct ns_ctx *ctx, const char *csr_pem,
+static int supply_for(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_cmenv *env,
 		      const char *why, struct ns_err *err);
 
 int ns_autopw_after_refusal(TALLOC_CTX *mem, const struct ns_ctx *ctx,
-			    const char *csr_pem, struct ns_err *err)
+			    struct ns_cmenv *env, struct ns_err *err)
 {
-	return supply_for(mem, ctx, csr_pem, NULL, err);
+	return supply_for(mem, ctx, env, NULL, err);
 }
 
 int ns_autopw_for_new_names(TALLOC_CTX *mem, const struct ns_ctx *ctx,
-			    const char *csr_pem, struct ns_err *err)
+			    struct ns_cmenv *env, struct ns_err *err)
 {
-	return supply_for(mem, ctx, csr_pem,
+	return supply_for(mem, ctx, env,
 			  "the renewal asks for other names than the certificate has", err);
 }
 
 /* why: the reason a password is needed (NULL: NDES refused the request). */
-static int supply_for(TALLOC_CTX *mem, const struct ns_ctx *ctx, const char *csr_pem,
+static int supply_for(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_cmenv *env,
 		      const char *why, struct ns_err *err)
 {
 	TALLOC_CTX *tmp;
@@ -418,21 +387,21 @@ static int supply_for(TALLOC_CTX *mem, const struct ns_ctx *ctx, const char *csr
 		return 0;
 	tmp = talloc_new(mem);
 	ns_err_clear(&e);
-	rc = job_start(tmp, ctx, csr_pem, &j, &e);
+	rc = job_start(tmp, ctx, env, &j, &e);
 	if (rc <= 0) {
 		if (rc < 0)
 			ns_log(ctx, NS_LOG_WARN, "%s", e.msg);
 		talloc_free(tmp);
 		return 0;	/* the caller reports the refusal */
 	}
-	if (ns_csr_challenge(tmp, csr_pem, &csr_pw) == 0 && csr_pw != NULL)
-		talloc_set_destructor(csr_pw, wipe);
+	if (ns_csr_challenge(tmp, env->csr, &csr_pw) == 0 && csr_pw != NULL)
+		ns_secret(csr_pw);
 	sha256_hex(csr_pw, h);
 	if (csr_pw != NULL && strcmp(h, j.rec.sha256) == 0 && j.now - j.rec.written < AUTOPW_FRESH) {
 		/* Refused within minutes of the fetch: not an expired password. */
 		if (++j.rec.refused_fresh >= AUTOPW_MAX_REFUSED_FRESH) {
 			save_record(tmp, &j, &e);
-			ns_err_set(err, NS_REJECTED,
+			ns_err_set(err, NS_CAUSE_REFUSED,
 				   "NDES refused %d freshly fetched one-time passwords in a row; not "
 				   "fetching more (do admin-url and url name the same NDES server? does "
 				   "the account have Enroll permission on the template?)",
@@ -453,7 +422,7 @@ static int supply_for(TALLOC_CTX *mem, const struct ns_ctx *ctx, const char *csr
 	return rc;
 }
 
-void ns_autopw_after_issue(TALLOC_CTX *mem, const struct ns_ctx *ctx, const char *csr_pem)
+void ns_autopw_after_issue(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_cmenv *env)
 {
 	TALLOC_CTX *tmp;
 	char *csr_pw = NULL;
@@ -464,14 +433,14 @@ void ns_autopw_after_issue(TALLOC_CTX *mem, const struct ns_ctx *ctx, const char
 		return;
 	tmp = talloc_new(mem);
 	ns_err_clear(&e);
-	if (job_start(tmp, ctx, csr_pem, &j, &e) <= 0) {
+	if (job_start(tmp, ctx, env, &j, &e) <= 0) {
 		if (e.msg[0] != '\0')
 			ns_log(ctx, NS_LOG_WARN, "%s", e.msg);
 		talloc_free(tmp);
 		return;
 	}
-	if (ns_csr_challenge(tmp, csr_pem, &csr_pw) == 0 && csr_pw != NULL)
-		talloc_set_destructor(csr_pw, wipe);
+	if (ns_csr_challenge(tmp, env->csr, &csr_pw) == 0 && csr_pw != NULL)
+		ns_secret(csr_pw);
 	/* NDES consumed the password: erase it. Not to zero bytes: certmonger
 	 * 0.79.17 takes an empty file for a read error (it checks st_size > 0,
 	 * then reports a stale errno) and stops in NEED_CSR_GEN_PIN; a lone

@@ -1,41 +1,40 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Automatic one-time passwords for requests made with "getcert request -l FILE"
  * (auto-password = yes and admin credentials configured). certmonger re-reads
- * FILE whenever it rebuilds the CSR; exit NS_NEED_REKEY makes it do so.
- * Implemented in autopw.c; called from submit.c. */
+ * FILE whenever it rebuilds the CSR; exit 17 (NS_CAUSE_NEED_REKEY) makes it do so.
+ * Implemented in autopw.c; called from submit.c with certmonger's request
+ * as it read it (cmenv.h). */
 #ifndef NS_AUTOPW_H
 #define NS_AUTOPW_H
 
 #include <stdbool.h>
 #include <talloc.h>
 
+#include "cmenv.h"
 #include "err.h"
 
 struct ns_ctx;
 
-/* Does the PEM CSR carry a PKCS#9 challengePassword? -1 on an unparsable CSR. */
-int ns_csr_has_challenge(const char *csr_pem);
-
 /* Before a SUBMIT is sent. Returns 0 to go on; 1 when the helper must exit
- * with err->status (NS_NEED_REKEY after writing a fresh password to the
- * request's FILE, or another status when that failed). Does nothing (0)
+ * with err->cause (NS_CAUSE_NEED_REKEY after writing a fresh password to the
+ * request's FILE, or another cause when that failed). Does nothing (0)
  * when automatic mode is off or the CSR already carries a password. */
 int ns_autopw_before_submit(TALLOC_CTX *mem, const struct ns_ctx *ctx,
-			    const char *csr_pem, struct ns_err *err);
+			    struct ns_cmenv *env, struct ns_err *err);
 
 /* After NDES refused the request because of its password (failInfo
  * badMessageCheck, or a renewal refused without one). Returns 1 and sets err
- * (NS_NEED_REKEY) when a fresh password was supplied, 0 when automatic mode
+ * (NS_CAUSE_NEED_REKEY) when a fresh password was supplied, 0 when automatic mode
  * cannot help (the caller then reports the refusal). */
 int ns_autopw_after_refusal(TALLOC_CTX *mem, const struct ns_ctx *ctx,
-			    const char *csr_pem, struct ns_err *err);
+			    struct ns_cmenv *env, struct ns_err *err);
 
 /* Before a renewal whose CSR asks for other names than the certificate
  * has: NDES takes it only with a password. Same returns as after_refusal. */
 int ns_autopw_for_new_names(TALLOC_CTX *mem, const struct ns_ctx *ctx,
-			    const char *csr_pem, struct ns_err *err);
+			    struct ns_cmenv *env, struct ns_err *err);
 
 /* After the certificate was issued: erase the used password from FILE. */
-void ns_autopw_after_issue(TALLOC_CTX *mem, const struct ns_ctx *ctx, const char *csr_pem);
+void ns_autopw_after_issue(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_cmenv *env);
 
 #endif

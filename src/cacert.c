@@ -38,7 +38,6 @@ int ns_cacert_fetch(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_cacert 
 		    struct ns_err *err)
 {
 	struct ns_http_request req = { 0 };
-	enum ns_http_fail fail = NS_HTTP_OK;
 	struct ns_cacert *c;
 
 	*out = NULL;
@@ -46,29 +45,23 @@ int ns_cacert_fetch(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_cacert 
 		return -1;
 	c = talloc_zero(mem, struct ns_cacert);
 	if (c == NULL)
-		return ns_err_set(err, NS_UNREACHABLE, "out of memory");
+		return ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
 	talloc_set_destructor(c, cacert_destructor);
 	/* "message" is the CA identifier; NDES ignores it but logs its absence. */
 	c->url = ns_scep_url(c, ctx->cfg->url, "GetCACert", "0");
 	if (c->url == NULL) {
 		talloc_free(c);
-		return ns_err_set(err, NS_UNREACHABLE, "out of memory");
+		return ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
 	}
 	req.url = c->url;
-	if (ns_http_request(c, ctx, &req, &c->reply, &fail, err) != 0) {
-		/* No reply, or a broken one: the server may be back soon. TLS,
-		 * settings and oversized replies need an admin. */
-		err->transient = err->status == NS_UNREACHABLE &&
-			(fail == NS_HTTP_FAIL_CONNECT || fail == NS_HTTP_FAIL_DNS ||
-			 fail == NS_HTTP_FAIL_TIMEOUT || fail == NS_HTTP_FAIL_CLOSED ||
-			 fail == NS_HTTP_FAIL_TRUNCATED || fail == NS_HTTP_FAIL_OTHER);
+	if (ns_http_request(c, ctx, &req, &c->reply, err) != 0) {
 		talloc_free(c);
 		return -1;
 	}
 	if (c->reply->status != 200) {
-		ns_err_set(err, NS_UNREACHABLE, "GetCACert: the server answered HTTP %ld (%s)%s",
+		ns_err_set(err, c->reply->status >= 500 ? NS_CAUSE_HTTP_5XX : NS_CAUSE_SERVER_DATA,
+			   "GetCACert: the server answered HTTP %ld (%s)%s",
 			   c->reply->status, ctx->cfg->url, status_hint(c->reply->status));
-		err->transient = c->reply->status >= 500;
 		talloc_free(c);
 		return -1;
 	}
@@ -77,7 +70,7 @@ int ns_cacert_fetch(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_cacert 
 	if (parse(c, c->reply->body, c->reply->len, err) != 0) {
 		char msg[sizeof(err->msg)];
 		snprintf(msg, sizeof(msg), "%s", err->msg);
-		ns_err_set(err, NS_UNREACHABLE, "GetCACert (%s): %s", ctx->cfg->url, msg);
+		ns_err_set(err, NS_CAUSE_SERVER_DATA, "GetCACert (%s): %s", ctx->cfg->url, msg);
 		talloc_free(c);
 		return -1;
 	}
@@ -92,13 +85,13 @@ int ns_cacert_from_data(TALLOC_CTX *mem, const char *label, const unsigned char 
 
 	*out = NULL;
 	if (c == NULL)
-		return ns_err_set(err, NS_UNREACHABLE, "out of memory");
+		return ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
 	talloc_set_destructor(c, cacert_destructor);
 	c->url = talloc_strdup(c, label);
 	if (parse(c, data, len, err) != 0) {
 		char msg[sizeof(err->msg)];
 		snprintf(msg, sizeof(msg), "%s", err->msg);
-		ns_err_set(err, NS_UNREACHABLE, "%s: %s", label, msg);
+		ns_err_set(err, NS_CAUSE_SERVER_DATA, "%s: %s", label, msg);
 		talloc_free(c);
 		return -1;
 	}

@@ -21,14 +21,15 @@ struct ns_cacert {
 	struct ns_roles *roles;
 };
 
-/* Failures: NS_UNREACHABLE (no reply, HTTP error, unusable reply: certmonger
- * retries CA data in 6 hours on 3; err->transient for no or a broken reply
- * and HTTP 5xx), NS_UNCONFIGURED (no url, bad settings). */
+/* Failures: http.c's causes (no reply), NS_CAUSE_HTTP_5XX, NS_CAUSE_SERVER_DATA
+ * (another HTTP error, an unusable reply), NS_CAUSE_CONFIG (no url, bad
+ * settings). */
 int ns_cacert_fetch(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_cacert **out,
 		    struct ns_err *err);
 
 /* The same from bytes already at hand (a saved reply: cacert --file).
- * label names the source in messages and becomes ->url. Errors as above. */
+ * label names the source in messages and becomes ->url. Errors:
+ * NS_CAUSE_SERVER_DATA. */
 int ns_cacert_from_data(TALLOC_CTX *mem, const char *label, const unsigned char *data,
 			size_t len, struct ns_cacert **out, struct ns_err *err);
 

@@ -10,19 +10,16 @@
 
 #include "cacert.h"
 #include "caps.h"
+#include "file.h"
 #include "ns.h"
 #include "ops.h"
 #include "roles.h"
 #include "x509util.h"
 
-#ifndef NS_VERSION
-#define NS_VERSION "0"
-#endif
-
 static int op_identify(void)
 {
 	printf(NS_PROGRAM " %s\n", NS_VERSION);
-	return NS_ISSUED;
+	return 0;
 }
 
 /* Transient trouble (server down, a broken reply, HTTP 5xx): exit 5 with the
@@ -31,14 +28,15 @@ static int op_identify(void)
  * goes to certmonger's log. */
 static int cadata_retry(const struct ns_ctx *ctx, const char *op, struct ns_err *err)
 {
-	long secs = ctx->cfg->retry_interval > 0 ? ctx->cfg->retry_interval : 300;
+	long secs = ctx->cfg->retry_interval > 0 ? ctx->cfg->retry_interval
+		: NS_DEFAULT_RETRY_INTERVAL;
 
 	ns_log(ctx, NS_LOG_WARN, "%s: %s; asking certmonger to try again in %ld seconds", op,
 	       err->msg, secs);
 	printf("%ld\n", secs);
 	ns_err_clear(err);
-	err->status = NS_WAIT_WITH_DELAY;
-	return NS_WAIT_WITH_DELAY;
+	err->cause = NS_CAUSE_WAIT;
+	return ns_outcome(NS_OPC_HELPER, err);
 }
 
 /* Only asked when AES is offered: one GetCACert more on a CA refresh. */
@@ -65,7 +63,7 @@ static int op_caps(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_err *err
 	/* Always ask (and refresh the cache): certmonger runs this on start
 	 * and on "getcert refresh-ca". With caps configured, no request. */
 	if (ns_caps_fetch(mem, ctx, &caps, err) != 0)
-		return err->transient ? cadata_retry(ctx, "FETCH-SCEP-CA-CAPS", err) : (int)err->status;
+		return ns_cause_transient(err->cause) ? cadata_retry(ctx, "FETCH-SCEP-CA-CAPS", err) : ns_outcome(NS_OPC_HELPER, err);
 	if (caps->aes && is_ndes(mem, ctx) && ns_caps_without_aes(caps) == 1)
 		ns_log(ctx, NS_LOG_WARN, "warning: the capabilities%s offer AES, but this server is "
 		       "Microsoft NDES (its RA certificates carry EKU 1.3.6.1.4.1.311.20.2.1), which "
@@ -73,7 +71,7 @@ static int op_caps(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_err *err
 		       "telling certmonger DES3 instead", ctx->cfg->caps_override != NULL
 		       ? " configured with caps" : " the server sent");
 	fputs(caps->text, stdout);
-	return NS_ISSUED;
+	return 0;
 }
 
 static int print_certs(TALLOC_CTX *mem, STACK_OF(X509) *certs, struct ns_err *err)
@@ -83,7 +81,7 @@ static int print_certs(TALLOC_CTX *mem, STACK_OF(X509) *certs, struct ns_err *er
 	for (i = 0; i < sk_X509_num(certs); i++) {
 		char *pem = ns_cert_pem(mem, sk_X509_value(certs, i));
 		if (pem == NULL)
-			return ns_err_set(err, NS_UNREACHABLE, "cannot encode a certificate as PEM");
+			return ns_err_set(err, NS_CAUSE_NOMEM, "cannot encode a certificate as PEM");
 		fputs(pem, stdout);
 	}
 	return 0;
@@ -115,11 +113,53 @@ static void mark_ancestors(const struct ns_roles *roles, STACK_OF(X509) *order, 
 	}
 }
 
+static size_t pem_len(TALLOC_CTX *mem, X509 *c)
+{
+	char *pem = ns_cert_pem(mem, c);
+	size_t len = pem != NULL ? strlen(pem) : 0;
+
+	talloc_free(pem);
+	return len;
+}
+
+/* Marks in keep[] the certificates of order to pass; returns how many. */
+static int choose_kept(TALLOC_CTX *mem, const struct ns_roles *roles, STACK_OF(X509) *order,
+		       bool *keep)
+{
+	int n = sk_X509_num(order), i, kept = 0;
+	size_t pool = 0, len;
+
+	for (i = 0; i < n; i++) {
+		X509 *c = sk_X509_value(order, i);
+		keep[i] = i < 2 || X509_cmp(c, roles->encrypt) == 0 ||
+			X509_cmp(c, roles->sign) == 0 || X509_cmp(c, roles->ca) == 0;
+	}
+	mark_ancestors(roles, order, keep);
+	/* Those that matter first, then the others in order, while they fit. */
+	for (i = 0; i < n; i++) {
+		if (!keep[i])
+			continue;
+		kept++;
+		if (i >= 2)
+			pool += pem_len(mem, sk_X509_value(order, i));
+	}
+	for (i = 2; i < n; i++) {
+		if (keep[i])
+			continue;
+		len = pem_len(mem, sk_X509_value(order, i));
+		if (kept >= NS_MAX_CA_CERTS || pool + len > NS_MAX_POOL_PEM)
+			continue;
+		keep[i] = true;
+		kept++;
+		pool += len;
+	}
+	return kept;
+}
+
 static int bound_certs(TALLOC_CTX *mem, const struct ns_ctx *ctx, const struct ns_roles *roles,
 		       STACK_OF(X509) **order, struct ns_err *err)
 {
-	int n = sk_X509_num(*order), i, kept = 0;
-	size_t pool = 0;
+	int n = sk_X509_num(*order), i, kept;
 	bool *keep;
 	STACK_OF(X509) *out;
 
@@ -129,39 +169,9 @@ static int bound_certs(TALLOC_CTX *mem, const struct ns_ctx *ctx, const struct n
 	out = sk_X509_new_null();
 	if (keep == NULL || out == NULL) {
 		sk_X509_free(out);
-		return ns_err_set(err, NS_UNREACHABLE, "out of memory");
+		return ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
 	}
-	for (i = 0; i < n; i++) {
-		X509 *c = sk_X509_value(*order, i);
-		keep[i] = i < 2 || X509_cmp(c, roles->encrypt) == 0 ||
-			X509_cmp(c, roles->sign) == 0 || X509_cmp(c, roles->ca) == 0;
-	}
-	mark_ancestors(roles, *order, keep);
-	/* Those that matter first, then the others in order, while they fit. */
-	for (i = 0; i < n; i++) {
-		char *pem = ns_cert_pem(mem, sk_X509_value(*order, i));
-		size_t len = pem != NULL ? strlen(pem) : 0;
-		if (keep[i]) {
-			kept++;
-			if (i >= 2)
-				pool += len;
-		}
-		talloc_free(pem);
-	}
-	for (i = 2; i < n; i++) {
-		char *pem;
-		size_t len;
-		if (keep[i])
-			continue;
-		pem = ns_cert_pem(mem, sk_X509_value(*order, i));
-		len = pem != NULL ? strlen(pem) : 0;
-		talloc_free(pem);
-		if (kept >= NS_MAX_CA_CERTS || pool + len > NS_MAX_POOL_PEM)
-			continue;
-		keep[i] = true;
-		kept++;
-		pool += len;
-	}
+	kept = choose_kept(mem, roles, *order, keep);
 	if (kept == n) {
 		sk_X509_free(out);
 		talloc_free(keep);
@@ -170,7 +180,7 @@ static int bound_certs(TALLOC_CTX *mem, const struct ns_ctx *ctx, const struct n
 	for (i = 0; i < n; i++)
 		if (keep[i] && !sk_X509_push(out, sk_X509_value(*order, i))) {
 			sk_X509_free(out);	/* *order still holds every reference */
-			return ns_err_set(err, NS_UNREACHABLE, "out of memory");
+			return ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
 		}
 	for (i = 0; i < n; i++)
 		if (!keep[i])
@@ -193,12 +203,12 @@ static int op_ca_certs(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_err 
 	int rc;
 
 	if (ns_cacert_fetch(mem, ctx, &cc, err) != 0)
-		return err->transient ? cadata_retry(ctx, "FETCH-SCEP-CA-CERTS", err) : (int)err->status;
+		return ns_cause_transient(err->cause) ? cadata_retry(ctx, "FETCH-SCEP-CA-CERTS", err) : ns_outcome(NS_OPC_HELPER, err);
 	/* Expired RA certificates are still returned: certmonger keeps
 	 * working data, and the admin learns why NDES fails. */
 	ns_cacert_warn_validity(ctx, cc->roles, 0);
 	if (ns_roles_certmonger_order(mem, cc->roles, &order, &note, err) != 0)
-		return err->status;
+		return ns_outcome(NS_OPC_HELPER, err);
 	if (note != NULL)
 		ns_log(ctx, NS_LOG_INFO, "%s", note);
 	if (cc->roles->ca_only)
@@ -209,11 +219,11 @@ static int op_ca_certs(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_err 
 		       "certmonger's GetCertInitial (polling) will name the CA's issuer");
 	if (bound_certs(mem, ctx, cc->roles, &order, err) != 0) {
 		sk_X509_pop_free(order, X509_free);
-		return err->status;
+		return ns_outcome(NS_OPC_HELPER, err);
 	}
 	rc = print_certs(mem, order, err);
 	sk_X509_pop_free(order, X509_free);
-	return rc == 0 ? NS_ISSUED : err->status;
+	return rc == 0 ? 0 : ns_outcome(NS_OPC_HELPER, err);
 }
 
 /* JSON string body (RFC 8259): quotes, backslashes and control characters. */
@@ -302,7 +312,7 @@ static int print_roots(TALLOC_CTX *mem, STACK_OF(X509) *roots, STACK_OF(X509) *o
 	char *r = json_list(mem, roots), *o = json_list(mem, other);
 
 	if (r == NULL || o == NULL)
-		return ns_err_set(err, NS_UNREACHABLE, "out of memory");
+		return ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
 	printf("{");
 	if (sk_X509_num(roots) > 0)
 		printf("\"roots\":[%s]", r);
@@ -321,38 +331,31 @@ static int roots_from_file(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_
 {
 	const char *path = ctx->cfg->trusted_ca;
 	STACK_OF(X509) *certs = NULL, *roots = sk_X509_new_null(), *other = sk_X509_new_null();
-	unsigned char *data;
+	char *data = NULL;
 	size_t len = 0;
-	FILE *f;
 	int i, rc = -1;
 
-	data = talloc_size(mem, 1024 * 1024 + 1);
-	f = fopen(path, "rb");
-	if (data == NULL || roots == NULL || other == NULL) {
-		ns_err_set(err, NS_UNREACHABLE, "out of memory");
+	if (roots == NULL || other == NULL) {
+		ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
 		goto out;
 	}
-	if (f == NULL) {
-		ns_err_set(err, NS_UNCONFIGURED, "cannot read trusted-ca %s: %s", path, strerror(errno));
+	if (ns_file_read(mem, path, NS_FILE_MAX_CERTS, 0, &data, &len, NULL) != 0) {
+		ns_err_set(err, errno == ENOMEM ? NS_CAUSE_NOMEM : NS_CAUSE_CONFIG,
+			   "cannot read trusted-ca %s: %s", path,
+			   errno == EFBIG ? "larger than 1 MiB" : ns_file_strerror(errno));
 		goto out;
 	}
-	len = fread(data, 1, 1024 * 1024 + 1, f);
-	if (ferror(f) || len > 1024 * 1024) {
-		ns_err_set(err, NS_UNCONFIGURED, "cannot read trusted-ca %s: %s", path,
-			   ferror(f) ? strerror(errno) : "larger than 1 MiB");
-		goto out;
-	}
-	if (ns_certs_parse(data, len, &certs, err) != 0) {
+	if (ns_certs_parse((const unsigned char *)data, len, &certs, err) != 0) {
 		char msg[sizeof(err->msg)];
 		snprintf(msg, sizeof(msg), "%s", err->msg);
-		ns_err_set(err, NS_UNCONFIGURED, "trusted-ca %s: no usable certificate (%s)", path,
+		ns_err_set(err, NS_CAUSE_CONFIG, "trusted-ca %s: no usable certificate (%s)", path,
 			   msg);
 		goto out;
 	}
 	for (i = 0; i < sk_X509_num(certs); i++) {
 		X509 *c = sk_X509_value(certs, i);
 		if (!sk_X509_push(self_signed(c) ? roots : other, c)) {
-			ns_err_set(err, NS_UNREACHABLE, "out of memory");
+			ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
 			goto out;
 		}
 	}
@@ -360,25 +363,51 @@ static int roots_from_file(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_
 	       sk_X509_num(roots), sk_X509_num(other), path);
 	rc = print_roots(mem, roots, other, err);
 out:
-	if (f != NULL)
-		fclose(f);
+	talloc_free(data);
 	sk_X509_free(roots);	/* references belong to certs */
 	sk_X509_free(other);
 	sk_X509_pop_free(certs, X509_free);
-	return rc == 0 ? NS_ISSUED : err->status;
+	return rc == 0 ? 0 : ns_outcome(NS_OPC_HELPER, err);
 }
 
 /* The pinned CA from GetCACert, and its parents in the same reply whose
  * signatures verify: the pin authenticates them all. */
+/* From the pinned certificate up while a parent in the reply verifiably
+ * signed the current one: the top goes to roots, the rest to other. */
+static bool walk_up(STACK_OF(X509) *certs, X509 *pinned, STACK_OF(X509) *roots,
+		    STACK_OF(X509) *other)
+{
+	X509 *cur;
+	int i, depth;
+
+	for (cur = pinned, depth = 0; cur != NULL && depth < 10; depth++) {
+		X509 *parent = NULL;
+		if (self_signed(cur))
+			return sk_X509_push(roots, cur) > 0;
+		for (i = 0; i < sk_X509_num(certs) && parent == NULL; i++) {
+			X509 *p = sk_X509_value(certs, i);
+			if (p != cur && ns_cert_issued_by(cur, p))
+				parent = p;
+		}
+		/* The top we can vouch for: the admin pinned it. */
+		if (parent == NULL)
+			return sk_X509_push(roots, cur) > 0;
+		if (!sk_X509_push(other, cur))
+			return false;
+		cur = parent;
+	}
+	return true;
+}
+
 static int roots_from_pin(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_err *err)
 {
 	struct ns_cacert *cc;
 	STACK_OF(X509) *roots = NULL, *other = NULL;
-	X509 *pinned = NULL, *cur;
-	int i, depth, rc = -1;
+	X509 *pinned = NULL;
+	int i, rc = -1;
 
 	if (ns_cacert_fetch(mem, ctx, &cc, err) != 0)
-		return err->transient ? cadata_retry(ctx, "FETCH-ROOTS", err) : (int)err->status;
+		return ns_cause_transient(err->cause) ? cadata_retry(ctx, "FETCH-ROOTS", err) : ns_outcome(NS_OPC_HELPER, err);
 	for (i = 0; i < sk_X509_num(cc->certs) && pinned == NULL; i++) {
 		X509 *c = sk_X509_value(cc->certs, i);
 		char *fp = ns_cert_fingerprint(mem, c, EVP_sha256(), NULL);
@@ -387,51 +416,29 @@ static int roots_from_pin(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_e
 	}
 	if (pinned == NULL) {
 		char *have = ns_cert_fingerprint(mem, cc->roles->ca, EVP_sha256(), ":");
-		ns_err_set(err, NS_UNCONFIGURED,
+		ns_err_set(err, NS_CAUSE_CONFIG,
 			   "FETCH-ROOTS: no certificate from %s matches ca-fingerprint "
 			   "(the CA it sends has SHA-256 %s): not trusting it",
 			   ctx->cfg->url, have != NULL ? have : "?");
-		return NS_UNCONFIGURED;
+		return ns_outcome(NS_OPC_HELPER, err);
 	}
 	if (!ns_cert_is_ca(pinned))
 		ns_log(ctx, NS_LOG_WARN, "the pinned certificate is not a CA certificate");
 	roots = sk_X509_new_null();
 	other = sk_X509_new_null();
 	if (roots == NULL || other == NULL) {
-		ns_err_set(err, NS_UNREACHABLE, "out of memory");
+		ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
 		goto out;
 	}
-	/* Walk up while a parent in the reply verifiably signed the current one. */
-	for (cur = pinned, depth = 0; cur != NULL && depth < 10; depth++) {
-		X509 *parent = NULL;
-		if (self_signed(cur)) {
-			if (!sk_X509_push(roots, cur))
-				goto oom;
-			break;
-		}
-		for (i = 0; i < sk_X509_num(cc->certs) && parent == NULL; i++) {
-			X509 *p = sk_X509_value(cc->certs, i);
-			if (p != cur && ns_cert_issued_by(cur, p))
-				parent = p;
-		}
-		if (parent == NULL) {
-			/* The top we can vouch for: the admin pinned it. */
-			if (!sk_X509_push(roots, cur))
-				goto oom;
-			break;
-		}
-		if (!sk_X509_push(other, cur))
-			goto oom;
-		cur = parent;
+	if (!walk_up(cc->certs, pinned, roots, other)) {
+		ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
+		goto out;
 	}
 	rc = print_roots(mem, roots, other, err);
-	goto out;
-oom:
-	ns_err_set(err, NS_UNREACHABLE, "out of memory");
 out:
 	sk_X509_free(roots);
 	sk_X509_free(other);
-	return rc == 0 ? NS_ISSUED : err->status;
+	return rc == 0 ? 0 : ns_outcome(NS_OPC_HELPER, err);
 }
 
 static int op_roots(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_err *err)
@@ -442,9 +449,9 @@ static int op_roots(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_err *er
 		return roots_from_pin(mem, ctx, err);
 	/* GetCACert is unauthenticated: storing its CA as trusted would let
 	 * anyone on the path choose certmonger's roots. */
-	ns_err_set(err, NS_NOT_SUPPORTED,
+	ns_err_set(err, NS_CAUSE_UNSUPPORTED,
 		   "FETCH-ROOTS needs trusted-ca or ca-fingerprint (GetCACert alone is not authenticated)");
-	return NS_NOT_SUPPORTED;
+	return ns_outcome(NS_OPC_HELPER, err);
 }
 
 int ns_op_cadata(TALLOC_CTX *mem, const struct ns_ctx *ctx, const char *operation,
@@ -464,17 +471,17 @@ int ns_op_cadata(TALLOC_CTX *mem, const struct ns_ctx *ctx, const char *operatio
 		/* NDES needs a subject; the template comes from keyUsage and the
 		 * password travels in the CSR, so nothing else is required. */
 		printf("CERTMONGER_REQ_SUBJECT\n");
-		return NS_ISSUED;
+		return 0;
 	}
 	if (strcmp(operation, "GET-SUPPORTED-TEMPLATES") == 0 ||
 	    strcmp(operation, "GET-DEFAULT-TEMPLATE") == 0) {
 		/* NDES picks the template itself from the CSR's keyUsage
 		 * (SignatureTemplate / EncryptionTemplate / GeneralPurposeTemplate):
 		 * a client has none to choose. */
-		ns_err_set(err, NS_NOT_SUPPORTED,
+		ns_err_set(err, NS_CAUSE_UNSUPPORTED,
 			   "%s: NDES chooses the template from the request's keyUsage", operation);
-		return NS_NOT_SUPPORTED;
+		return ns_outcome(NS_OPC_HELPER, err);
 	}
-	ns_err_set(err, NS_NOT_SUPPORTED, "unsupported operation %s", operation);
-	return NS_NOT_SUPPORTED;
+	ns_err_set(err, NS_CAUSE_UNSUPPORTED, "unsupported operation %s", operation);
+	return ns_outcome(NS_OPC_HELPER, err);
 }

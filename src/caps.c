@@ -17,6 +17,7 @@
 #include <openssl/evp.h>
 
 #include "caps.h"
+#include "file.h"
 #include "http.h"
 #include "ns.h"
 
@@ -61,96 +62,118 @@ static void apply_keyword(struct ns_caps *c, const char *kw)
 	}
 }
 
+#define NKNOWN (sizeof(known) / sizeof(known[0]))
+
+/* The next line of text from *i, trimmed: [*start, *end). false at the end. */
+static bool next_line(const char *text, size_t len, size_t *i, size_t *start, size_t *end)
+{
+	if (*i >= len)
+		return false;
+	*start = *i;
+	while (*i < len && text[*i] != '\n' && text[*i] != '\r')
+		(*i)++;
+	*end = *i;
+	while (*i < len && (text[*i] == '\n' || text[*i] == '\r'))
+		(*i)++;
+	while (*start < *end && isspace((unsigned char)text[*start]))
+		(*start)++;
+	while (*end > *start && isspace((unsigned char)text[*end - 1]))
+		(*end)--;
+	return true;
+}
+
+/* A NUL, control or non-ASCII byte is no keyword: the line is dropped rather
+ * than cut short or printed to certmonger (the cache and the caps setting
+ * reach here without ns_caps_reply_ok()). */
+static bool printable(const char *s, size_t n)
+{
+	size_t j;
+
+	for (j = 0; j < n; j++)
+		if ((unsigned char)s[j] < 0x20 || (unsigned char)s[j] >= 0x7f)
+			return false;
+	return true;
+}
+
+/* The capability list being built: each known keyword once, plus the
+ * bounded unknown ones. */
+struct caps_build {
+	struct ns_caps *c;
+	bool seen[NKNOWN];
+	int unknown, n;
+	size_t used;
+};
+
+static void add_keyword(struct caps_build *b, const char *kw)
+{
+	const char *print = kw;
+	size_t j;
+	int k;
+
+	for (k = 0; known[k] != NULL; k++)
+		if (strcasecmp(kw, known[k]) == 0)
+			break;
+	if (known[k] != NULL) {
+		/* The first mention keeps its place: certmonger takes the first
+		 * cipher in server order. */
+		if (b->seen[k]) {
+			b->c->dropped++;
+			return;
+		}
+		b->seen[k] = true;
+		print = known[k];
+	} else if (b->unknown++ >= NS_CAPS_MAX_UNKNOWN) {
+		b->c->dropped++;
+		return;
+	}
+	apply_keyword(b->c, kw);
+	j = strlen(print);
+	memcpy(b->c->text + b->used, print, j);
+	b->used += j;
+	b->c->text[b->used++] = '\n';
+	b->n++;
+}
+
 int ns_caps_parse(TALLOC_CTX *mem, const char *text, size_t len, struct ns_caps **out)
 {
-	struct ns_caps *c = talloc_zero(mem, struct ns_caps);
-	/* Each known keyword once, plus the bounded unknown ones: the text has
-	 * a fixed maximum size, so it is built in one buffer, in linear time. */
-	const size_t max = (sizeof(known) / sizeof(known[0]) + NS_CAPS_MAX_UNKNOWN) *
-		(NS_CAPS_MAX_KEYWORD + 1) + 1;
-	bool seen[sizeof(known) / sizeof(known[0])] = { false };
-	size_t i = 0, start, end, j, used = 0;
-	int n = 0, k, unknown = 0;
+	/* The text has a fixed maximum size: built in one buffer, in linear time. */
+	const size_t max = (NKNOWN + NS_CAPS_MAX_UNKNOWN) * (NS_CAPS_MAX_KEYWORD + 1) + 1;
+	struct caps_build b = { .c = talloc_zero(mem, struct ns_caps) };
+	char kw[NS_CAPS_MAX_KEYWORD + 1];
+	size_t i = 0, start, end;
 
 	*out = NULL;
-	if (c == NULL)
-		return -1;
-	c->text = talloc_size(c, max);
-	if (c->text == NULL) {
-		talloc_free(c);
+	if (b.c == NULL || (b.c->text = talloc_size(b.c, max)) == NULL) {
+		talloc_free(b.c);
 		return -1;
 	}
 	/* A UTF-8 byte order mark (some proxies and stand-ins add one). */
 	if (text != NULL && len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
 		i = 3;
-	while (text != NULL && i < len) {
-		char kw[NS_CAPS_MAX_KEYWORD + 1];
-		const char *print = kw;
-
-		start = i;
-		while (i < len && text[i] != '\n' && text[i] != '\r')
-			i++;
-		end = i;
-		while (i < len && (text[i] == '\n' || text[i] == '\r'))
-			i++;
-		while (start < end && isspace((unsigned char)text[start]))
-			start++;
-		while (end > start && isspace((unsigned char)text[end - 1]))
-			end--;
-		if (end == start)
-			continue;
-		/* A NUL, control or non-ASCII byte is no keyword: drop the line rather
-		 * than cut it short or print it to certmonger (the cache and the
-		 * caps setting reach here without looks_like_caps()). */
-		for (j = start; j < end; j++)
-			if ((unsigned char)text[j] < 0x20 || (unsigned char)text[j] >= 0x7f)
-				break;
-		if (j < end)
+	while (text != NULL && next_line(text, len, &i, &start, &end)) {
+		if (end == start || !printable(text + start, end - start))
 			continue;
 		if (end - start > NS_CAPS_MAX_KEYWORD) {
-			c->dropped++;
+			b.c->dropped++;
 			continue;
 		}
 		memcpy(kw, text + start, end - start);
 		kw[end - start] = '\0';
-		for (k = 0; known[k] != NULL; k++)
-			if (strcasecmp(kw, known[k]) == 0)
-				break;
-		if (known[k] != NULL) {
-			/* The first mention keeps its place: certmonger takes the
-			 * first cipher in server order. */
-			if (seen[k]) {
-				c->dropped++;
-				continue;
-			}
-			seen[k] = true;
-			print = known[k];
-		} else if (unknown++ >= NS_CAPS_MAX_UNKNOWN) {
-			c->dropped++;
-			continue;
-		}
-		apply_keyword(c, kw);
-		j = strlen(print);
-		memcpy(c->text + used, print, j);
-		used += j;
-		c->text[used++] = '\n';
-		n++;
+		add_keyword(&b, kw);
 	}
-	c->text[used] = '\0';
-	if (n == 0) {
+	b.c->text[b.used] = '\0';
+	b.c->from_server = b.n > 0;
+	if (b.n == 0) {
 		/* No capabilities: NDES can still do DES3, SHA-1 and GET. */
-		talloc_free(c->text);
-		c->text = talloc_strdup(c, NS_CAPS_NDES_DEFAULT);
-		if (c->text == NULL) {
-			talloc_free(c);
+		talloc_free(b.c->text);
+		b.c->text = talloc_strdup(b.c, NS_CAPS_NDES_DEFAULT);
+		if (b.c->text == NULL) {
+			talloc_free(b.c);
 			return -1;
 		}
-		c->from_server = false;
-		c->des3 = c->sha1 = true;
-	} else {
-		c->from_server = true;
+		b.c->des3 = b.c->sha1 = true;
 	}
-	*out = c;
+	*out = b.c;
 	return 0;
 }
 
@@ -220,17 +243,10 @@ static struct ns_caps *cache_read(TALLOC_CTX *mem, const struct ns_ctx *ctx)
 	long long when;
 	int from_server;
 	size_t n, size;
-	FILE *f = NULL;
 
-	if (path == NULL || (f = fopen(path, "r")) == NULL)
+	if (path == NULL || ns_file_read(tmp, path, NS_CAPS_CACHE_MAX, 0, &buf, &n, NULL) != 0 ||
+	    n == 0)
 		goto out;
-	buf = talloc_size(tmp, NS_CAPS_CACHE_MAX + 1);
-	if (buf == NULL)
-		goto out;
-	n = fread(buf, 1, NS_CAPS_CACHE_MAX + 1, f);
-	if (n == 0 || n > NS_CAPS_CACHE_MAX)
-		goto out;
-	buf[n] = '\0';
 	/* magic, url=, time=, from_server=, size=, the caps text, the end marker */
 	line = buf;
 	if (strncmp(line, NS_CAPS_MAGIC "\n", strlen(NS_CAPS_MAGIC) + 1) != 0)
@@ -261,8 +277,6 @@ static struct ns_caps *cache_read(TALLOC_CTX *mem, const struct ns_ctx *ctx)
 	}
 	ns_log(ctx, NS_LOG_DEBUG, "GetCACaps from the cache %s", path);
 out:
-	if (f != NULL)
-		fclose(f);
 	talloc_free(tmp);
 	return caps;
 }
@@ -361,20 +375,17 @@ out:
 static long failures_count(const struct ns_ctx *ctx)
 {
 	TALLOC_CTX *tmp = talloc_new(NULL);
-	char *path = cache_path(tmp, ctx->cfg), line[32];
+	char *path = cache_path(tmp, ctx->cfg), *text;
 	long n = 0;
 	FILE *f;
 
 	if (path == NULL || (path = talloc_strdup_append(path, ".failed")) == NULL)
 		goto out;
-	f = fopen(path, "r");
-	if (f != NULL) {
-		if (fgets(line, sizeof(line), f) == NULL || sscanf(line, "%ld", &n) != 1 || n < 0)
-			n = 0;
-		fclose(f);
-	}
+	if (ns_file_read(tmp, path, 32, NS_FILE_PREFIX, &text, NULL, NULL) == 0 &&
+	    (sscanf(text, "%ld", &n) != 1 || n < 0))
+		n = 0;
 	(void)mkdir(ctx->cfg->state_dir, 0700);
-	f = fopen(path, "w");
+	f = fopen(path, "we");
 	if (f != NULL) {
 		fprintf(f, "%ld\n", n + 1);
 		fclose(f);
@@ -393,11 +404,12 @@ static void failures_clear(const struct ns_ctx *ctx)
 	talloc_free(path);
 }
 
-static bool looks_like_caps(const struct ns_http_reply *r)
+bool ns_caps_reply_ok(const struct ns_http_reply *r)
 {
 	size_t i;
 
-	if (r->content_type != NULL && strcmp(r->content_type, "text/html") == 0)
+	if (r->status != 200 ||
+	    (r->content_type != NULL && strcmp(r->content_type, "text/html") == 0))
 		return false;
 	i = r->len >= 3 && memcmp(r->body, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
 	for (; i < r->len; i++) {
@@ -411,10 +423,10 @@ static bool looks_like_caps(const struct ns_http_reply *r)
 /* A failed GetCACaps from a server that did answer something. Not "no
  * capabilities": taking it as such would cache, for a day, defaults without
  * POSTPKIOperation, and send requests by GET past IIS' query limit. */
-static int caps_failed(const struct ns_ctx *ctx, bool transient, struct ns_err *err,
+static int caps_failed(const struct ns_ctx *ctx, enum ns_cause cause, struct ns_err *err,
 		       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
-static int caps_failed(const struct ns_ctx *ctx, bool transient, struct ns_err *err,
+static int caps_failed(const struct ns_ctx *ctx, enum ns_cause cause, struct ns_err *err,
 		       const char *fmt, ...)
 {
 	char what[sizeof(err->msg)];
@@ -426,89 +438,75 @@ static int caps_failed(const struct ns_ctx *ctx, bool transient, struct ns_err *
 	/* Windows Server 2008 NDES without its hotfix never answers GetCACaps:
 	 * once it failed twice in a row, say how to get past it. */
 	if (failures_count(ctx) >= 2)
-		ns_err_set(err, NS_UNREACHABLE,
+		ns_err_set(err, cause,
 			   "GetCACaps failed again: %.500s; a server that never answers GetCACaps "
 			   "(Windows Server 2008 NDES without its hotfix) needs caps in the "
 			   "configuration, e.g. caps = SHA-1, DES3", what);
 	else
-		ns_err_set(err, NS_UNREACHABLE, "GetCACaps failed: %s", what);
-	err->transient = transient;
+		ns_err_set(err, cause, "GetCACaps failed: %s", what);
 	return -1;
+}
+
+/* GetCACaps from the server: a reply that is a capability list, or -1. */
+static int ask_server(TALLOC_CTX *tmp, const struct ns_ctx *ctx, struct ns_http_reply **reply,
+		      struct ns_err *err)
+{
+	struct ns_http_request req = { 0 };
+
+	/* "message" is sent because old NDES logs its absence (ndes.md). */
+	req.url = ns_scep_url(tmp, ctx->cfg->url, "GetCACaps", "0");
+	if (req.url == NULL)
+		return ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
+	if (ns_http_request(tmp, ctx, &req, reply, err) != 0) {
+		char msg[sizeof(err->msg)];
+
+		/* The server is away (connect, DNS, timeout), or TLS and settings
+		 * need an admin: http.c's message says it all. Else it answered
+		 * something broken. */
+		if (err->cause != NS_CAUSE_HTTP_CLOSED && err->cause != NS_CAUSE_HTTP_TRUNCATED &&
+		    err->cause != NS_CAUSE_HTTP_OTHER && err->cause != NS_CAUSE_TOO_LARGE)
+			return -1;
+		snprintf(msg, sizeof(msg), "%s", err->msg);
+		return caps_failed(ctx, err->cause, err, "%s", msg);
+	}
+	if ((*reply)->status != 200) {
+		return caps_failed(ctx, (*reply)->status >= 500 ? NS_CAUSE_HTTP_5XX
+				   : NS_CAUSE_SERVER_DATA, err, "HTTP %ld from %s", (*reply)->status,
+				   ctx->cfg->url);
+	}
+	if (!ns_caps_reply_ok(*reply)) {
+		return caps_failed(ctx, NS_CAUSE_SERVER_DATA, err, "the reply from %s (%s, %zu "
+				   "bytes) is not a capability list", ctx->cfg->url,
+				   (*reply)->content_type != NULL ? (*reply)->content_type
+				   : "no content type", (*reply)->len);
+	}
+	return 0;
 }
 
 int ns_caps_fetch(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_caps **out,
 		  struct ns_err *err)
 {
 	TALLOC_CTX *tmp = talloc_new(NULL);
-	struct ns_http_request req = { 0 };
 	struct ns_http_reply *reply = NULL;
-	enum ns_http_fail fail;
 	struct ns_caps *caps = NULL;
 	int rc = -1;
 
 	*out = NULL;
 	if (tmp == NULL)
-		return ns_err_set(err, NS_UNREACHABLE, "out of memory");
+		return ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
 	if (ctx->cfg->caps_override != NULL) {
 		if (parse_override(mem, ctx->cfg->caps_override, out) != 0) {
-			ns_err_set(err, NS_UNCONFIGURED, "out of memory");
+			ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
 			goto done;
 		}
 		ns_log(ctx, NS_LOG_INFO, "capabilities from the configuration (caps), not asking the server");
 		rc = 0;
 		goto done;
 	}
-	if (ns_config_require_url(ctx->cfg, err) != 0)
+	if (ns_config_require_url(ctx->cfg, err) != 0 || ask_server(tmp, ctx, &reply, err) != 0)
 		goto done;
-	/* "message" is sent because old NDES logs its absence (ndes.md). */
-	req.url = ns_scep_url(tmp, ctx->cfg->url, "GetCACaps", "0");
-	if (req.url == NULL) {
-		ns_err_set(err, NS_UNREACHABLE, "out of memory");
-		goto done;
-	}
-	if (ns_http_request(tmp, ctx, &req, &reply, &fail, err) != 0) {
-		switch (fail) {
-		case NS_HTTP_FAIL_CONNECT:
-		case NS_HTTP_FAIL_DNS:
-		case NS_HTTP_FAIL_TIMEOUT:
-			/* The server is away: http.c's message says it all. */
-			err->transient = true;
-			break;
-		case NS_HTTP_FAIL_CLOSED:
-		case NS_HTTP_FAIL_TRUNCATED:
-		case NS_HTTP_FAIL_OTHER: {
-			char msg[sizeof(err->msg)];
-			snprintf(msg, sizeof(msg), "%s", err->msg);
-			caps_failed(ctx, true, err, "%s", msg);
-			break;
-		}
-		case NS_HTTP_FAIL_TOO_LARGE: {
-			char msg[sizeof(err->msg)];
-			snprintf(msg, sizeof(msg), "%s", err->msg);
-			caps_failed(ctx, false, err, "%s", msg);
-			break;
-		}
-		default:
-			/* TLS and settings need an admin; their messages stay as
-			 * http.c wrote them (submit.c tells TLS trouble by "TLS"). */
-			break;
-		}
-		goto done;
-	}
-	if (reply->status != 200) {
-		caps_failed(ctx, reply->status >= 500, err, "HTTP %ld from %s", reply->status,
-			    ctx->cfg->url);
-		goto done;
-	}
-	if (!looks_like_caps(reply)) {
-		caps_failed(ctx, false, err, "the reply from %s (%s, %zu bytes) is not a capability list",
-			    ctx->cfg->url,
-			    reply->content_type != NULL ? reply->content_type : "no content type",
-			    reply->len);
-		goto done;
-	}
 	if (ns_caps_parse(tmp, (const char *)reply->body, reply->len, &caps) != 0) {
-		ns_err_set(err, NS_UNREACHABLE, "out of memory");
+		ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
 		goto done;
 	}
 	if (!caps->from_server)

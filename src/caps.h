@@ -40,12 +40,18 @@ int ns_caps_parse(TALLOC_CTX *mem, const char *text, size_t len, struct ns_caps 
  * DES3. Returns whether anything changed; -1 when out of memory. */
 int ns_caps_without_aes(struct ns_caps *c);
 
+/* Is this GetCACaps reply a capability list (HTTP 200, not an HTML page,
+ * printable text)? Shared by ns_caps_fetch and "ndes-submit check". */
+struct ns_http_reply;
+bool ns_caps_reply_ok(const struct ns_http_reply *reply);
+
 /* Asks the server (GetCACaps) unless caps is configured. Only a real answer
  * (HTTP 200 with a capability list, or empty: "none", which yields NDES
  * defaults) is returned and cached. Anything else fails without touching the
  * cache: no reply, a broken or oversized one, an HTTP error, a page that is
- * no capability list (NS_UNREACHABLE; err->transient when asking again
- * soon may help), or bad settings (NS_UNCONFIGURED). */
+ * no capability list (NS_CAUSE_SERVER_DATA, NS_CAUSE_HTTP_5XX or http.c's cause;
+ * ns_cause_transient() says whether asking again soon may help), or bad
+ * settings (NS_CAUSE_CONFIG). */
 int ns_caps_fetch(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_caps **out,
 		  struct ns_err *err);
 

@@ -45,6 +45,8 @@ struct ns_certrep {
 	bool sha1;			/* signed with SHA-1 */
 	bool verified_explicitly;	/* the SHA-1 fallback path was used */
 	X509 *signer;			/* set by ns_certrep_verify */
+	const char *ca_name;		/* set by the caller: certmonger's nickname of the CA,
+					 * for "getcert refresh-ca -c NAME" hints (NULL: NAME) */
 
 	/* private */
 	unsigned char *der;
@@ -55,7 +57,7 @@ struct ns_certrep {
 
 /* Parses a CertRep without judging it (no signature check). Garbage,
  * truncation, trailing bytes, a non-SignedData or several signers give
- * NS_REJECTED with a message saying what came instead. Malformed SCEP
+ * NS_CAUSE_REPLY with a message saying what came instead. Malformed SCEP
  * attributes are errors too. The eContent is kept as bytes only: NDES'
  * FAILURE carries a single 0x00 byte there, parsed only for SUCCESS. */
 int ns_certrep_parse(TALLOC_CTX *mem, const unsigned char *der, size_t len,
@@ -69,7 +71,7 @@ int ns_certrep_parse(TALLOC_CTX *mem, const unsigned char *der, size_t len,
  * certificates certmonger handed over in CERTMONGER_SCEP_*) and chains, with
  * verified signatures, to the trust anchor ca (intermediates from
  * untrusted, may be NULL). at: verification time, 0 = now. Errors:
- * NS_REJECTED with the reason (unknown signer, bad chain, bad signature,
+ * NS_CAUSE_REPLY with the reason (unknown signer, bad chain, bad signature,
  * SHA-1 refused...). */
 int ns_certrep_verify(struct ns_certrep *rep, STACK_OF(X509) *signers, X509 *ca,
 		      STACK_OF(X509) *untrusted, unsigned flags, time_t at,
@@ -77,7 +79,7 @@ int ns_certrep_verify(struct ns_certrep *rep, STACK_OF(X509) *signers, X509 *ca,
 
 /* Ties the reply to our request: messageType 3, the same transactionID,
  * recipientNonce == our senderNonce, pkiStatus 0/2/3, and for SUCCESS an
- * EnvelopedData as content. Errors NS_REJECTED. */
+ * EnvelopedData as content. Errors NS_CAUSE_REPLY. */
 int ns_certrep_check(const struct ns_certrep *rep, const char *txid,
 		     const unsigned char *nonce, size_t nonce_len, struct ns_err *err);
 

@@ -3,15 +3,16 @@
  * their roles, so an admin can compare them with the NDES server (its admin
  * page shows the CA's MD5 thumbprint). --file reads a saved reply instead. */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <openssl/evp.h>
 
 #include "cacert.h"
+#include "file.h"
 #include "certinfo.h"
 #include "ns.h"
 #include "ops.h"
+#include "subcmd.h"
 #include "x509util.h"
 
 static void print_cert(TALLOC_CTX *mem, const struct ns_roles *roles, X509 *c, int n, bool pem)
@@ -46,65 +47,67 @@ static void print_cert(TALLOC_CTX *mem, const struct ns_roles *roles, X509 *c, i
 
 static int from_file(TALLOC_CTX *mem, const char *path, struct ns_cacert **out, struct ns_err *err)
 {
-	unsigned char *data = talloc_size(mem, 1024 * 1024 + 1);
-	FILE *f = fopen(path, "rb");
+	char *data;
 	size_t len;
-	int rc = -1;
+	int rc;
 
-	if (data == NULL) {
-		ns_err_set(err, NS_UNCONFIGURED, "out of memory");
-	} else if (f == NULL) {
-		ns_err_set(err, NS_UNCONFIGURED, "cannot read %s: %s", path, strerror(errno));
-	} else if ((len = fread(data, 1, 1024 * 1024 + 1, f)) > 1024 * 1024) {
-		ns_err_set(err, NS_UNCONFIGURED, "%s is larger than 1 MiB", path);
-	} else {
-		rc = ns_cacert_from_data(mem, path, data, len, out, err);
-		if (rc != 0)
-			err->status = NS_UNCONFIGURED;
+	if (ns_file_read(mem, path, NS_FILE_MAX_CERTS, 0, &data, &len, NULL) != 0) {
+		if (errno == ENOMEM)
+			return ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
+		if (errno == EFBIG)
+			return ns_err_set(err, NS_CAUSE_CONFIG, "%s is larger than 1 MiB", path);
+		return ns_err_set(err, NS_CAUSE_CONFIG, "cannot read %s: %s", path,
+				  ns_file_strerror(errno));
 	}
-	if (f != NULL)
-		fclose(f);
+	rc = ns_cacert_from_data(mem, path, (const unsigned char *)data, len, out, err);
+	if (rc != 0)
+		err->cause = NS_CAUSE_CONFIG;	/* a bad file given on the command line */
 	talloc_free(data);
 	return rc;
+}
+
+struct cacert_args {
+	const char *file;	/* --file: a saved GetCACert reply */
+	bool pem;		/* --pem: print the certificates too */
+};
+
+#define K_PEM 256
+#define K_FILE 257
+
+static int set_cacert_arg(void *arg, int key, const char *value, struct ns_err *err)
+{
+	struct cacert_args *a = arg;
+
+	(void)err;
+	if (key == K_PEM)
+		a->pem = true;
+	else
+		a->file = value;
+	return 0;
 }
 
 int ns_cmd_cacert(TALLOC_CTX *mem, const struct ns_ctx *ctx, int argc, char **argv,
 		  struct ns_err *err)
 {
-	static const struct option opts[] = {
-		{ "pem", no_argument, NULL, 'p' },
-		{ "file", required_argument, NULL, 'f' },
-		{ NULL, 0, NULL, 0 },
+	static const struct ns_subopt opts[] = {
+		{ "pem", K_PEM, NULL },
+		{ "file", K_FILE, "a file name" },
+		{ NULL, 0, NULL },
 	};
+	struct cacert_args a = { NULL, false };
 	struct ns_cacert *cc = NULL;
-	const char *file = NULL;
-	bool pem = false;
-	int c, i;
+	int i;
 
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
-		if (c == 'p') {
-			pem = true;
-		} else if (c == 'f') {
-			file = optarg;
-		} else {
-			ns_err_set(err, NS_UNCONFIGURED, "cacert: unknown option %s (--pem, --file FILE)",
-				   argv[optind - 1]);
-			return NS_UNCONFIGURED;
-		}
-	}
-	if (optind < argc) {
-		ns_err_set(err, NS_UNCONFIGURED, "cacert: unexpected argument \"%s\"", argv[optind]);
-		return NS_UNCONFIGURED;
-	}
-	if (file != NULL ? from_file(mem, file, &cc, err) : ns_cacert_fetch(mem, ctx, &cc, err))
-		return err->status;
+	if (ns_subcmd_options(argc, argv, opts, "--pem, --file FILE", set_cacert_arg, &a,
+			      err) != 0)
+		return ns_outcome(NS_OPC_ADMIN, err);
+	if (a.file != NULL ? from_file(mem, a.file, &cc, err) : ns_cacert_fetch(mem, ctx, &cc, err))
+		return ns_outcome(NS_OPC_ADMIN, err);
 
 	printf("%d certificate(s) from %s%s\n\n", sk_X509_num(cc->certs), cc->url,
 	       cc->roles->ca_only ? " (no RA certificates: the CA plays every role)" : "");
 	for (i = 0; i < sk_X509_num(cc->certs); i++)
-		print_cert(mem, cc->roles, sk_X509_value(cc->certs, i), i + 1, pem);
+		print_cert(mem, cc->roles, sk_X509_value(cc->certs, i), i + 1, a.pem);
 	talloc_free(cc);
 	return 0;
 }

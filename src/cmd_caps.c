@@ -8,6 +8,7 @@
 #include "caps.h"
 #include "ns.h"
 #include "ops.h"
+#include "subcmd.h"
 
 /* certmonger: the first of these in server order; none -> AES-256. */
 static const char *certmonger_cipher(const char *text)
@@ -28,18 +29,19 @@ static const char *certmonger_cipher(const char *text)
 	return "AES-256 (nothing listed it knows)";
 }
 
+static const struct ns_subopt no_options[] = { { NULL, 0, NULL } };
+
 int ns_cmd_caps(TALLOC_CTX *mem, const struct ns_ctx *ctx, int argc, char **argv,
 		struct ns_err *err)
 {
 	struct ns_caps *caps;
 	const char *how;
 
-	if (argc > 1) {
-		ns_err_set(err, NS_UNCONFIGURED, "caps: unexpected argument \"%s\"", argv[1]);
-		return NS_UNCONFIGURED;
-	}
+	if (ns_subcmd_options(argc, argv, no_options, "caps takes only the global options",
+			      NULL, NULL, err) != 0)
+		return ns_outcome(NS_OPC_ADMIN, err);
 	if (ns_caps_fetch(mem, ctx, &caps, err) != 0)
-		return err->status;
+		return ns_outcome(NS_OPC_ADMIN, err);
 
 	if (ctx->cfg->caps_override != NULL)
 		printf("Capabilities (from the caps setting, the server was not asked):\n");

@@ -22,8 +22,10 @@
 #include "caps.h"
 #include "certinfo.h"
 #include "http.h"
+#include "file.h"
 #include "ns.h"
 #include "ops.h"
+#include "subcmd.h"
 #include "otp.h"
 #include "x509util.h"
 
@@ -31,23 +33,25 @@
 
 struct report {
 	int fails, warns;
-	enum ns_status first;	/* status of the first failure */
+	enum ns_cause first;	/* cause of the first failure */
 };
 
-static void line(struct report *r, const char *tag, enum ns_status st, const char *fmt, ...)
+/* A check line's verdict; FAIL carries the cause of the failure. */
+enum verdict { V_OK, V_WARN, V_FAIL };
+
+static void line(struct report *r, enum verdict v, enum ns_cause st, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
-static void line(struct report *r, const char *tag, enum ns_status st, const char *fmt, ...)
+static void line(struct report *r, enum verdict v, enum ns_cause st, const char *fmt, ...)
 {
+	static const char *const tags[] = { " OK ", "WARN", "FAIL" };
 	va_list ap;
 
-	if (strcmp(tag, "FAIL") == 0) {
-		if (r->fails++ == 0)
-			r->first = st;
-	} else if (strcmp(tag, "WARN") == 0) {
+	if (v == V_FAIL && r->fails++ == 0)
+		r->first = st;
+	if (v == V_WARN)
 		r->warns++;
-	}
-	printf("[%s] ", strcmp(tag, "OK") == 0 ? " OK " : tag);
+	printf("[%s] ", tags[v]);
 	va_start(ap, fmt);
 	vprintf(fmt, ap);
 	va_end(ap);
@@ -55,9 +59,9 @@ static void line(struct report *r, const char *tag, enum ns_status st, const cha
 	fflush(stdout);
 }
 
-#define OK(...) line(r, "OK", NS_ISSUED, __VA_ARGS__)
-#define WARN(...) line(r, "WARN", NS_ISSUED, __VA_ARGS__)
-#define FAIL(st, ...) line(r, "FAIL", st, __VA_ARGS__)
+#define OK(...) line(r, V_OK, NS_CAUSE_NONE, __VA_ARGS__)
+#define WARN(...) line(r, V_WARN, NS_CAUSE_NONE, __VA_ARGS__)
+#define FAIL(st, ...) line(r, V_FAIL, st, __VA_ARGS__)
 
 static bool sha1_signed(X509 *c)
 {
@@ -74,12 +78,12 @@ static void check_validity(TALLOC_CTX *mem, struct report *r, X509 *c, const cha
 
 	switch (ns_cert_validity(c, 0)) {
 	case 1:
-		FAIL(NS_REJECTED, "%s certificate EXPIRED on %s (valid %s to %s)%s", role, until, from,
+		FAIL(NS_CAUSE_CA_CERTS, "%s certificate EXPIRED on %s (valid %s to %s)%s", role, until, from,
 		     until, strstr(role, "RA") != NULL ?
 		     ": renew NDES' RA certificates (a classic NDES outage)" : "");
 		return;
 	case -1:
-		FAIL(NS_REJECTED, "%s certificate NOT YET VALID (valid %s to %s): check clocks",
+		FAIL(NS_CAUSE_CA_CERTS, "%s certificate NOT YET VALID (valid %s to %s): check clocks",
 		     role, from, until);
 		return;
 	}
@@ -98,9 +102,28 @@ static void check_signed_by(TALLOC_CTX *mem, struct report *r, X509 *c, X509 *ca
 		OK("%s certificate is signed by %s", role, ca_name);
 		return;
 	}
-	FAIL(NS_REJECTED, "%s certificate is not signed by %s (names or signature do not match)%s",
+	FAIL(NS_CAUSE_CA_CERTS, "%s certificate is not signed by %s (names or signature do not match)%s",
 	     role, ca_name, sha1_signed(c) ?
 	     "; it is SHA-1 signed: a crypto policy forbidding SHA-1 signatures also fails this" : "");
+}
+
+/* trusted-ca's certificates into store (file.h's reader, as FETCH-ROOTS). */
+static bool load_trusted_ca(TALLOC_CTX *mem, X509_STORE *store, const char *path)
+{
+	STACK_OF(X509) *certs = NULL;
+	struct ns_err e;
+	char *data;
+	size_t len;
+	int i, added = 0;
+
+	if (store == NULL || ns_file_read(mem, path, NS_FILE_MAX_CERTS, 0, &data, &len, NULL) != 0)
+		return false;
+	if (ns_certs_parse((const unsigned char *)data, len, &certs, &e) == 0)
+		for (i = 0; i < sk_X509_num(certs); i++)
+			added += X509_STORE_add_cert(store, sk_X509_value(certs, i)) == 1;
+	sk_X509_pop_free(certs, X509_free);
+	talloc_free(data);
+	return added > 0;
 }
 
 /* The CA against trusted-ca, with the reply's certificates as intermediates. */
@@ -111,9 +134,8 @@ static void check_trusted_ca(TALLOC_CTX *mem, struct report *r, const struct ns_
 	X509_STORE_CTX *vctx = X509_STORE_CTX_new();
 	int ok = 0;
 
-	if (store == NULL || vctx == NULL ||
-	    X509_STORE_load_file(store, ctx->cfg->trusted_ca) != 1) {
-		FAIL(NS_UNCONFIGURED, "cannot load trusted-ca %s", ctx->cfg->trusted_ca);
+	if (vctx == NULL || !load_trusted_ca(mem, store, ctx->cfg->trusted_ca)) {
+		FAIL(NS_CAUSE_CONFIG, "cannot load trusted-ca %s", ctx->cfg->trusted_ca);
 		goto out;
 	}
 	/* An admin may anchor trust at the issuing CA itself. */
@@ -123,55 +145,21 @@ static void check_trusted_ca(TALLOC_CTX *mem, struct report *r, const struct ns_
 	if (ok == 1)
 		OK("the CA chains to trusted-ca %s", ctx->cfg->trusted_ca);
 	else
-		FAIL(NS_REJECTED, "the CA does not chain to trusted-ca %s: %s", ctx->cfg->trusted_ca,
+		FAIL(NS_CAUSE_CA_CERTS, "the CA does not chain to trusted-ca %s: %s", ctx->cfg->trusted_ca,
 		     X509_verify_cert_error_string(X509_STORE_CTX_get_error(vctx)));
 out:
 	ERR_clear_error();
 	X509_STORE_CTX_free(vctx);
 	X509_STORE_free(store);
-	(void)mem;
 }
 
 /* Reachability, TLS and GetCACaps. Returns false when nothing more can run. */
-static bool check_server(TALLOC_CTX *mem, struct report *r, const struct ns_ctx *ctx)
+/* The capability list GetCACaps answered. */
+static void check_caps(TALLOC_CTX *mem, struct report *r, const struct ns_ctx *ctx,
+		       const struct ns_http_reply *reply)
 {
-	struct ns_http_request req = { 0 };
-	struct ns_http_reply *reply = NULL;
-	enum ns_http_fail fail;
 	struct ns_caps *caps = NULL;
-	struct ns_err err;
-	bool https = strncasecmp(ctx->cfg->url, "https://", 8) == 0;
 
-	ns_err_clear(&err);
-	req.url = ns_scep_url(mem, ctx->cfg->url, "GetCACaps", "0");
-	if (ns_http_request(mem, ctx, &req, &reply, &fail, &err) != 0) {
-		if (fail == NS_HTTP_FAIL_TLS) {
-			OK("%s answers", ctx->cfg->url);
-			FAIL(NS_UNREACHABLE, "%s", err.msg);
-			return false;
-		}
-		if (fail != NS_HTTP_FAIL_CLOSED && fail != NS_HTTP_FAIL_TRUNCATED) {
-			FAIL(err.status, "not reachable: %s", err.msg);
-			return false;
-		}
-		OK("%s is reachable", ctx->cfg->url);
-		/* Not "no capabilities": SUBMIT retries until GetCACaps answers. */
-		WARN("GetCACaps failed: %s; enrollment waits for an answer. A server that never "
-		     "answers GetCACaps (Windows Server 2008 NDES without its hotfix) needs caps in "
-		     "the configuration, e.g. caps = SHA-1, DES3", err.msg);
-		return true;
-	}
-	OK("%s is reachable (GetCACaps: HTTP %ld)", ctx->cfg->url, reply->status);
-	if (https)
-		OK("TLS certificate trusted (%s)", ctx->cfg->ca_bundle != NULL ?
-		   ctx->cfg->ca_bundle : "system trust store");
-	if (reply->status != 200 || (reply->content_type != NULL &&
-				     strcmp(reply->content_type, "text/html") == 0)) {
-		WARN("GetCACaps failed (HTTP %ld, %s, %zu bytes): enrollment waits for a capability "
-		     "list, or set caps in the configuration", reply->status,
-		     reply->content_type != NULL ? reply->content_type : "no content type", reply->len);
-		return true;
-	}
 	if (ns_caps_parse(mem, (const char *)reply->body, reply->len, &caps) != 0 ||
 	    !caps->from_server) {
 		WARN("no capabilities (HTTP %ld, %zu bytes): assuming what old NDES does (DES3, SHA-1, GET)",
@@ -179,7 +167,7 @@ static bool check_server(TALLOC_CTX *mem, struct report *r, const struct ns_ctx 
 		if (ctx->cfg->method != NS_METHOD_POST)
 			WARN("requests go by GET: a 2048-bit request is ~3.5 KB of query string "
 			     "(max-get-length %ld; IIS maxQueryString)", ctx->cfg->max_get_url);
-		return true;
+		return;
 	}
 	{
 		char *list = talloc_strdup(mem, caps->text), *p;
@@ -193,18 +181,53 @@ static bool check_server(TALLOC_CTX *mem, struct report *r, const struct ns_ctx 
 	else
 		WARN("no POSTPKIOperation: requests go by GET, ~3.5 KB of query string for a 2048-bit "
 		     "key (max-get-length %ld; IIS maxQueryString)", ctx->cfg->max_get_url);
+}
+
+static bool check_server(TALLOC_CTX *mem, struct report *r, const struct ns_ctx *ctx)
+{
+	struct ns_http_request req = { 0 };
+	struct ns_http_reply *reply = NULL;
+	struct ns_err err;
+	bool https = ns_url_is_https(ctx->cfg->url);
+
+	ns_err_clear(&err);
+	req.url = ns_scep_url(mem, ctx->cfg->url, "GetCACaps", "0");
+	if (ns_http_request(mem, ctx, &req, &reply, &err) != 0) {
+		if (err.cause == NS_CAUSE_TLS) {
+			OK("%s answers", ctx->cfg->url);
+			FAIL(NS_CAUSE_TLS, "%s", err.msg);
+			return false;
+		}
+		if (err.cause != NS_CAUSE_HTTP_CLOSED && err.cause != NS_CAUSE_HTTP_TRUNCATED) {
+			FAIL(err.cause, "not reachable: %s", err.msg);
+			return false;
+		}
+		OK("%s is reachable", ctx->cfg->url);
+		/* Not "no capabilities": SUBMIT retries until GetCACaps answers. */
+		WARN("GetCACaps failed: %s; enrollment waits for an answer. A server that never "
+		     "answers GetCACaps (Windows Server 2008 NDES without its hotfix) needs caps in "
+		     "the configuration, e.g. caps = SHA-1, DES3", err.msg);
+		return true;
+	}
+	OK("%s is reachable (GetCACaps: HTTP %ld)", ctx->cfg->url, reply->status);
+	if (https)
+		OK("TLS certificate trusted (%s)", ctx->cfg->ca_bundle != NULL ?
+		   ctx->cfg->ca_bundle : "system trust store");
+	if (!ns_caps_reply_ok(reply)) {
+		WARN("GetCACaps failed (HTTP %ld, %s, %zu bytes): enrollment waits for a capability "
+		     "list, or set caps in the configuration", reply->status,
+		     reply->content_type != NULL ? reply->content_type : "no content type", reply->len);
+		return true;
+	}
+	check_caps(mem, r, ctx, reply);
 	return true;
 }
 
-static void check_roles(TALLOC_CTX *mem, struct report *r, const struct ns_ctx *ctx,
-			struct ns_cacert *cc)
+/* The RA certificates' key usages. */
+static void check_ra_usage(TALLOC_CTX *mem, struct report *r, const struct ns_roles *ro)
 {
-	struct ns_roles *ro = cc->roles;
-	const char *ca_name = ns_name_str(mem, X509_get_subject_name(ro->ca));
 	bool sign_is_ra = X509_cmp(ro->sign, ro->ca) != 0;
-	bool split = sign_is_ra && X509_cmp(ro->sign, ro->encrypt) != 0;
 
-	OK("GetCACert: %d certificate(s); issuing CA %s", sk_X509_num(cc->certs), ca_name);
 	if (ro->ca_only) {
 		WARN("no RA certificates (a plain RFC 8894 server, not NDES-shaped): the CA encrypts and signs");
 	} else {
@@ -216,7 +239,7 @@ static void check_roles(TALLOC_CTX *mem, struct report *r, const struct ns_ctx *
 			WARN("encryption RA chosen without keyUsage keyEncipherment: %s (%s)",
 			     ns_name_str(mem, X509_get_subject_name(ro->encrypt)), ku);
 		if (!sign_is_ra)
-			FAIL(NS_REJECTED, "no signing RA (keyUsage digitalSignature): NDES' "
+			FAIL(NS_CAUSE_CA_CERTS, "no signing RA (keyUsage digitalSignature): NDES' "
 			     "\"Exchange Enrollment Agent (Offline request)\" certificate is missing");
 		else if ((X509_get_extension_flags(ro->sign) & EXFLAG_KUSAGE) &&
 			 (X509_get_key_usage(ro->sign) & KU_DIGITAL_SIGNATURE))
@@ -226,24 +249,18 @@ static void check_roles(TALLOC_CTX *mem, struct report *r, const struct ns_ctx *
 			WARN("signing RA chosen without keyUsage digitalSignature: %s",
 			     ns_name_str(mem, X509_get_subject_name(ro->sign)));
 	}
+}
 
-	if (!ro->ca_only) {
-		check_validity(mem, r, ro->encrypt, split ? "encryption RA" : "RA");
-		if (split)
-			check_validity(mem, r, ro->sign, "signing RA");
-	}
-	check_validity(mem, r, ro->ca, "CA");
+/* The CA's own signature, or its issuer's when that is in the reply. */
+static void check_ca_signature(TALLOC_CTX *mem, struct report *r, const struct ns_cacert *cc)
+{
+	const struct ns_roles *ro = cc->roles;
 
-	if (!ro->ca_only) {
-		check_signed_by(mem, r, ro->encrypt, ro->ca, split ? "encryption RA" : "RA");
-		if (split)
-			check_signed_by(mem, r, ro->sign, ro->ca, "signing RA");
-	}
 	if (ns_roles_ca_is_self_signed(ro)) {
 		if (ns_cert_issued_by(ro->ca, ro->ca))
 			OK("the CA is self-signed (its signature verifies)");
 		else
-			FAIL(NS_REJECTED, "the CA's self-signature does not verify%s", sha1_signed(ro->ca) ?
+			FAIL(NS_CAUSE_CA_CERTS, "the CA's self-signature does not verify%s", sha1_signed(ro->ca) ?
 			     " (SHA-1 signed: a crypto policy forbidding SHA-1 signatures also fails this)" : "");
 	} else {
 		X509 *parent = NULL;
@@ -260,13 +277,38 @@ static void check_roles(TALLOC_CTX *mem, struct report *r, const struct ns_ctx *
 			OK("the CA's issuer %s is not in the reply (not needed for enrollment)",
 			   ns_name_str(mem, X509_get_issuer_name(ro->ca)));
 	}
+}
+
+static void check_roles(TALLOC_CTX *mem, struct report *r, const struct ns_ctx *ctx,
+			struct ns_cacert *cc)
+{
+	struct ns_roles *ro = cc->roles;
+	const char *ca_name = ns_name_str(mem, X509_get_subject_name(ro->ca));
+	bool sign_is_ra = X509_cmp(ro->sign, ro->ca) != 0;
+	bool split = sign_is_ra && X509_cmp(ro->sign, ro->encrypt) != 0;
+
+	OK("GetCACert: %d certificate(s); issuing CA %s", sk_X509_num(cc->certs), ca_name);
+	check_ra_usage(mem, r, ro);
+	if (!ro->ca_only) {
+		check_validity(mem, r, ro->encrypt, split ? "encryption RA" : "RA");
+		if (split)
+			check_validity(mem, r, ro->sign, "signing RA");
+	}
+	check_validity(mem, r, ro->ca, "CA");
+
+	if (!ro->ca_only) {
+		check_signed_by(mem, r, ro->encrypt, ro->ca, split ? "encryption RA" : "RA");
+		if (split)
+			check_signed_by(mem, r, ro->sign, ro->ca, "signing RA");
+	}
+	check_ca_signature(mem, r, cc);
 
 	if (ctx->cfg->ca_fingerprint != NULL) {
 		char *fp = ns_cert_fingerprint(mem, ro->ca, EVP_sha256(), NULL);
 		if (fp != NULL && strcmp(fp, ctx->cfg->ca_fingerprint) == 0)
 			OK("the CA matches ca-fingerprint");
 		else
-			FAIL(NS_REJECTED, "the CA's SHA-256 %s does not match ca-fingerprint %s",
+			FAIL(NS_CAUSE_CA_CERTS, "the CA's SHA-256 %s does not match ca-fingerprint %s",
 			     ns_cert_fingerprint(mem, ro->ca, EVP_sha256(), ":"), ctx->cfg->ca_fingerprint);
 	}
 	if (ctx->cfg->trusted_ca != NULL)
@@ -298,20 +340,20 @@ static void check_secret_file(struct report *r, const char *key, const char *pat
 		if (missing_ok && errno == ENOENT)
 			WARN("%s %s does not exist (yet)", key, path);
 		else
-			FAIL(NS_UNCONFIGURED, "%s %s: %s", key, path, strerror(errno));
+			FAIL(NS_CAUSE_CONFIG, "%s %s: %s", key, path, strerror(errno));
 		return;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		FAIL(NS_UNCONFIGURED, "%s %s is not a regular file", key, path);
+		FAIL(NS_CAUSE_CONFIG, "%s %s is not a regular file", key, path);
 		return;
 	}
 	if ((st.st_mode & 077) != 0) {
-		FAIL(NS_UNCONFIGURED, "%s %s is mode %04o: group or others may read it; "
+		FAIL(NS_CAUSE_CONFIG, "%s %s is mode %04o: group or others may read it; "
 		     "chmod 600 %s", key, path, (unsigned)(st.st_mode & 07777), path);
 		return;
 	}
 	if (access(path, R_OK) != 0) {
-		FAIL(NS_UNCONFIGURED, "%s %s is not readable here (owner uid %u; certmonger runs "
+		FAIL(NS_CAUSE_CONFIG, "%s %s is not readable here (owner uid %u; certmonger runs "
 		     "the helper as root)", key, path, (unsigned)st.st_uid);
 		return;
 	}
@@ -335,24 +377,12 @@ static bool offers(const char *schemes, const char *scheme)
 	return false;
 }
 
-static void check_admin(TALLOC_CTX *mem, struct report *r, const struct ns_ctx *ctx)
+/* The admin credentials at rest and in transit. */
+static void check_admin_credentials(struct report *r, const struct ns_config *cfg,
+				    const char *url)
 {
-	const struct ns_config *cfg = ctx->cfg;
-	struct ns_http_request req = { 0 };
-	struct ns_http_reply *reply = NULL;
-	enum ns_http_fail fail;
-	struct ns_err e;
-	const char *url, *schemes;
-	bool https, password = cfg->password_file != NULL;
+	bool https = ns_url_is_https(url), password = cfg->password_file != NULL;
 	bool kerberos = cfg->keytab != NULL || cfg->ccache != NULL;
-
-	ns_err_clear(&e);
-	url = ns_otp_admin_url(mem, cfg, &e);
-	if (url == NULL) {
-		FAIL(NS_UNCONFIGURED, "admin page: %s", e.msg);
-		return;
-	}
-	https = strncasecmp(url, "https://", 8) == 0;
 
 	/* Credentials at rest. */
 	if (cfg->password_file != NULL)
@@ -363,7 +393,7 @@ static void check_admin(TALLOC_CTX *mem, struct report *r, const struct ns_ctx *
 		check_secret_file(r, "ccache", cfg->ccache, true);
 	if ((cfg->auth == NS_AUTH_NTLM || cfg->auth == NS_AUTH_BASIC) &&
 	    (cfg->user == NULL || cfg->password_file == NULL))
-		FAIL(NS_UNCONFIGURED, "auth %s needs user and password-file",
+		FAIL(NS_CAUSE_CONFIG, "auth %s needs user and password-file",
 		     cfg->auth == NS_AUTH_NTLM ? "ntlm" : "basic");
 	if (cfg->auth == NS_AUTH_NEGOTIATE && !kerberos)
 		WARN("auth negotiate without keytab or ccache: works only where the caller's "
@@ -374,22 +404,22 @@ static void check_admin(TALLOC_CTX *mem, struct report *r, const struct ns_ctx *
 
 	/* Credentials in transit. */
 	if (!https && cfg->auth == NS_AUTH_BASIC)
-		FAIL(NS_UNCONFIGURED, "auth basic to the plain http admin page %s: the password "
+		FAIL(NS_CAUSE_CONFIG, "auth basic to the plain http admin page %s: the password "
 		     "would travel in clear (refused); use https", url);
 	else if (!https && password && cfg->auth != NS_AUTH_NEGOTIATE)
 		WARN("the admin page %s is plain http: the NTLM exchange can be captured and the "
 		     "password attacked offline or relayed; use https", url);
 	else if (https)
 		OK("the admin page is https: %s", url);
+}
 
-	/* Reachable, and what it offers, asked without credentials: a 401
-	 * spends no password. */
-	req.url = url;
-	if (ns_http_request(mem, ctx, &req, &reply, &fail, &e) != 0) {
-		FAIL(e.status, "admin page not reachable: %s", e.msg);
-		return;
-	}
-	schemes = reply->www_authenticate;
+/* The admin page's answer without credentials. Returns the schemes it
+ * offers on a 401, NULL when nothing more can be checked. */
+static const char *check_admin_reply(struct report *r, const char *url,
+				     const struct ns_http_reply *reply)
+{
+	const char *schemes = reply->www_authenticate;
+
 	switch (reply->status) {
 	case 401:
 		break;
@@ -397,33 +427,42 @@ static void check_admin(TALLOC_CTX *mem, struct report *r, const struct ns_ctx *
 		WARN("the admin page %s answers without authentication (HTTP 200): whoever reaches "
 		     "it gets one-time passwords (and this check took one); in IIS disable "
 		     "Anonymous Authentication on mscep_admin", url);
-		return;
+		return NULL;
 	case 403:
-		FAIL(NS_UNCONFIGURED, "the admin page %s answers HTTP 403 (forbidden) before any "
+		FAIL(NS_CAUSE_CONFIG, "the admin page %s answers HTTP 403 (forbidden) before any "
 		     "authentication: IIS requires something else (SSL, client certificates, "
 		     "IP restrictions)", url);
-		return;
+		return NULL;
 	case 404:
-		FAIL(NS_UNCONFIGURED, "the admin page %s answers HTTP 404: it is disabled "
+		FAIL(NS_CAUSE_CONFIG, "the admin page %s answers HTTP 404: it is disabled "
 		     "(hardened NDES or Intune mode): one-time passwords cannot be fetched", url);
-		return;
+		return NULL;
 	default:
 		WARN("the admin page %s answers HTTP %ld without credentials (expected 401)",
 		     url, reply->status);
-		return;
+		return NULL;
 	}
 	if (schemes == NULL || schemes[0] == '\0') {
-		FAIL(NS_UNCONFIGURED, "the admin page %s asks for authentication (HTTP 401) but "
+		FAIL(NS_CAUSE_CONFIG, "the admin page %s asks for authentication (HTTP 401) but "
 		     "offers no scheme (no WWW-Authenticate)", url);
-		return;
+		return NULL;
 	}
 	OK("the admin page %s is reachable and asks for authentication (HTTP 401), "
 	   "offering: %s", url, schemes);
+	return schemes;
+}
+
+/* Does the admin page offer what auth needs? */
+static void check_admin_schemes(struct report *r, const struct ns_config *cfg,
+				const char *schemes)
+{
+	bool password = cfg->password_file != NULL;
+	bool kerberos = cfg->keytab != NULL || cfg->ccache != NULL;
 
 	switch (cfg->auth) {
 	case NS_AUTH_NTLM:
 		if (!offers(schemes, "NTLM"))
-			FAIL(NS_UNCONFIGURED, "auth ntlm, but the admin page offers no NTLM (only %s)%s",
+			FAIL(NS_CAUSE_CONFIG, "auth ntlm, but the admin page offers no NTLM (only %s)%s",
 			     schemes, offers(schemes, "Negotiate") ?
 			     ": use Kerberos (auth negotiate with keytab or ccache)" : "");
 		else
@@ -431,14 +470,14 @@ static void check_admin(TALLOC_CTX *mem, struct report *r, const struct ns_ctx *
 		break;
 	case NS_AUTH_NEGOTIATE:
 		if (!offers(schemes, "Negotiate"))
-			FAIL(NS_UNCONFIGURED, "auth negotiate, but the admin page offers no Negotiate "
+			FAIL(NS_CAUSE_CONFIG, "auth negotiate, but the admin page offers no Negotiate "
 			     "(only %s)", schemes);
 		else
 			OK("auth negotiate: offered");
 		break;
 	case NS_AUTH_BASIC:
 		if (!offers(schemes, "Basic"))
-			FAIL(NS_UNCONFIGURED, "auth basic, but the admin page offers no Basic (only %s)",
+			FAIL(NS_CAUSE_CONFIG, "auth basic, but the admin page offers no Basic (only %s)",
 			     schemes);
 		else
 			OK("auth basic: offered");
@@ -449,44 +488,72 @@ static void check_admin(TALLOC_CTX *mem, struct report *r, const struct ns_ctx *
 			if (offers(schemes, "NTLM"))
 				OK("auth any with a password: NTLM offered");
 			else
-				FAIL(NS_UNCONFIGURED, "auth any with a password needs NTLM, but the admin "
+				FAIL(NS_CAUSE_CONFIG, "auth any with a password needs NTLM, but the admin "
 				     "page offers only %s%s", schemes, offers(schemes, "Negotiate") ?
 				     ": use Kerberos (keytab or ccache)" : "");
 		} else if (kerberos && !password) {
 			if (offers(schemes, "Negotiate"))
 				OK("auth any with Kerberos: Negotiate offered");
 			else
-				FAIL(NS_UNCONFIGURED, "Kerberos credentials, but the admin page offers no "
+				FAIL(NS_CAUSE_CONFIG, "Kerberos credentials, but the admin page offers no "
 				     "Negotiate (only %s)", schemes);
 		} else if (offers(schemes, "Negotiate") || offers(schemes, "NTLM")) {
 			OK("auth any: Negotiate or NTLM offered");
 		} else {
-			FAIL(NS_UNCONFIGURED, "the admin page offers neither Negotiate nor NTLM (only %s)",
+			FAIL(NS_CAUSE_CONFIG, "the admin page offers neither Negotiate nor NTLM (only %s)",
 			     schemes);
 		}
 		break;
 	}
 }
 
+static void check_admin(TALLOC_CTX *mem, struct report *r, const struct ns_ctx *ctx)
+{
+	struct ns_http_request req = { 0 };
+	struct ns_http_reply *reply = NULL;
+	struct ns_err e;
+	const char *url, *schemes;
+
+	ns_err_clear(&e);
+	url = ns_otp_admin_url(mem, ctx->cfg, &e);
+	if (url == NULL) {
+		FAIL(NS_CAUSE_CONFIG, "admin page: %s", e.msg);
+		return;
+	}
+	check_admin_credentials(r, ctx->cfg, url);
+	/* Reachable, and what it offers, asked without credentials: a 401
+	 * spends no password. */
+	req.url = url;
+	req.secret = true;	/* an admin page open to anyone answers with a password */
+	if (ns_http_request(mem, ctx, &req, &reply, &e) != 0) {
+		FAIL(e.cause, "admin page not reachable: %s", e.msg);
+		return;
+	}
+	schemes = check_admin_reply(r, url, reply);
+	if (schemes != NULL)
+		check_admin_schemes(r, ctx->cfg, schemes);
+}
+
+static const struct ns_subopt no_options[] = { { NULL, 0, NULL } };
+
 int ns_cmd_check(TALLOC_CTX *mem, const struct ns_ctx *ctx, int argc, char **argv,
 		 struct ns_err *err)
 {
-	struct report rep = { 0, 0, NS_ISSUED }, *r = &rep;
+	struct report rep = { 0, 0, NS_CAUSE_NONE }, *r = &rep;
 	struct ns_cacert *cc = NULL;
 	struct ns_err e;
 
-	if (argc > 1) {
-		ns_err_set(err, NS_UNCONFIGURED, "check: unexpected argument \"%s\"", argv[1]);
-		return NS_UNCONFIGURED;
-	}
+	if (ns_subcmd_options(argc, argv, no_options, "check takes only the global options",
+			      NULL, NULL, err) != 0)
+		return ns_outcome(NS_OPC_ADMIN, err);
 	if (ns_config_require_url(ctx->cfg, err) != 0) {
-		FAIL(NS_UNCONFIGURED, "%s", err->msg);
-		return NS_UNCONFIGURED;
+		FAIL(err->cause, "%s", err->msg);
+		return ns_outcome(NS_OPC_ADMIN, err);
 	}
 	if (check_server(mem, r, ctx)) {
 		ns_err_clear(&e);
 		if (ns_cacert_fetch(mem, ctx, &cc, &e) != 0)
-			FAIL(e.status, "%s", e.msg);
+			FAIL(e.cause, "%s", e.msg);
 		else
 			check_roles(mem, r, ctx, cc);
 	}
@@ -496,5 +563,5 @@ int ns_cmd_check(TALLOC_CTX *mem, const struct ns_ctx *ctx, int argc, char **arg
 	if (rep.fails == 0)
 		return 0;
 	ns_err_set(err, rep.first, "check: %d failure(s)", rep.fails);
-	return rep.first == NS_ISSUED ? NS_REJECTED : (int)rep.first;
+	return ns_outcome(NS_OPC_ADMIN, err);
 }

@@ -10,9 +10,11 @@
 #include <string.h>
 
 #include "http.h"
+#include "cacert.h"
 #include "ns.h"
 #include "ops.h"
 #include "otp.h"
+#include "subcmd.h"
 #include "x509util.h"
 
 /* The page's thumbprint is the CA certificate's MD5: compare it with what
@@ -20,10 +22,9 @@
  * a man in the middle shows. Only warns: the password is already fetched. */
 static void check_thumbprint(TALLOC_CTX *mem, const struct ns_ctx *ctx, const struct ns_otp *otp)
 {
-	struct ns_http_reply *reply = NULL;
-	STACK_OF(X509) *certs = NULL;
+	struct ns_cacert *cc = NULL;
 	struct ns_err err;
-	char *url, *desc = NULL;
+	char *desc = NULL;
 
 	ns_err_clear(&err);
 	if (otp->thumbprint == NULL) {
@@ -35,18 +36,13 @@ static void check_thumbprint(TALLOC_CTX *mem, const struct ns_ctx *ctx, const st
 		       "with GetCACert");
 		return;
 	}
-	url = ns_scep_url(mem, ctx->cfg->url, "GetCACert", "0");
-	if (url == NULL || ns_http_get(mem, ctx, url, NULL, &reply, &err) != 0) {
+	/* The same GetCACert as FETCH-SCEP-CA-CERTS (cacert.c). */
+	if (ns_cacert_fetch(mem, ctx, &cc, &err) != 0) {
 		ns_log(ctx, NS_LOG_WARN, "warning: could not compare the CA thumbprint with GetCACert: %s",
-		       err.msg[0] != '\0' ? err.msg : "out of memory");
+		       err.msg);
 		return;
 	}
-	if (reply->status != 200 || ns_certs_parse(reply->body, reply->len, &certs, &err) != 0) {
-		ns_log(ctx, NS_LOG_WARN, "warning: could not compare the CA thumbprint with GetCACert: "
-		       "%s", reply->status != 200 ? "HTTP error" : err.msg);
-		return;
-	}
-	if (!ns_otp_thumbprint_matches(mem, otp->thumbprint, certs, &desc))
+	if (!ns_otp_thumbprint_matches(mem, otp->thumbprint, cc->certs, &desc))
 		ns_log(ctx, NS_LOG_WARN,
 		       "warning: the admin page's CA thumbprint %s matches no certificate from "
 		       "GetCACert at %s (%s): admin-url and url may point at different NDES servers",
@@ -54,7 +50,7 @@ static void check_thumbprint(TALLOC_CTX *mem, const struct ns_ctx *ctx, const st
 		       desc != NULL && desc[0] != '\0' ? desc : "no CA certificate in the reply");
 	else
 		ns_log(ctx, NS_LOG_INFO, "CA thumbprint %s matches GetCACert", otp->thumbprint);
-	sk_X509_pop_free(certs, X509_free);
+	talloc_free(cc);
 }
 
 /* NDES keeps at most this many unused passwords for all clients together
@@ -75,68 +71,76 @@ static int parse_count(const char *s, long *out)
 	return 0;
 }
 
+struct otp_args {
+	long count;
+	bool show_thumbprint;
+};
+
+#define K_SHOW_THUMBPRINT 256
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
+static int set_otp_arg(void *arg, int key, const char *value, struct ns_err *err)
+{
+	struct otp_args *a = arg;
+
+	if (key == K_SHOW_THUMBPRINT) {
+		a->show_thumbprint = true;
+		return 0;
+	}
+	if (parse_count(value, &a->count) != 0)
+		return ns_err_set(err, NS_CAUSE_CONFIG, "otp: --count \"%s\" is not a number from "
+				  "1 to %d", value, NS_OTP_MAX_COUNT);
+	return 0;
+}
+
+/* otp's own options: --count N (-n N, --count=N), --show-thumbprint. */
+static int otp_args(int argc, char **argv, struct otp_args *a, struct ns_err *err)
+{
+	static const struct ns_subopt opts[] = {
+		{ "count", 'n', "a number (1-" STR(NS_OTP_MAX_COUNT) ")" },
+		{ "show-thumbprint", K_SHOW_THUMBPRINT, NULL },
+		{ NULL, 0, NULL },
+	};
+
+	return ns_subcmd_options(argc, argv, opts, "otp takes --count N, --show-thumbprint and "
+				 "the --admin-url, --user, --password-file, --auth, --keytab, "
+				 "--ccache options", set_otp_arg, a, err);
+}
+
 int ns_cmd_otp(TALLOC_CTX *mem, const struct ns_ctx *ctx, int argc, char **argv, struct ns_err *err)
 {
 	TALLOC_CTX *tmp = talloc_new(mem);
 	struct ns_otp *otp = NULL;
-	enum ns_otp_fail fail = NS_OTP_FAIL_CONFIG;
-	bool show_thumbprint = false;
-	long count = 1, got;
-	const char *cnt;
-	int i, rc;
+	struct otp_args args = { 1, false };
+	long got;
+	int rc;
 
-	for (i = 1; i < argc; i++) {
-		cnt = NULL;
-		if (strcmp(argv[i], "--show-thumbprint") == 0) {
-			show_thumbprint = true;
-			continue;
-		}
-		if (strcmp(argv[i], "--count") == 0 || strcmp(argv[i], "-n") == 0) {
-			if (i + 1 >= argc) {
-				ns_err_set(err, NS_UNCONFIGURED, "otp: %s needs a number (1-%d)",
-					   argv[i], NS_OTP_MAX_COUNT);
-				rc = NS_UNCONFIGURED;
-				goto out;
-			}
-			cnt = argv[++i];
-		} else if (strncmp(argv[i], "--count=", 8) == 0) {
-			cnt = argv[i] + 8;
-		} else {
-			ns_err_set(err, NS_UNCONFIGURED,
-				   "otp: unknown argument \"%s\" (otp takes --count N, --show-thumbprint "
-				   "and the --admin-url, --user, --password-file, --auth, --keytab, "
-				   "--ccache options)", argv[i]);
-			rc = NS_UNCONFIGURED;
-			goto out;
-		}
-		if (parse_count(cnt, &count) != 0) {
-			ns_err_set(err, NS_UNCONFIGURED, "otp: --count \"%s\" is not a number from 1 to %d",
-				   cnt, NS_OTP_MAX_COUNT);
-			rc = NS_UNCONFIGURED;
-			goto out;
-		}
+	if (otp_args(argc, argv, &args, err) != 0) {
+		rc = ns_outcome(NS_OPC_OTP, err);
+		goto out;
 	}
-	if (count > NS_OTP_NDES_CACHE)
+	if (args.count > NS_OTP_NDES_CACHE)
 		ns_log(ctx, NS_LOG_WARN,
 		       "warning: --count %ld exceeds NDES' default cache of %d unused passwords "
 		       "(PasswordMax, shared by all clients, each valid 60 minutes): expect "
 		       "\"The password cache is full\" unless the NDES administrator raised it",
-		       count, NS_OTP_NDES_CACHE);
+		       args.count, NS_OTP_NDES_CACHE);
 	/* Each password is printed as soon as it is fetched: it holds a cache
 	 * slot on NDES, so a later failure must not lose the earlier ones. */
-	for (got = 0; got < count; got++) {
-		if (ns_otp_fetch(tmp, ctx, &otp, &fail, err) != 0) {
-			rc = ns_otp_exit_code(fail);
+	for (got = 0; got < args.count; got++) {
+		if (ns_otp_fetch(tmp, ctx, &otp, err) != 0) {
+			rc = ns_outcome(NS_OPC_OTP, err);
 			if (got > 0) {
 				ns_log(ctx, NS_LOG_WARN, "otp: %ld of %ld password(s) fetched and printed "
-				       "before the failure below", got, count);
+				       "before the failure below", got, args.count);
 			}
 			goto out;
 		}
 		printf("%s\n", otp->password);
 		fflush(stdout);
 	}
-	if (show_thumbprint)
+	if (args.show_thumbprint)
 		printf("%s\n", otp->thumbprint != NULL ? otp->thumbprint : "(no thumbprint on the page)");
 	fflush(stdout);
 	check_thumbprint(tmp, ctx, otp);

@@ -11,6 +11,7 @@
 #include <openssl/x509.h>
 
 #include "cmreq.h"
+#include "file.h"
 #include "csr.h"
 
 #define CMREQ_MAX_FILE (1024 * 1024)
@@ -96,26 +97,14 @@ static bool hex_equals(const char *hex, const unsigned char *der, size_t len)
 	return true;
 }
 
+/* A request file; it may hold a -L password: wiped when freed. */
 static char *read_small(TALLOC_CTX *mem, const char *path)
 {
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	struct stat st;
 	char *buf = NULL;
-	ssize_t r;
-	size_t got = 0;
 
-	if (fd < 0)
+	if (ns_file_read(mem, path, CMREQ_MAX_FILE, NS_FILE_NOFOLLOW | NS_FILE_SECRET, &buf,
+			 NULL, NULL) != 0)
 		return NULL;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > CMREQ_MAX_FILE)
-		goto out;
-	buf = talloc_array(mem, char, (size_t)st.st_size + 1);
-	if (buf == NULL)
-		goto out;
-	while (got < (size_t)st.st_size && (r = read(fd, buf + got, (size_t)st.st_size - got)) > 0)
-		got += (size_t)r;
-	buf[got] = '\0';
-out:
-	close(fd);
 	return buf;
 }
 
@@ -148,73 +137,80 @@ static struct ns_cmreq *make_req(TALLOC_CTX *mem, const char *path, const char *
 	return r;
 }
 
+/* The CSR (and its key) being looked for. */
+struct wanted {
+	unsigned char *der, *spki;
+	size_t len, spki_len;
+};
+
+enum match { NO_MATCH, SAME_KEY, SAME_CSR };
+
+/* Does the request file text hold the CSR, or one with its key? */
+static enum match match_text(TALLOC_CTX *tmp, const char *text, const struct wanted *w)
+{
+	char *csr = ns_cmreq_value(tmp, text, "csr");
+	unsigned char *fder, *fspki;
+	size_t flen = 0, fspki_len = 0;
+
+	fder = csr != NULL ? ns_csr_der(tmp, csr, &flen) : NULL;
+	if (fder != NULL && flen == w->len && memcmp(fder, w->der, w->len) == 0)
+		return SAME_CSR;
+	if (w->spki == NULL)
+		return NO_MATCH;
+	/* certmonger may not have saved a rebuilt CSR yet: match the key. */
+	fspki = fder != NULL ? csr_spki(tmp, fder, flen, &fspki_len) : NULL;
+	if (fspki != NULL && fspki_len == w->spki_len && memcmp(fspki, w->spki, w->spki_len) == 0)
+		return SAME_KEY;
+	if (hex_equals(ns_cmreq_value(tmp, text, "key_pubkey_info"), w->spki, w->spki_len) ||
+	    hex_equals(ns_cmreq_value(tmp, text, "key_next_pubkey_info"), w->spki, w->spki_len))
+		return SAME_KEY;
+	return NO_MATCH;
+}
+
 int ns_cmreq_find(TALLOC_CTX *mem, const char *dir, const char *csr_pem,
 		  struct ns_cmreq **out, struct ns_err *err)
 {
 	TALLOC_CTX *tmp = talloc_new(mem);
-	unsigned char *der, *spki = NULL;
-	size_t len = 0, spki_len = 0;
+	struct wanted w = { NULL, NULL, 0, 0 };
 	DIR *d = NULL;
 	struct dirent *de;
 	struct ns_cmreq *exact = NULL, *by_key = NULL;
 	int key_matches = 0, rc = -1;
 
 	*out = NULL;
-	der = ns_csr_der(tmp, csr_pem, &len);
-	if (der == NULL) {
-		ns_err_set(err, NS_UNCONFIGURED, "automatic password: cannot read the CSR certmonger passed");
+	w.der = ns_csr_der(tmp, csr_pem, &w.len);
+	if (w.der == NULL) {
+		ns_err_set(err, NS_CAUSE_CONFIG, "automatic password: cannot read the CSR certmonger passed");
 		goto done;
 	}
-	spki = csr_spki(tmp, der, len, &spki_len);
+	w.spki = csr_spki(tmp, w.der, w.len, &w.spki_len);
 	d = opendir(dir);
 	if (d == NULL) {
-		ns_err_set(err, NS_UNCONFIGURED,
+		ns_err_set(err, NS_CAUSE_CONFIG,
 			   "automatic password: cannot read certmonger's requests directory %s: %s "
 			   "(set certmonger-requests-dir)", dir, strerror(errno));
 		goto done;
 	}
 	while ((de = readdir(d)) != NULL && exact == NULL) {
-		char *path, *text, *csr;
-		unsigned char *fder, *fspki;
-		size_t flen = 0, fspki_len = 0;
-		bool same_key = false;
+		char *path = ignored_name(de->d_name) ? NULL
+			: talloc_asprintf(tmp, "%s/%s", dir, de->d_name);
+		char *text = path != NULL ? read_small(tmp, path) : NULL;
+		enum match m = text != NULL ? match_text(tmp, text, &w) : NO_MATCH;
 
-		if (ignored_name(de->d_name))
-			continue;
-		path = talloc_asprintf(tmp, "%s/%s", dir, de->d_name);
-		text = path != NULL ? read_small(tmp, path) : NULL;
-		if (text == NULL)
-			continue;
-		csr = ns_cmreq_value(tmp, text, "csr");
-		fder = csr != NULL ? ns_csr_der(tmp, csr, &flen) : NULL;
-		if (fder != NULL && flen == len && memcmp(fder, der, len) == 0) {
+		if (m == SAME_CSR) {
 			exact = make_req(tmp, path, text);
-			break;
-		}
-		if (spki == NULL)
-			continue;
-		/* certmonger may not have saved a rebuilt CSR yet: match the key. */
-		fspki = fder != NULL ? csr_spki(tmp, fder, flen, &fspki_len) : NULL;
-		if (fspki != NULL && fspki_len == spki_len && memcmp(fspki, spki, spki_len) == 0)
-			same_key = true;
-		if (hex_equals(ns_cmreq_value(tmp, text, "key_pubkey_info"), spki, spki_len) ||
-		    hex_equals(ns_cmreq_value(tmp, text, "key_next_pubkey_info"), spki, spki_len))
-			same_key = true;
-		if (same_key) {
+		} else if (m == SAME_KEY) {
 			key_matches++;
 			by_key = make_req(tmp, path, text);
 		}
 	}
-	if (exact != NULL) {
-		*out = talloc_steal(mem, exact);
-	} else if (key_matches == 1) {
-		*out = talloc_steal(mem, by_key);
-	} else if (key_matches > 1) {
-		ns_err_set(err, NS_UNCONFIGURED,
+	if (exact == NULL && key_matches > 1) {
+		ns_err_set(err, NS_CAUSE_CONFIG,
 			   "automatic password: %d certmonger requests in %s use this key; "
 			   "cannot tell which one this is", key_matches, dir);
 		goto done;
 	}
+	*out = talloc_steal(mem, exact != NULL ? exact : key_matches == 1 ? by_key : NULL);
 	rc = 0;
 done:
 	if (d != NULL)

@@ -26,7 +26,7 @@ struct ns_cmreq {
 /* Finds the request whose stored CSR is csr_pem (same DER), or failing that
  * the only one whose CSR or current/next key has the same public key.
  * *out is NULL when none matches. Errors (unreadable directory, ambiguous
- * key match): -1 with err NS_UNCONFIGURED. */
+ * key match): -1 with err NS_CAUSE_CONFIG. */
 int ns_cmreq_find(TALLOC_CTX *mem, const char *dir, const char *csr_pem,
 		  struct ns_cmreq **out, struct ns_err *err);
 

@@ -1,19 +1,21 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Configuration: defaults, then the --config file, then command-line options
  * (the command line wins). Every value is checked here so that operations can
- * trust the struct; a bad value is NS_UNCONFIGURED with a message naming the
+ * trust the struct; a bad value is NS_CAUSE_CONFIG with a message naming the
  * option and where it came from. */
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
 
-#include "config.h"
+#include "settings.h"
+#include "file.h"
 
 #define NS_CONFIG_MAX_FILE (256 * 1024)
 
@@ -75,7 +77,7 @@ static int bad(struct ns_err *err, const struct origin *o, const char *value, co
 		snprintf(where, sizeof(where), "%s line %u: %s", o->file, o->line, o->name);
 	else
 		snprintf(where, sizeof(where), "--%s", o->name);
-	return ns_err_set(err, NS_UNCONFIGURED, "invalid configuration: %s \"%s\": %s",
+	return ns_err_set(err, NS_CAUSE_CONFIG, "invalid configuration: %s \"%s\": %s",
 			  where, value, why);
 }
 
@@ -189,99 +191,117 @@ static int set_string(TALLOC_CTX *mem, const struct origin *o, const char *value
 }
 
 /* Applies one setting; the only place that knows what each key means. */
+/* Settings of a plain type: where each goes and its bounds. */
+enum kind { T_STRING, T_URL, T_FILE, T_FINGERPRINT, T_LONG, T_BOOL, T_YES_BOOL };
+
+static const struct setting {
+	int key;
+	enum kind kind;
+	size_t off;		/* offsetof(struct ns_config, ...) */
+	long min, max;		/* T_LONG */
+} settings[] = {
+	{ K_URL, T_URL, offsetof(struct ns_config, url), 0, 0 },
+	{ K_CA_BUNDLE, T_FILE, offsetof(struct ns_config, ca_bundle), 0, 0 },
+	{ K_TRUSTED_CA, T_FILE, offsetof(struct ns_config, trusted_ca), 0, 0 },
+	{ K_CA_FINGERPRINT, T_FINGERPRINT, offsetof(struct ns_config, ca_fingerprint), 0, 0 },
+	{ K_TIMEOUT, T_LONG, offsetof(struct ns_config, timeout), 1, 3600 },
+	{ K_CONNECT_TIMEOUT, T_LONG, offsetof(struct ns_config, connect_timeout), 1, 600 },
+	{ K_MAX_GET_LENGTH, T_LONG, offsetof(struct ns_config, max_get_url), 256, 1L << 20 },
+	{ K_POLL_INTERVAL, T_LONG, offsetof(struct ns_config, poll_interval), 1, 365L * 86400 },
+	{ K_RETRY_INTERVAL, T_LONG, offsetof(struct ns_config, retry_interval), 1, 365L * 86400 },
+	{ K_REPORT_AFTER, T_LONG, offsetof(struct ns_config, report_after), 1, 365L * 86400 },
+	/* On the command line --allow-sha1 takes no value: yes. */
+	{ K_ALLOW_SHA1, T_YES_BOOL, offsetof(struct ns_config, allow_sha1), 0, 0 },
+	{ K_AUTO_PASSWORD, T_YES_BOOL, offsetof(struct ns_config, auto_otp), 0, 0 },
+	{ K_RENEWAL_SUBJECT_CHECK, T_BOOL, offsetof(struct ns_config, renewal_subject_check), 0, 0 },
+	{ K_CAPS, T_STRING, offsetof(struct ns_config, caps_override), 0, 0 },
+	{ K_STATE_DIR, T_STRING, offsetof(struct ns_config, state_dir), 0, 0 },
+	{ K_ADMIN_URL, T_URL, offsetof(struct ns_config, admin_url), 0, 0 },
+	{ K_USER, T_STRING, offsetof(struct ns_config, user), 0, 0 },
+	/* Its permissions are checked where it is read (otp.c). */
+	{ K_PASSWORD_FILE, T_STRING, offsetof(struct ns_config, password_file), 0, 0 },
+	/* Root-only (0600) as a rule: checked where it is used, so an admin
+	 * can still run "check" as another user. */
+	{ K_KEYTAB, T_STRING, offsetof(struct ns_config, keytab), 0, 0 },
+	{ K_CCACHE, T_STRING, offsetof(struct ns_config, ccache), 0, 0 },
+	{ K_REQUESTS_DIR, T_STRING, offsetof(struct ns_config, requests_dir), 0, 0 },
+};
+
+static int apply_plain(struct ns_config *cfg, const struct setting *st, const struct origin *o,
+		       const char *value, struct ns_err *err)
+{
+	void *field = (char *)cfg + st->off;
+
+	switch (st->kind) {
+	case T_URL:
+		return set_url(cfg, o, value, field, err);
+	case T_FILE:
+		return set_readable_file(cfg, o, value, field, err);
+	case T_FINGERPRINT:
+		return set_fingerprint(cfg, o, value, field, err);
+	case T_LONG:
+		return parse_long(o, value, st->min, st->max, field, err);
+	case T_YES_BOOL:
+		return parse_bool(o, o->file == NULL ? "yes" : value, field, err);
+	case T_BOOL:
+		return parse_bool(o, value, field, err);
+	default:
+		return set_string(cfg, o, value, field, err);
+	}
+}
+
+/* value, case-insensitive, among names ("a|b|c"): its index, or -1. */
+static int choice(const char *value, const char *names)
+{
+	size_t n = strlen(value);
+	const char *p;
+	int i;
+
+	for (p = names, i = 0; p != NULL; p = strchr(p, '|'), i++) {
+		if (*p == '|')
+			p++;
+		if (strncasecmp(p, value, n) == 0 && (p[n] == '|' || p[n] == '\0'))
+			return i;
+	}
+	return -1;
+}
+
 static int apply(struct ns_config *cfg, int key, const struct origin *o, const char *value,
 		 struct ns_err *err)
 {
+	static const enum ns_auth auths[] = { NS_AUTH_ANY, NS_AUTH_NTLM, NS_AUTH_NEGOTIATE,
+					      NS_AUTH_NEGOTIATE, NS_AUTH_BASIC };
+	size_t i;
 	long v;
+	int c;
 
+	for (i = 0; i < sizeof(settings) / sizeof(settings[0]); i++)
+		if (settings[i].key == key)
+			return apply_plain(cfg, &settings[i], o, value, err);
 	switch (key) {
-	case K_URL:
-		return set_url(cfg, o, value, &cfg->url, err);
 	case K_CONFIG:
 		return 0;	/* handled before anything else */
-	case K_CA_BUNDLE:
-		return set_readable_file(cfg, o, value, &cfg->ca_bundle, err);
-	case K_TRUSTED_CA:
-		return set_readable_file(cfg, o, value, &cfg->trusted_ca, err);
-	case K_CA_FINGERPRINT:
-		return set_fingerprint(cfg, o, value, &cfg->ca_fingerprint, err);
-	case K_TIMEOUT:
-		return parse_long(o, value, 1, 3600, &cfg->timeout, err);
-	case K_CONNECT_TIMEOUT:
-		return parse_long(o, value, 1, 600, &cfg->connect_timeout, err);
 	case K_METHOD:
-		if (strcasecmp(value, "auto") == 0)
-			cfg->method = NS_METHOD_AUTO;
-		else if (strcasecmp(value, "get") == 0)
-			cfg->method = NS_METHOD_GET;
-		else if (strcasecmp(value, "post") == 0)
-			cfg->method = NS_METHOD_POST;
-		else
+		if ((c = choice(value, "auto|get|post")) < 0)
 			return bad(err, o, value, "expected auto, get or post");
+		cfg->method = c == 0 ? NS_METHOD_AUTO : c == 1 ? NS_METHOD_GET : NS_METHOD_POST;
 		return 0;
-	case K_MAX_GET_LENGTH:
-		return parse_long(o, value, 256, 1L << 20, &cfg->max_get_url, err);
-	case K_POLL_INTERVAL:
-		return parse_long(o, value, 1, 365L * 86400, &cfg->poll_interval, err);
-	case K_RETRY_INTERVAL:
-		return parse_long(o, value, 1, 365L * 86400, &cfg->retry_interval, err);
-	case K_ALLOW_SHA1:
-		if (o->file == NULL)
-			value = "yes";
-		return parse_bool(o, value, &cfg->allow_sha1, err);
+	case K_AUTH:
+		if ((c = choice(value, "any|ntlm|negotiate|kerberos|basic")) < 0)
+			return bad(err, o, value, "expected any, ntlm, negotiate or basic");
+		cfg->auth = auths[c];
+		return 0;
+	case K_RENEWAL_KEY:
+		if ((c = choice(value, "new|same")) < 0)
+			return bad(err, o, value, "expected new or same");
+		cfg->renewal_new_key = c == 0;
+		return 0;
 	case K_NO_ALLOW_SHA1:
 		cfg->allow_sha1 = false;
 		return 0;
-	case K_CAPS:
-		return set_string(cfg, o, value, &cfg->caps_override, err);
-	case K_STATE_DIR:
-		return set_string(cfg, o, value, &cfg->state_dir, err);
-	case K_ADMIN_URL:
-		return set_url(cfg, o, value, &cfg->admin_url, err);
-	case K_USER:
-		return set_string(cfg, o, value, &cfg->user, err);
-	case K_PASSWORD_FILE:
-		/* Its permissions are checked where it is read (otp.c). */
-		return set_string(cfg, o, value, &cfg->password_file, err);
-	case K_AUTH:
-		if (strcasecmp(value, "any") == 0)
-			cfg->auth = NS_AUTH_ANY;
-		else if (strcasecmp(value, "ntlm") == 0)
-			cfg->auth = NS_AUTH_NTLM;
-		else if (strcasecmp(value, "negotiate") == 0 || strcasecmp(value, "kerberos") == 0)
-			cfg->auth = NS_AUTH_NEGOTIATE;
-		else if (strcasecmp(value, "basic") == 0)
-			cfg->auth = NS_AUTH_BASIC;
-		else
-			return bad(err, o, value, "expected any, ntlm, negotiate or basic");
-		return 0;
-	case K_KEYTAB:
-		/* Root-only (0600) as a rule: checked where it is used, so an
-		 * admin can still run "check" as another user. */
-		return set_string(cfg, o, value, &cfg->keytab, err);
-	case K_CCACHE:
-		return set_string(cfg, o, value, &cfg->ccache, err);
-	case K_AUTO_PASSWORD:
-		if (o->file == NULL)
-			value = "yes";
-		return parse_bool(o, value, &cfg->auto_otp, err);
 	case K_NO_AUTO_PASSWORD:
 		cfg->auto_otp = false;
 		return 0;
-	case K_REQUESTS_DIR:
-		return set_string(cfg, o, value, &cfg->requests_dir, err);
-	case K_RENEWAL_KEY:
-		if (strcasecmp(value, "new") == 0)
-			cfg->renewal_new_key = true;
-		else if (strcasecmp(value, "same") == 0)
-			cfg->renewal_new_key = false;
-		else
-			return bad(err, o, value, "expected new or same");
-		return 0;
-	case K_REPORT_AFTER:
-		return parse_long(o, value, 1, 365L * 86400, &cfg->report_after, err);
-	case K_RENEWAL_SUBJECT_CHECK:
-		return parse_bool(o, value, &cfg->renewal_subject_check, err);
 	case K_VERBOSE:
 		if (o->file == NULL) {
 			if (cfg->verbose < 2)
@@ -293,7 +313,7 @@ static int apply(struct ns_config *cfg, int key, const struct origin *o, const c
 		cfg->verbose = (int)v;
 		return 0;
 	default:
-		return ns_err_set(err, NS_UNCONFIGURED, "invalid configuration: unknown setting");
+		return ns_err_set(err, NS_CAUSE_CONFIG, "invalid configuration: unknown setting");
 	}
 }
 
@@ -303,17 +323,17 @@ struct ns_config *ns_config_defaults(TALLOC_CTX *mem)
 
 	if (cfg == NULL)
 		return NULL;
-	cfg->connect_timeout = 10;
-	cfg->timeout = 60;
+	cfg->connect_timeout = NS_DEFAULT_CONNECT_TIMEOUT;
+	cfg->timeout = NS_DEFAULT_TIMEOUT;
 	cfg->method = NS_METHOD_AUTO;
-	cfg->max_get_url = 2048;	/* IIS' default maxQueryString */
-	cfg->poll_interval = 600;
-	cfg->retry_interval = 300;
-	cfg->report_after = 3600;
+	cfg->max_get_url = NS_DEFAULT_MAX_GET_LENGTH;
+	cfg->poll_interval = NS_DEFAULT_POLL_INTERVAL;
+	cfg->retry_interval = NS_DEFAULT_RETRY_INTERVAL;
+	cfg->report_after = NS_DEFAULT_REPORT_AFTER;
 	cfg->allow_sha1 = true;		/* NDES signs every CertRep with SHA-1 */
-	cfg->state_dir = "/var/lib/ndes-submit";
+	cfg->state_dir = NS_DEFAULT_STATE_DIR;
 	cfg->auth = NS_AUTH_ANY;
-	cfg->requests_dir = "/var/lib/certmonger/requests";
+	cfg->requests_dir = NS_DEFAULT_REQUESTS_DIR;
 	/* NDES returns the existing certificate for a repeated transactionID
 	 * and certmonger derives it from the key (ndes.md "Renewal"). */
 	cfg->renewal_new_key = true;
@@ -357,97 +377,100 @@ static char *trim(char *s)
 	return s;
 }
 
+/* The configuration file's text: at most NS_CONFIG_MAX_FILE bytes, no NUL. */
+static char *read_config_text(TALLOC_CTX *mem, const char *path, struct ns_err *err)
+{
+	char *text;
+	size_t len;
+
+	if (ns_file_read(mem, path, NS_CONFIG_MAX_FILE, 0, &text, &len, NULL) != 0) {
+		if (errno == EFBIG)
+			ns_err_set(err, NS_CAUSE_CONFIG, "configuration file %s is too large", path);
+		else if (errno == ENOMEM)
+			ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
+		else
+			ns_err_set(err, NS_CAUSE_CONFIG, "cannot read configuration file %s: %s",
+				   path, ns_file_strerror(errno));
+		return NULL;
+	}
+	if (memchr(text, '\0', len) != NULL) {
+		ns_err_set(err, NS_CAUSE_CONFIG, "configuration file %s is not a text file", path);
+		talloc_free(text);
+		return NULL;
+	}
+	return text;
+}
+
+/* A value without its quotes, or without a " #" comment after it. */
+static char *unquote(char *value)
+{
+	char *h;
+
+	/* Optional double quotes around a value (paths with spaces). */
+	if (value[0] == '"' && strlen(value) >= 2 && value[strlen(value) - 1] == '"') {
+		value[strlen(value) - 1] = '\0';
+		return value + 1;
+	}
+	for (h = value; (h = strchr(h, '#')) != NULL; h++) {
+		if (h > value && isspace((unsigned char)h[-1])) {
+			*h = '\0';
+			return trim(value);
+		}
+	}
+	return value;
+}
+
+/* One line "key = value" (blank and comment lines are skipped). */
+static int load_line(struct ns_config *cfg, const char *path, unsigned lineno, char *line,
+		     struct ns_err *err)
+{
+	char *eq, *key, *value;
+	struct origin o;
+	int k;
+
+	line = trim(line);
+	if (line[0] == '\0' || line[0] == '#' || line[0] == ';')
+		return 0;
+	eq = strchr(line, '=');
+	if (eq == NULL)
+		return ns_err_set(err, NS_CAUSE_CONFIG,
+				  "invalid configuration: %s line %u: expected \"key = value\"",
+				  path, lineno);
+	*eq = '\0';
+	key = trim(line);
+	value = unquote(trim(eq + 1));
+	k = file_key(key);
+	if (k < 0)
+		return ns_err_set(err, NS_CAUSE_CONFIG,
+				  "invalid configuration: %s line %u: unknown setting \"%s\"",
+				  path, lineno, key);
+	o.file = path;
+	o.line = lineno;
+	o.name = key;
+	return apply(cfg, k, &o, value, err);
+}
+
 static int load_file(struct ns_config *cfg, const char *path, struct ns_err *err)
 {
 	TALLOC_CTX *tmp = talloc_new(NULL);
-	char *text, *line, *save = NULL;
-	size_t len = 0;
+	char *line, *save = NULL;
 	unsigned lineno = 0;
-	FILE *f;
 	int rc = -1;
 
-	f = fopen(path, "r");
-	if (f == NULL) {
-		ns_err_set(err, NS_UNCONFIGURED, "cannot read configuration file %s: %s", path,
-			   strerror(errno));
-		goto out;
-	}
-	text = talloc_size(tmp, NS_CONFIG_MAX_FILE + 1);
-	if (text == NULL) {
-		ns_err_set(err, NS_UNCONFIGURED, "out of memory");
-		goto out;
-	}
-	len = fread(text, 1, NS_CONFIG_MAX_FILE + 1, f);
-	if (ferror(f)) {
-		ns_err_set(err, NS_UNCONFIGURED, "cannot read configuration file %s: %s", path,
-			   strerror(errno));
-		goto out;
-	}
-	if (len > NS_CONFIG_MAX_FILE) {
-		ns_err_set(err, NS_UNCONFIGURED, "configuration file %s is too large", path);
-		goto out;
-	}
-	text[len] = '\0';
-	if (memchr(text, '\0', len) != NULL) {
-		ns_err_set(err, NS_UNCONFIGURED, "configuration file %s is not a text file", path);
-		goto out;
-	}
-
+	line = read_config_text(tmp, path, err);
 	/* strtok_r would merge empty lines and break the line numbers. */
-	for (line = text; line != NULL; line = save) {
-		char *nl = strchr(line, '\n'), *eq, *key, *value;
-		struct origin o;
-		int k;
+	for (; line != NULL; line = save) {
+		char *nl = strchr(line, '\n');
 
 		save = nl != NULL ? nl + 1 : NULL;
 		if (nl != NULL)
 			*nl = '\0';
-		lineno++;
-		line = trim(line);
-		if (line[0] == '\0' || line[0] == '#' || line[0] == ';')
-			continue;
-		eq = strchr(line, '=');
-		if (eq == NULL) {
-			ns_err_set(err, NS_UNCONFIGURED,
-				   "invalid configuration: %s line %u: expected \"key = value\"",
-				   path, lineno);
+		if (load_line(cfg, path, ++lineno, line, err) != 0)
 			goto out;
-		}
-		*eq = '\0';
-		key = trim(line);
-		value = trim(eq + 1);
-		/* Optional double quotes around a value (paths with spaces);
-		 * else " #" starts a comment after the value. */
-		if (value[0] == '"' && strlen(value) >= 2 && value[strlen(value) - 1] == '"') {
-			value[strlen(value) - 1] = '\0';
-			value++;
-		} else {
-			char *h;
-			for (h = value; (h = strchr(h, '#')) != NULL; h++) {
-				if (h > value && isspace((unsigned char)h[-1])) {
-					*h = '\0';
-					value = trim(value);
-					break;
-				}
-			}
-		}
-		k = file_key(key);
-		if (k < 0) {
-			ns_err_set(err, NS_UNCONFIGURED,
-				   "invalid configuration: %s line %u: unknown setting \"%s\"",
-				   path, lineno, key);
-			goto out;
-		}
-		o.file = path;
-		o.line = lineno;
-		o.name = key;
-		if (apply(cfg, k, &o, value, err) != 0)
-			goto out;
+		if (save == NULL)
+			rc = 0;
 	}
-	rc = 0;
 out:
-	if (f != NULL)
-		fclose(f);
 	talloc_free(tmp);
 	return rc;
 }
@@ -472,139 +495,170 @@ struct pending {
 	const char *value;
 };
 
-int ns_config_load(TALLOC_CTX *mem, int argc, char **argv,
-		   struct ns_config **cfg_out, int *optind_out, struct ns_err *err)
-{
-	TALLOC_CTX *tmp = talloc_new(NULL);
-	struct ns_config *cfg = NULL;
+/* argv sorted into our options (in order), the elements they came from,
+ * and the rest (the subcommand and its arguments). */
+struct sorted {
 	struct pending *opts;
+	size_t nopts;
 	char **used, **rest;
-	const char *config_file = NULL, *tok = NULL, *inside = NULL;
-	size_t nopts = 0, nused = 0, nrest = 0, nmax = 1, i;
-	bool seen_subcommand = false;
-	int c, before, rc = -1;
+	size_t nused, nrest;
+	const char *config_file;
+	const char *inside;	/* the element getopt is still inside ("-vX") */
+	bool seen_subcommand;
+};
 
-	*cfg_out = NULL;
-	*optind_out = argc;
-	ns_err_clear(err);
-	/* One element can hold several short options ("-vvv"): room for one
-	 * per character, not one per element. */
-	for (i = 0; i < (size_t)argc; i++)
-		nmax += strlen(argv[i]) + 1;
-	opts = talloc_zero_array(tmp, struct pending, nmax);
-	used = talloc_zero_array(tmp, char *, argc + 1);
-	rest = talloc_zero_array(tmp, char *, argc + 1);
-	cfg = ns_config_defaults(tmp);
-	if (opts == NULL || used == NULL || rest == NULL || cfg == NULL) {
-		ns_err_set(err, NS_UNCONFIGURED, "out of memory");
-		goto out;
+static int mixed(const char *tok, struct ns_err *err)
+{
+	return ns_err_set(err, NS_CAUSE_CONFIG, "option %s mixes ndes-submit options with the "
+			  "subcommand's own: give them separately", tok);
+}
+
+/* An option that is not ours ('?') or lacks its value (':'). Past the
+ * subcommand it is the subcommand's own: left to it. */
+static int foreign_option(struct sorted *s, int c, const char *tok, struct ns_err *err)
+{
+	if (c == ':')
+		return ns_err_set(err, NS_CAUSE_CONFIG, "option %s needs a value", tok);
+	if (!s->seen_subcommand)
+		return ns_err_set(err, NS_CAUSE_CONFIG,
+				  "unknown option %s (see ndes-submit --help)", tok);
+	/* One element cannot be both ours and its ("-vX"). */
+	if ((s->nused > 0 && s->used[s->nused - 1] == tok) || tok == s->inside)
+		return mixed(tok, err);
+	if (s->nrest == 0 || s->rest[s->nrest - 1] != tok)
+		s->rest[s->nrest++] = (char *)tok;
+	return 0;
+}
+
+/* One of our options, from argv[before] up to argv[optind - 1]. */
+static int own_option(struct sorted *s, int c, int argc, char **argv, int before,
+		      struct ns_err *err)
+{
+	size_t i;
+
+	/* getopt is still inside this element ("-vX"): remember it. */
+	if (optind == before && optind < argc)
+		s->inside = argv[optind];
+	for (i = (size_t)before; i < (size_t)optind && i < (size_t)argc; i++) {
+		if (s->nrest > 0 && s->rest[s->nrest - 1] == argv[i])
+			return mixed(argv[i], err);
+		if (s->nused == 0 || s->used[s->nused - 1] != argv[i])
+			s->used[s->nused++] = argv[i];
 	}
+	if (c == K_CONFIG) {
+		s->config_file = optarg;
+		return 0;
+	}
+	s->opts[s->nopts].key = c;
+	s->opts[s->nopts].value = optarg;
+	s->nopts++;
+	return 0;
+}
 
-	/* Pass 1: sort argv into our options and the rest. "-" returns
-	 * non-options in order (no permutation), ':' reports missing values. */
+/* Pass 1: sort argv into our options and the rest. "-" returns non-options
+ * in order (no permutation), ':' reports missing values. */
+static int sort_argv(int argc, char **argv, struct sorted *s, struct ns_err *err)
+{
+	size_t i;
+	int c, before;
+
 	optind = 0;		/* glibc: full reset, so the function can run twice */
 	opterr = 0;
 	if (argc > 0)
-		used[nused++] = argv[0];
+		s->used[s->nused++] = argv[0];
 	for (;;) {
 		before = optind == 0 ? 1 : optind;
 		c = getopt_long(argc, argv, "-:vhV", long_options, NULL);
 		if (c == -1)
 			break;
 		if (c == 1) {
-			seen_subcommand = true;
-			rest[nrest++] = optarg;
-			continue;
+			s->seen_subcommand = true;
+			s->rest[s->nrest++] = optarg;
+		} else if (c == '?' || c == ':') {
+			if (foreign_option(s, c, argv[optind > before ? optind - 1 : before], err) != 0)
+				return -1;
+		} else if (own_option(s, c, argc, argv, before, err) != 0) {
+			return -1;
 		}
-		if (c == '?' || c == ':') {
-			tok = argv[optind > before ? optind - 1 : before];
-			if (c == ':') {
-				ns_err_set(err, NS_UNCONFIGURED, "option %s needs a value", tok);
-				goto out;
-			}
-			if (!seen_subcommand) {
-				ns_err_set(err, NS_UNCONFIGURED,
-					   "unknown option %s (see ndes-submit --help)", tok);
-				goto out;
-			}
-			/* The subcommand's own option: leave it to the subcommand.
-			 * One element cannot be both ours and its ("-vX"). */
-			if ((nused > 0 && used[nused - 1] == tok) || tok == inside)
-				goto mixed;
-			if (nrest == 0 || rest[nrest - 1] != tok)
-				rest[nrest++] = (char *)tok;
-			continue;
-		}
-		/* getopt is still inside this element ("-vX"): remember it. */
-		if (optind == before && optind < argc)
-			inside = argv[optind];
-		for (i = (size_t)before; i < (size_t)optind && i < (size_t)argc; i++) {
-			if (nrest > 0 && rest[nrest - 1] == argv[i]) {
-				tok = argv[i];
-				goto mixed;
-			}
-			if (nused == 0 || used[nused - 1] != argv[i])
-				used[nused++] = argv[i];
-		}
-		if (c == K_CONFIG) {
-			config_file = optarg;
-			continue;
-		}
-		opts[nopts].key = c;
-		opts[nopts].value = optarg;
-		nopts++;
 	}
 	/* getopt stopped at "--" (which it consumed): the rest are arguments. */
 	if (optind > 0 && (size_t)optind <= (size_t)argc &&
-	    nused + nrest + 1 == (size_t)optind)
-		used[nused++] = argv[optind - 1];
+	    s->nused + s->nrest + 1 == (size_t)optind)
+		s->used[s->nused++] = argv[optind - 1];
 	for (i = (size_t)(optind == 0 ? 1 : optind); i < (size_t)argc; i++)
-		rest[nrest++] = argv[i];
+		s->rest[s->nrest++] = argv[i];
+	return 0;
+}
 
-	/* Pass 2: the file, then the options in order. Without --config the
-	 * installed file is read when it exists, so that a bare
-	 * "getcert add-ca -e /path/ndes-submit" works as admins expect. */
+/* Pass 2: the file, then the options in order. Without --config the
+ * installed file is read when it exists, so that a bare
+ * "getcert add-ca -e /path/ndes-submit" works as admins expect. */
+static int apply_all(struct ns_config *cfg, const struct sorted *s, struct ns_err *err)
+{
+	const char *config_file = s->config_file;
+	size_t i;
+
 	if (config_file == NULL && access(NS_DEFAULT_CONFIG, F_OK) == 0)
 		config_file = NS_DEFAULT_CONFIG;
 	if (config_file != NULL) {
 		cfg->config_file = talloc_strdup(cfg, config_file);
 		if (load_file(cfg, config_file, err) != 0)
-			goto out;
+			return -1;
 	}
-	for (i = 0; i < nopts; i++) {
-		struct origin o = { NULL, 0, option_name(opts[i].key) };
-		if (opts[i].key == K_HELP) {
+	for (i = 0; i < s->nopts; i++) {
+		struct origin o = { NULL, 0, option_name(s->opts[i].key) };
+		if (s->opts[i].key == K_HELP)
 			cfg->help = true;
-			continue;
-		}
-		if (opts[i].key == K_VERSION) {
+		else if (s->opts[i].key == K_VERSION)
 			cfg->version = true;
-			continue;
-		}
-		if (apply(cfg, opts[i].key, &o, opts[i].value != NULL ? opts[i].value : "", err) != 0)
-			goto out;
+		else if (apply(cfg, s->opts[i].key, &o, s->opts[i].value != NULL ?
+			       s->opts[i].value : "", err) != 0)
+			return -1;
 	}
 	if (cfg->connect_timeout > cfg->timeout)
 		cfg->connect_timeout = cfg->timeout;
+	return 0;
+}
 
-	/* Permute argv like GNU getopt: our options first, the rest last. */
-	if (nused + nrest == (size_t)argc) {
-		for (i = 0; i < nused; i++)
-			argv[i] = used[i];
-		for (i = 0; i < nrest; i++)
-			argv[nused + i] = rest[i];
-		*optind_out = (int)nused;
-	} else {
-		ns_err_set(err, NS_UNCONFIGURED, "cannot make sense of the command line");
+int ns_config_load(TALLOC_CTX *mem, int argc, char **argv,
+		   struct ns_config **cfg_out, int *optind_out, struct ns_err *err)
+{
+	TALLOC_CTX *tmp = talloc_new(NULL);
+	struct ns_config *cfg = NULL;
+	struct sorted s;
+	size_t nmax = 1, i;
+	int rc = -1;
+
+	*cfg_out = NULL;
+	*optind_out = argc;
+	ns_err_clear(err);
+	memset(&s, 0, sizeof(s));
+	/* One element can hold several short options ("-vvv"): room for one
+	 * per character, not one per element. */
+	for (i = 0; i < (size_t)argc; i++)
+		nmax += strlen(argv[i]) + 1;
+	s.opts = talloc_zero_array(tmp, struct pending, nmax);
+	s.used = talloc_zero_array(tmp, char *, argc + 1);
+	s.rest = talloc_zero_array(tmp, char *, argc + 1);
+	cfg = ns_config_defaults(tmp);
+	if (s.opts == NULL || s.used == NULL || s.rest == NULL || cfg == NULL) {
+		ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
 		goto out;
 	}
-
+	if (sort_argv(argc, argv, &s, err) != 0 || apply_all(cfg, &s, err) != 0)
+		goto out;
+	/* Permute argv like GNU getopt: our options first, the rest last. */
+	if (s.nused + s.nrest != (size_t)argc) {
+		ns_err_set(err, NS_CAUSE_CONFIG, "cannot make sense of the command line");
+		goto out;
+	}
+	for (i = 0; i < s.nused; i++)
+		argv[i] = s.used[i];
+	for (i = 0; i < s.nrest; i++)
+		argv[s.nused + i] = s.rest[i];
+	*optind_out = (int)s.nused;
 	*cfg_out = talloc_steal(mem, cfg);
 	rc = 0;
-	goto out;
-mixed:
-	ns_err_set(err, NS_UNCONFIGURED, "option %s mixes ndes-submit options with the "
-		   "subcommand's own: give them separately", tok);
 out:
 	optind = 0;
 	talloc_free(tmp);
@@ -614,7 +668,7 @@ out:
 int ns_config_require_url(const struct ns_config *cfg, struct ns_err *err)
 {
 	if (cfg == NULL || cfg->url == NULL)
-		return ns_err_set(err, NS_UNCONFIGURED,
+		return ns_err_set(err, NS_CAUSE_CONFIG,
 				  "no SCEP URL configured: set url in the configuration file or use "
 				  "--url http://HOST/certsrv/mscep/mscep.dll");
 	return 0;

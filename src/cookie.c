@@ -78,70 +78,80 @@ static int parse_time(const char *s, time_t *out)
 	return 0;
 }
 
+/* "P:TRANSPORT:ISSUER_OK:SINCE:CERTPOLL" after the kind. */
+static int decode_pending(struct ns_cookie *c, char *p)
+{
+	char *f = field(&p);
+
+	c->kind = NS_COOKIE_PENDING;
+	if (f == NULL || strlen(f) != 1 || (f[0] != NS_TRANSPORT_GET && f[0] != NS_TRANSPORT_POST))
+		return -1;
+	c->transport = (enum ns_transport)f[0];
+	f = field(&p);
+	if (f == NULL || (strcmp(f, "0") != 0 && strcmp(f, "1") != 0))
+		return -1;
+	c->issuer_ok = f[0] == '1';
+	if (parse_time(field(&p), &c->since) != 0)
+		return -1;
+	f = field(&p);
+	if (f == NULL || p != NULL)
+		return -1;
+	c->certpoll = ns_unbase64(c, f, &c->certpoll_len);
+	return c->certpoll == NULL || c->certpoll_len == 0 ? -1 : 0;
+}
+
+/* "R:SINCE:REASON" after the kind. */
+static int decode_retry(struct ns_cookie *c, char *p)
+{
+	c->kind = NS_COOKIE_RETRY;
+	if (parse_time(field(&p), &c->since) != 0)
+		return -1;
+	/* The reason is the rest of the line (it may hold anything printable). */
+	c->reason = talloc_strdup(c, p ? p : "");
+	return c->reason == NULL ? -1 : 0;
+}
+
+/* A cookie that is not ours to read. */
+static int foreign(const char *text, struct ns_err *err)
+{
+	if (text == NULL || text[0] == '\0')
+		return ns_err_set(err, NS_CAUSE_INPUT, "there is no stored cookie to continue from; start over with getcert resubmit");
+	if (strncmp(text, "ndes", 4) == 0)
+		return ns_err_set(err, NS_CAUSE_INPUT,
+				  "the stored cookie is from another version of ndes-submit; "
+				  "start over with getcert resubmit");
+	return ns_err_set(err, NS_CAUSE_INPUT,
+			  "the stored cookie was not made by ndes-submit (maybe by another "
+			  "helper used for this request before); start over with getcert resubmit");
+}
+
 int ns_cookie_decode(TALLOC_CTX *mem, const char *text, struct ns_cookie **out,
 		     struct ns_err *err)
 {
 	TALLOC_CTX *tmp;
 	struct ns_cookie *c;
-	char *copy, *p, *kind, *f;
+	char *copy, *p, *kind;
 	size_t n;
+	int rc = -1;
 
 	*out = NULL;
-	if (text == NULL || text[0] == '\0')
-		return ns_err_set(err, NS_REJECTED, "there is no stored cookie to continue from; start over with getcert resubmit");
-	if (strncmp(text, PREFIX, strlen(PREFIX)) != 0) {
-		if (strncmp(text, "ndes", 4) == 0)
-			return ns_err_set(err, NS_REJECTED,
-					  "the stored cookie is from another version of ndes-submit; "
-					  "start over with getcert resubmit");
-		return ns_err_set(err, NS_REJECTED,
-				  "the stored cookie was not made by ndes-submit (maybe by another "
-				  "helper used for this request before); start over with getcert resubmit");
-	}
+	if (text == NULL || strncmp(text, PREFIX, strlen(PREFIX)) != 0)
+		return foreign(text, err);
 	tmp = talloc_new(NULL);
 	c = talloc_zero(tmp, struct ns_cookie);
 	n = strcspn(text, "\r\n");
 	copy = talloc_strndup(tmp, text + strlen(PREFIX), n - strlen(PREFIX));
-	if (c == NULL || copy == NULL)
-		goto bad;
 	p = copy;
-	kind = field(&p);
-	if (kind == NULL || strlen(kind) != 1)
-		goto bad;
-	if (kind[0] == NS_COOKIE_PENDING) {
-		c->kind = NS_COOKIE_PENDING;
-		f = field(&p);
-		if (f == NULL || strlen(f) != 1 || (f[0] != NS_TRANSPORT_GET && f[0] != NS_TRANSPORT_POST))
-			goto bad;
-		c->transport = (enum ns_transport)f[0];
-		f = field(&p);
-		if (f == NULL || (strcmp(f, "0") != 0 && strcmp(f, "1") != 0))
-			goto bad;
-		c->issuer_ok = f[0] == '1';
-		if (parse_time(field(&p), &c->since) != 0)
-			goto bad;
-		f = field(&p);
-		if (f == NULL || p != NULL)
-			goto bad;
-		c->certpoll = ns_unbase64(c, f, &c->certpoll_len);
-		if (c->certpoll == NULL || c->certpoll_len == 0)
-			goto bad;
-	} else if (kind[0] == NS_COOKIE_RETRY) {
-		c->kind = NS_COOKIE_RETRY;
-		if (parse_time(field(&p), &c->since) != 0)
-			goto bad;
-		/* The reason is the rest of the line (it may hold anything printable). */
-		c->reason = talloc_strdup(c, p ? p : "");
-		if (c->reason == NULL)
-			goto bad;
-	} else {
-		goto bad;
-	}
-	*out = talloc_steal(mem, c);
+	kind = c != NULL && copy != NULL ? field(&p) : NULL;
+	if (kind != NULL && strlen(kind) == 1 && kind[0] == NS_COOKIE_PENDING)
+		rc = decode_pending(c, p);
+	else if (kind != NULL && strlen(kind) == 1 && kind[0] == NS_COOKIE_RETRY)
+		rc = decode_retry(c, p);
+	if (rc == 0)
+		*out = talloc_steal(mem, c);
 	talloc_free(tmp);
+	if (rc != 0)
+		return ns_err_set(err, NS_CAUSE_INPUT,
+				  "the stored cookie is damaged; start over with getcert resubmit");
 	return 0;
-bad:
-	talloc_free(tmp);
-	return ns_err_set(err, NS_REJECTED,
-			  "the stored cookie is damaged; start over with getcert resubmit");
 }

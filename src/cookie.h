@@ -44,7 +44,7 @@ struct ns_cookie {
  * become spaces. */
 char *ns_cookie_encode(TALLOC_CTX *mem, const struct ns_cookie *c);
 
-/* Errors (NS_REJECTED): not one of ours (e.g. left by certmonger's own
+/* Errors (NS_CAUSE_INPUT): not one of ours (e.g. left by certmonger's own
  * scep-submit), unknown version, malformed fields. */
 int ns_cookie_decode(TALLOC_CTX *mem, const char *text, struct ns_cookie **out,
 		     struct ns_err *err);

@@ -5,7 +5,6 @@
 #include <openssl/objects.h>
 #include <openssl/x509.h>
 
-#include "autopw.h"
 #include "csr.h"
 #include "x509util.h"
 

@@ -8,19 +8,17 @@
 
 void ns_err_clear(struct ns_err *err)
 {
-	err->status = NS_ISSUED;
+	err->cause = NS_CAUSE_NONE;
 	err->msg[0] = '\0';
-	err->transient = false;
 }
 
 /* The attribute lets clang (-Wformat=2) check callers instead of warning here. */
 static __attribute__((format(printf, 3, 0)))
-void vset(struct ns_err *err, enum ns_status status, const char *fmt, va_list ap)
+void vset(struct ns_err *err, enum ns_cause cause, const char *fmt, va_list ap)
 {
 	char *p;
 
-	err->status = status;
-	err->transient = false;
+	err->cause = cause;
 	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
 	/* certmonger keeps only the first line as ca-error: keep it one line,
 	 * and free of control characters (server text such as a reply's
@@ -30,24 +28,24 @@ void vset(struct ns_err *err, enum ns_status status, const char *fmt, va_list ap
 			*p = ' ';
 }
 
-int ns_err_set(struct ns_err *err, enum ns_status status, const char *fmt, ...)
+int ns_err_set(struct ns_err *err, enum ns_cause cause, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	vset(err, status, fmt, ap);
+	vset(err, cause, fmt, ap);
 	va_end(ap);
 	return -1;
 }
 
-int ns_err_set_ssl(struct ns_err *err, enum ns_status status, const char *fmt, ...)
+int ns_err_set_ssl(struct ns_err *err, enum ns_cause cause, const char *fmt, ...)
 {
 	va_list ap;
 	unsigned long e;
 	size_t used;
 
 	va_start(ap, fmt);
-	vset(err, status, fmt, ap);
+	vset(err, cause, fmt, ap);
 	va_end(ap);
 	e = ERR_peek_last_error();
 	if (e != 0) {

@@ -9,21 +9,38 @@
 #include <string.h>
 #include <strings.h>
 #include <curl/curl.h>
+#include <openssl/x509_vfy.h>
 
+#include "file.h"
 #include "http.h"
 #include "ns.h"
-
-#ifndef NS_VERSION
-#define NS_VERSION "0"
-#endif
 
 struct sink {
 	TALLOC_CTX *mem;
 	unsigned char *buf;
 	size_t len, cap;
 	bool too_large;
+	bool secret;		/* wipe the body when freed (ns_secret), also on growth */
 	char *www_auth;		/* schemes of the current response's WWW-Authenticate */
 };
+
+/* A secret body is never realloc()ed: the old block would be freed unwiped. */
+static int grow(struct sink *s, size_t want)
+{
+	unsigned char *nb;
+
+	if (!s->secret) {
+		nb = talloc_realloc_size(s->mem, s->buf, want);
+	} else if ((nb = ns_secret(talloc_size(s->mem, want))) != NULL && s->buf != NULL) {
+		memcpy(nb, s->buf, s->len);
+		talloc_free(s->buf);
+	}
+	if (nb == NULL)
+		return -1;
+	s->buf = nb;
+	s->cap = want;
+	return 0;
+}
 
 static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
 {
@@ -40,10 +57,8 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
 		want = s->cap == 0 ? 16384 : s->cap;
 		while (want < s->len + n + 1)
 			want *= 2;
-		s->buf = talloc_realloc_size(s->mem, s->buf, want);
-		if (s->buf == NULL)
+		if (grow(s, want) != 0)
 			return 0;
-		s->cap = want;
 	}
 	memcpy(s->buf + s->len, ptr, n);
 	s->len += n;
@@ -127,128 +142,200 @@ static const char *lower_first(char *buf, size_t size, const char *s)
 	return buf;
 }
 
-/* Turns a libcurl failure into a message and a failure kind. */
-static int explain(TALLOC_CTX *mem, const struct ns_config *cfg, CURL *h, CURLcode rc,
-		   const char *url, const char *errbuf, const struct sink *s,
-		   enum ns_http_fail *fail, struct ns_err *err)
-{
-	char *eff = NULL, *hp;
-	const char *detail = errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc);
-	long os_errno = 0, tmo = cfg != NULL ? cfg->timeout : 60;
-	long ctmo = cfg != NULL ? cfg->connect_timeout : 10;
-	curl_off_t connect_us = 0, announced = -1;
-	char buf[256];
+/* Where a failed request went: "host:port" of the last URL tried. */
+struct failure {
+	const char *hp;		/* host:port */
+	const char *detail;	/* libcurl's words */
+	const struct ns_config *cfg;
+};
 
-	if (curl_easy_getinfo(h, CURLINFO_EFFECTIVE_URL, &eff) != CURLE_OK || eff == NULL)
-		eff = (char *)url;
-	hp = host_port(mem, eff);
+/* No connection: name resolution, connect, timeouts. */
+static int explain_connect(CURL *h, CURLcode rc, const struct failure *f, struct ns_err *err)
+{
+	const char *hp = f->hp, *detail = f->detail;
+	long os_errno = 0, tmo = f->cfg != NULL ? f->cfg->timeout : NS_DEFAULT_TIMEOUT;
+	long ctmo = f->cfg != NULL ? f->cfg->connect_timeout : NS_DEFAULT_CONNECT_TIMEOUT;
+	curl_off_t connect_us = 0;
+	char buf[256];
 
 	switch (rc) {
 	case CURLE_COULDNT_RESOLVE_HOST:
-		*fail = NS_HTTP_FAIL_DNS;
-		return ns_err_set(err, NS_UNREACHABLE, "cannot resolve the host name of %s (%s)",
+		return ns_err_set(err, NS_CAUSE_HTTP_DNS, "cannot resolve the host name of %s (%s)",
 				  hp, detail);
 	case CURLE_COULDNT_RESOLVE_PROXY:
-		*fail = NS_HTTP_FAIL_DNS;
-		return ns_err_set(err, NS_UNREACHABLE,
+		return ns_err_set(err, NS_CAUSE_HTTP_DNS,
 				  "cannot resolve the proxy's host name (from the *_proxy environment variables): %s",
 				  detail);
 	case CURLE_COULDNT_CONNECT:
-		*fail = NS_HTTP_FAIL_CONNECT;
 		curl_easy_getinfo(h, CURLINFO_OS_ERRNO, &os_errno);
 		if (os_errno != 0)
-			return ns_err_set(err, NS_UNREACHABLE, "cannot connect to %s (%s)", hp,
+			return ns_err_set(err, NS_CAUSE_HTTP_CONNECT, "cannot connect to %s (%s)", hp,
 					  lower_first(buf, sizeof(buf), strerror((int)os_errno)));
-		return ns_err_set(err, NS_UNREACHABLE, "cannot connect to %s (%s)", hp, detail);
+		return ns_err_set(err, NS_CAUSE_HTTP_CONNECT, "cannot connect to %s (%s)", hp, detail);
 	case CURLE_OPERATION_TIMEDOUT:
 		curl_easy_getinfo(h, CURLINFO_CONNECT_TIME_T, &connect_us);
 		if (connect_us == 0) {
-			*fail = NS_HTTP_FAIL_CONNECT;
-			return ns_err_set(err, NS_UNREACHABLE,
+			return ns_err_set(err, NS_CAUSE_HTTP_CONNECT,
 					  "cannot connect to %s: timed out after %ld s (connect-timeout)",
 					  hp, ctmo);
 		}
-		*fail = NS_HTTP_FAIL_TIMEOUT;
-		return ns_err_set(err, NS_UNREACHABLE,
+		return ns_err_set(err, NS_CAUSE_HTTP_TIMEOUT,
 				  "no complete reply from %s: timed out after %ld s (timeout)", hp, tmo);
+	default:
+		return ns_err_set(err, NS_CAUSE_HTTP_CONNECT, "cannot connect to %s (%s)", hp, detail);
+	}
+}
+
+/* The peer failed verification, but not its chain: the host name did not
+ * match. Decided on the verification result, not on libcurl's wording: a
+ * chain error is an X509_V_ERR_* about trust (18 self-signed, 20 unknown
+ * issuer...); a name refused by libcurl's own check leaves 0 or 1
+ * (unspecified; libcurl 7.88 with OpenSSL 3), by OpenSSL's, 62 or 64. */
+static bool host_mismatch(CURL *h)
+{
+	long vr = -1;
+
+	if (curl_easy_getinfo(h, CURLINFO_SSL_VERIFYRESULT, &vr) != CURLE_OK)
+		return false;
+	return vr == X509_V_OK || vr == X509_V_ERR_UNSPECIFIED ||
+		vr == X509_V_ERR_HOSTNAME_MISMATCH || vr == X509_V_ERR_IP_ADDRESS_MISMATCH;
+}
+
+static int explain_tls(CURL *h, CURLcode rc, const struct failure *f, struct ns_err *err)
+{
+	const char *hp = f->hp, *detail = f->detail;
+	const struct ns_config *cfg = f->cfg;
+
+	switch (rc) {
 	case CURLE_PEER_FAILED_VERIFICATION:
-		*fail = NS_HTTP_FAIL_TLS;
-		if (strstr(detail, "subject name") != NULL || strstr(detail, "does not match") != NULL)
-			return ns_err_set(err, NS_UNREACHABLE,
+		if (host_mismatch(h))
+			return ns_err_set(err, NS_CAUSE_TLS,
 					  "TLS: the certificate of %s does not match its host name (%s)",
 					  hp, detail);
 		if (cfg != NULL && cfg->ca_bundle != NULL)
-			return ns_err_set(err, NS_UNREACHABLE,
+			return ns_err_set(err, NS_CAUSE_TLS,
 					  "TLS: certificate of %s not trusted by ca-bundle %s (%s)",
 					  hp, cfg->ca_bundle, detail);
-		return ns_err_set(err, NS_UNREACHABLE,
+		return ns_err_set(err, NS_CAUSE_TLS,
 				  "TLS: certificate of %s not trusted (set ca-bundle to its CA): %s",
 				  hp, detail);
 	case CURLE_SSL_CACERT_BADFILE:
-		*fail = NS_HTTP_FAIL_CONFIG;
-		return ns_err_set(err, NS_UNCONFIGURED, "TLS: cannot use ca-bundle %s: %s",
+		return ns_err_set(err, NS_CAUSE_CONFIG, "TLS: cannot use ca-bundle %s: %s",
 				  cfg != NULL && cfg->ca_bundle != NULL ? cfg->ca_bundle : "(system)",
 				  detail);
 	case CURLE_SSL_CONNECT_ERROR:
 	case CURLE_SSL_CERTPROBLEM:
 	case CURLE_SSL_CIPHER:
 	case CURLE_USE_SSL_FAILED:
-		*fail = NS_HTTP_FAIL_TLS;
-		return ns_err_set(err, NS_UNREACHABLE, "TLS handshake with %s failed: %s", hp, detail);
-	case CURLE_GOT_NOTHING:
-		*fail = NS_HTTP_FAIL_CLOSED;
-		return ns_err_set(err, NS_UNREACHABLE,
-				  "%s closed the connection without answering", hp);
-	case CURLE_SEND_ERROR:
-	case CURLE_RECV_ERROR:
-		*fail = s->len == 0 ? NS_HTTP_FAIL_CLOSED : NS_HTTP_FAIL_TRUNCATED;
-		return ns_err_set(err, NS_UNREACHABLE, "the connection to %s broke: %s", hp, detail);
-	case CURLE_PARTIAL_FILE:
-		*fail = NS_HTTP_FAIL_TRUNCATED;
-		curl_easy_getinfo(h, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &announced);
-		if (announced >= 0)
-			return ns_err_set(err, NS_UNREACHABLE,
-					  "the reply from %s was cut short (%zu of %lld bytes)",
-					  hp, s->len, (long long)announced);
-		return ns_err_set(err, NS_UNREACHABLE, "the reply from %s was cut short (%s)",
-				  hp, detail);
-	case CURLE_WRITE_ERROR:
-		if (s->too_large) {
-			*fail = NS_HTTP_FAIL_TOO_LARGE;
-			return ns_err_set(err, NS_UNREACHABLE,
-					  "the reply from %s is larger than %d bytes: not a SCEP server?",
-					  hp, NS_HTTP_MAX_BODY);
-		}
-		*fail = NS_HTTP_FAIL_OTHER;
-		return ns_err_set(err, NS_UNREACHABLE, "out of memory reading the reply from %s", hp);
-	case CURLE_UNSUPPORTED_PROTOCOL:
-	case CURLE_URL_MALFORMAT:
-		*fail = NS_HTTP_FAIL_CONFIG;
-		return ns_err_set(err, NS_UNCONFIGURED, "bad URL %s: %s", url, detail);
-	case CURLE_TOO_MANY_REDIRECTS:
-		*fail = NS_HTTP_FAIL_OTHER;
-		return ns_err_set(err, NS_UNREACHABLE, "%s redirects in a loop", hp);
+		return ns_err_set(err, NS_CAUSE_TLS, "TLS handshake with %s failed: %s", hp, detail);
 	default:
-		*fail = NS_HTTP_FAIL_OTHER;
-		return ns_err_set(err, NS_UNREACHABLE, "request to %s failed: %s", hp, detail);
+		return ns_err_set(err, NS_CAUSE_TLS, "TLS handshake with %s failed: %s", hp, detail);
 	}
 }
 
-static bool is_https(const char *url)
+/* Connected, but the reply did not arrive whole. */
+static int explain_transfer(CURL *h, CURLcode rc, const struct failure *f, const struct sink *s,
+			    struct ns_err *err)
 {
-	return strncasecmp(url, "https://", 8) == 0;
+	const char *hp = f->hp, *detail = f->detail;
+	enum ns_cause cause;
+	curl_off_t announced = -1;
+
+	switch (rc) {
+	case CURLE_GOT_NOTHING:
+		return ns_err_set(err, NS_CAUSE_HTTP_CLOSED,
+				  "%s closed the connection without answering", hp);
+	case CURLE_SEND_ERROR:
+	case CURLE_RECV_ERROR:
+		cause = s->len == 0 ? NS_CAUSE_HTTP_CLOSED : NS_CAUSE_HTTP_TRUNCATED;
+		return ns_err_set(err, cause, "the connection to %s broke: %s", hp, detail);
+	case CURLE_PARTIAL_FILE:
+		curl_easy_getinfo(h, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &announced);
+		if (announced >= 0)
+			return ns_err_set(err, NS_CAUSE_HTTP_TRUNCATED,
+					  "the reply from %s was cut short (%zu of %lld bytes)",
+					  hp, s->len, (long long)announced);
+		return ns_err_set(err, NS_CAUSE_HTTP_TRUNCATED, "the reply from %s was cut short (%s)",
+				  hp, detail);
+	case CURLE_WRITE_ERROR:
+		if (s->too_large) {
+			return ns_err_set(err, NS_CAUSE_TOO_LARGE,
+					  "the reply from %s is larger than %d bytes: not a SCEP server?",
+					  hp, NS_HTTP_MAX_BODY);
+		}
+		return ns_err_set(err, NS_CAUSE_NOMEM, "out of memory reading the reply from %s", hp);
+	default:
+		return ns_err_set(err, NS_CAUSE_HTTP_OTHER, "request to %s failed: %s", hp, detail);
+	}
+}
+
+/* Turns a libcurl failure into a message and its cause. */
+static int explain(TALLOC_CTX *mem, const struct ns_config *cfg, CURL *h, CURLcode rc,
+		   const char *url, const char *errbuf, const struct sink *s,
+		   struct ns_err *err)
+{
+	struct failure f = { NULL, errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc), cfg };
+	const char *hp, *detail = f.detail;
+	char *eff = NULL;
+
+	if (curl_easy_getinfo(h, CURLINFO_EFFECTIVE_URL, &eff) != CURLE_OK || eff == NULL)
+		eff = (char *)url;
+	f.hp = hp = host_port(mem, eff);
+	switch (rc) {
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_RESOLVE_PROXY:
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_OPERATION_TIMEDOUT:
+		return explain_connect(h, rc, &f, err);
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CIPHER:
+	case CURLE_USE_SSL_FAILED:
+		return explain_tls(h, rc, &f, err);
+	case CURLE_GOT_NOTHING:
+	case CURLE_SEND_ERROR:
+	case CURLE_RECV_ERROR:
+	case CURLE_PARTIAL_FILE:
+	case CURLE_WRITE_ERROR:
+		return explain_transfer(h, rc, &f, s, err);
+	case CURLE_UNSUPPORTED_PROTOCOL:
+	case CURLE_URL_MALFORMAT:
+		return ns_err_set(err, NS_CAUSE_CONFIG, "bad URL %s: %s", url, detail);
+	case CURLE_TOO_MANY_REDIRECTS:
+		return ns_err_set(err, NS_CAUSE_HTTP_OTHER, "%s redirects in a loop", hp);
+	default:
+		return ns_err_set(err, NS_CAUSE_HTTP_OTHER, "request to %s failed: %s", hp, detail);
+	}
+}
+
+bool ns_url_is_https(const char *url)
+{
+	return url != NULL && strncasecmp(url, "https://", 8) == 0;
+}
+
+int ns_http_auth_allowed(enum ns_auth auth, const char *url, struct ns_err *err)
+{
+	/* A password in clear text: refuse outside TLS. */
+	if (auth == NS_AUTH_BASIC && !ns_url_is_https(url))
+		return ns_err_set(err, NS_CAUSE_CONFIG, "auth = basic needs an https:// URL: it "
+				  "sends the password in clear text (got %s)", url);
+	return 0;
 }
 
 /* Sets every option that must hold for every request. */
-static int setup(CURL *h, const struct ns_config *cfg, const struct ns_http_request *req,
-		 struct sink *s, char *errbuf, struct curl_slist **headers, struct ns_err *err)
+#define SET(opt, val) do { if (c == CURLE_OK) c = curl_easy_setopt(h, opt, val); } while (0)
+
+/* What every request gets: limits, protocols, TLS trust, our callbacks. */
+static CURLcode setup_common(CURL *h, const struct ns_config *cfg, const char *url,
+			     struct sink *s, char *errbuf)
 {
 	CURLcode c = CURLE_OK;
-	long ctmo = cfg != NULL ? cfg->connect_timeout : 10;
-	long tmo = cfg != NULL ? cfg->timeout : 60;
+	long ctmo = cfg != NULL ? cfg->connect_timeout : NS_DEFAULT_CONNECT_TIMEOUT;
+	long tmo = cfg != NULL ? cfg->timeout : NS_DEFAULT_TIMEOUT;
 
-#define SET(opt, val) do { if (c == CURLE_OK) c = curl_easy_setopt(h, opt, val); } while (0)
-	SET(CURLOPT_URL, req->url);
+	SET(CURLOPT_URL, url);
 	SET(CURLOPT_ERRORBUFFER, errbuf);
 	SET(CURLOPT_NOSIGNAL, 1L);
 	SET(CURLOPT_NOPROGRESS, 1L);
@@ -270,6 +357,14 @@ static int setup(CURL *h, const struct ns_config *cfg, const struct ns_http_requ
 		SET(CURLOPT_CAINFO, cfg->ca_bundle);
 	/* Keep-alive is libcurl's default; NTLM's handshake relies on it. */
 	SET(CURLOPT_TCP_KEEPALIVE, 1L);
+	return c;
+}
+
+/* POST with a body (no redirects), or GET (a few redirects). */
+static CURLcode setup_method(CURL *h, const struct ns_http_request *req,
+			     struct curl_slist **headers)
+{
+	CURLcode c = CURLE_OK;
 
 	if (req->body != NULL) {
 		*headers = curl_slist_append(*headers, "Expect:");
@@ -289,57 +384,81 @@ static int setup(CURL *h, const struct ns_config *cfg, const struct ns_http_requ
 		SET(CURLOPT_FOLLOWLOCATION, 1L);
 		SET(CURLOPT_MAXREDIRS, 5L);
 	}
+	return c;
+}
 
-	if (req->auth != NULL) {
-		unsigned long mask;
-		switch (req->auth->auth) {
-		case NS_AUTH_NTLM:
-			mask = CURLAUTH_NTLM;
-			break;
-		case NS_AUTH_NEGOTIATE:
-			mask = CURLAUTH_NEGOTIATE;
-			break;
-		case NS_AUTH_BASIC:
-			/* A password in clear text: refuse outside TLS. */
-			if (!is_https(req->url))
-				return ns_err_set(err, NS_UNCONFIGURED,
-						  "auth = basic needs an https:// URL (got %s)", req->url);
-			mask = CURLAUTH_BASIC;
-			break;
-		default:
-			mask = CURLAUTH_NEGOTIATE | CURLAUTH_NTLM;
-			break;
-		}
-		SET(CURLOPT_HTTPAUTH, mask);
-		if (req->auth->user != NULL) {
-			SET(CURLOPT_USERNAME, req->auth->user);
-			SET(CURLOPT_PASSWORD, req->auth->password != NULL ? req->auth->password : "");
-		} else {
-			/* Negotiate from a ccache/keytab: libcurl wants an empty user. */
-			SET(CURLOPT_USERPWD, ":");
-		}
-		/* Credentials stay with the host they were meant for. */
-		SET(CURLOPT_UNRESTRICTED_AUTH, 0L);
+static CURLcode setup_auth(CURL *h, const struct ns_http_auth *auth)
+{
+	CURLcode c = CURLE_OK;
+	unsigned long mask = auth->auth == NS_AUTH_NTLM ? CURLAUTH_NTLM
+		: auth->auth == NS_AUTH_NEGOTIATE ? CURLAUTH_NEGOTIATE
+		: auth->auth == NS_AUTH_BASIC ? CURLAUTH_BASIC
+		: CURLAUTH_NEGOTIATE | CURLAUTH_NTLM;
+
+	SET(CURLOPT_HTTPAUTH, mask);
+	if (auth->user != NULL) {
+		SET(CURLOPT_USERNAME, auth->user);
+		SET(CURLOPT_PASSWORD, auth->password != NULL ? auth->password : "");
+	} else {
+		/* Negotiate from a ccache/keytab: libcurl wants an empty user. */
+		SET(CURLOPT_USERPWD, ":");
 	}
+	/* Credentials stay with the host they were meant for. */
+	SET(CURLOPT_UNRESTRICTED_AUTH, 0L);
+	return c;
+}
 #undef SET
+
+static int setup(CURL *h, const struct ns_config *cfg, const struct ns_http_request *req,
+		 struct sink *s, char *errbuf, struct curl_slist **headers, struct ns_err *err)
+{
+	CURLcode c;
+
+	if (req->auth != NULL && ns_http_auth_allowed(req->auth->auth, req->url, err) != 0)
+		return -1;
+	c = setup_common(h, cfg, req->url, s, errbuf);
+	if (c == CURLE_OK)
+		c = setup_method(h, req, headers);
+	if (c == CURLE_OK && req->auth != NULL)
+		c = setup_auth(h, req->auth);
 	if (c != CURLE_OK)
-		return ns_err_set(err, NS_UNCONFIGURED, "cannot set up the HTTP request: %s",
+		return ns_err_set(err, NS_CAUSE_CONFIG, "cannot set up the HTTP request: %s",
 				  curl_easy_strerror(c));
 	return 0;
 }
 
+/* The reply of a completed transfer; the body moves from the sink. */
+static struct ns_http_reply *make_reply(TALLOC_CTX *mem, CURL *h, struct sink *s)
+{
+	struct ns_http_reply *r = talloc_zero(mem, struct ns_http_reply);
+	char *ct = NULL;
+
+	if (r == NULL)
+		return NULL;
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r->status);
+	curl_easy_getinfo(h, CURLINFO_CONTENT_TYPE, &ct);
+	r->content_type = clean_content_type(r, ct);
+	if (s->buf == NULL)
+		s->buf = talloc_zero_size(mem, 1);	/* nothing secret in no bytes */
+	r->body = talloc_steal(r, s->buf);
+	r->len = s->len;
+	r->www_authenticate = talloc_steal(r, s->www_auth);
+	if (r->body == NULL) {
+		talloc_free(r);
+		return NULL;
+	}
+	return r;
+}
+
 int ns_http_request(TALLOC_CTX *mem, const struct ns_ctx *ctx, const struct ns_http_request *req,
-		    struct ns_http_reply **reply, enum ns_http_fail *fail_out,
-		    struct ns_err *err)
+		    struct ns_http_reply **reply, struct ns_err *err)
 {
 	const struct ns_config *cfg = ctx != NULL ? ctx->cfg : NULL;
 	TALLOC_CTX *tmp = talloc_new(NULL);
 	struct ns_http_reply *r;
 	struct curl_slist *headers = NULL;
 	char errbuf[CURL_ERROR_SIZE];
-	enum ns_http_fail fail = NS_HTTP_FAIL_OTHER;
 	struct sink s;
-	char *ct = NULL;
 	CURL *h = NULL;
 	CURLcode rc;
 	int ret = -1;
@@ -348,54 +467,37 @@ int ns_http_request(TALLOC_CTX *mem, const struct ns_ctx *ctx, const struct ns_h
 	memset(&s, 0, sizeof(s));
 	errbuf[0] = '\0';
 	s.mem = tmp;
+	s.secret = req != NULL && req->secret;
 	if (tmp == NULL || req == NULL || req->url == NULL) {
-		ns_err_set(err, NS_UNCONFIGURED, "no URL to request");
+		ns_err_set(err, NS_CAUSE_CONFIG, "no URL to request");
 		goto out;
 	}
 	h = curl_easy_init();
 	if (h == NULL) {
-		ns_err_set(err, NS_UNREACHABLE, "cannot initialise libcurl");
+		ns_err_set(err, NS_CAUSE_HTTP_OTHER, "cannot initialise libcurl");
 		goto out;
 	}
-	if (setup(h, cfg, req, &s, errbuf, &headers, err) != 0) {
-		fail = NS_HTTP_FAIL_CONFIG;
+	if (setup(h, cfg, req, &s, errbuf, &headers, err) != 0)
 		goto out;
-	}
 	ns_log(ctx, NS_LOG_DEBUG, "%s %.300s%s", req->body != NULL ? "POST" : "GET", req->url,
 	       strlen(req->url) > 300 ? "..." : "");
 
 	rc = curl_easy_perform(h);
 	if (rc != CURLE_OK) {
-		explain(tmp, cfg, h, rc, req->url, errbuf, &s, &fail, err);
+		explain(tmp, cfg, h, rc, req->url, errbuf, &s, err);
 		ns_log(ctx, NS_LOG_DEBUG, "HTTP request failed: %s", err->msg);
 		goto out;
 	}
 
-	r = talloc_zero(tmp, struct ns_http_reply);
-	if (r == NULL) {
-		ns_err_set(err, NS_UNREACHABLE, "out of memory");
-		goto out;
-	}
-	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r->status);
-	curl_easy_getinfo(h, CURLINFO_CONTENT_TYPE, &ct);
-	r->content_type = clean_content_type(r, ct);
-	if (s.buf == NULL)
-		s.buf = talloc_zero_size(tmp, 1);
-	r->body = talloc_steal(r, s.buf);
-	r->len = s.len;
-	r->www_authenticate = talloc_steal(r, s.www_auth);
-	if (r->body == NULL) {
-		ns_err_set(err, NS_UNREACHABLE, "out of memory");
+	if ((r = make_reply(tmp, h, &s)) == NULL) {
+		ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
 		goto out;
 	}
 	ns_log(ctx, NS_LOG_DEBUG, "HTTP %ld, %zu bytes, %s", r->status, r->len,
 	       r->content_type != NULL ? r->content_type : "no content type");
 	*reply = talloc_steal(mem, r);
-	fail = NS_HTTP_OK;
 	ret = 0;
 out:
-	if (fail_out != NULL)
-		*fail_out = fail;
 	curl_slist_free_all(headers);
 	if (h != NULL)
 		curl_easy_cleanup(h);
@@ -409,7 +511,7 @@ int ns_http_get(TALLOC_CTX *mem, const struct ns_ctx *ctx, const char *url,
 {
 	struct ns_http_request req = { .url = url, .auth = auth };
 
-	return ns_http_request(mem, ctx, &req, reply, NULL, err);
+	return ns_http_request(mem, ctx, &req, reply, err);
 }
 
 int ns_http_post(TALLOC_CTX *mem, const struct ns_ctx *ctx, const char *url,
@@ -422,7 +524,7 @@ int ns_http_post(TALLOC_CTX *mem, const struct ns_ctx *ctx, const char *url,
 		.body = body != NULL ? body : empty, .len = body != NULL ? len : 0,
 	};
 
-	return ns_http_request(mem, ctx, &req, reply, NULL, err);
+	return ns_http_request(mem, ctx, &req, reply, err);
 }
 
 char *ns_url_escape(TALLOC_CTX *mem, const char *s)

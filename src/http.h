@@ -5,10 +5,11 @@
 #ifndef NS_HTTP_H
 #define NS_HTTP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <talloc.h>
 
-#include "config.h"
+#include "settings.h"
 #include "err.h"
 
 struct ns_ctx;
@@ -29,7 +30,10 @@ struct ns_http_auth {
 
 /* GET url. auth may be NULL. Returns 0 when an HTTP reply arrived (any status:
  * callers judge it) and -1 when none did: connection refused, DNS, timeout,
- * TLS failure (err->status NS_UNREACHABLE, message names the cause). */
+ * TLS failure (err->cause says which: NS_CAUSE_HTTP_*, NS_CAUSE_TLS,
+ * NS_CAUSE_TOO_LARGE, NS_CAUSE_CONFIG; the message names it). Some callers
+ * treat a cause as an answer: e.g. old NDES closes the connection on
+ * GetCACaps, which means "no capabilities". */
 int ns_http_get(TALLOC_CTX *mem, const struct ns_ctx *ctx, const char *url,
 		const struct ns_http_auth *auth, struct ns_http_reply **reply,
 		struct ns_err *err);
@@ -39,22 +43,6 @@ int ns_http_post(TALLOC_CTX *mem, const struct ns_ctx *ctx, const char *url,
 		 const char *content_type, const unsigned char *body, size_t len,
 		 struct ns_http_reply **reply, struct ns_err *err);
 
-/* Why no reply arrived (ns_http_request's fail_out), for callers that treat
- * some failures as an answer: e.g. old NDES closes the connection on
- * GetCACaps, which means "no capabilities". */
-enum ns_http_fail {
-	NS_HTTP_OK = 0,		/* a reply arrived */
-	NS_HTTP_FAIL_CONNECT,	/* refused, unreachable, connect timeout */
-	NS_HTTP_FAIL_DNS,	/* host (or proxy) name not found */
-	NS_HTTP_FAIL_TIMEOUT,	/* connected, but the reply did not complete in time */
-	NS_HTTP_FAIL_TLS,	/* handshake failed, certificate not trusted, name mismatch */
-	NS_HTTP_FAIL_CLOSED,	/* connection closed or reset without any reply */
-	NS_HTTP_FAIL_TRUNCATED,	/* the reply ended before its announced length */
-	NS_HTTP_FAIL_TOO_LARGE,	/* the reply exceeded NS_HTTP_MAX_BODY */
-	NS_HTTP_FAIL_CONFIG,	/* bad settings (unreadable ca-bundle, Basic over http...) */
-	NS_HTTP_FAIL_OTHER,
-};
-
 #define NS_HTTP_MAX_BODY (1024 * 1024)
 
 struct ns_http_request {
@@ -63,13 +51,21 @@ struct ns_http_request {
 	const char *content_type;		/* POST only */
 	const unsigned char *body;		/* non-NULL: POST */
 	size_t len;
+	bool secret;		/* the reply carries a secret (the admin page's password):
+				 * its body is wiped when freed */
 };
 
-/* What ns_http_get/post do, plus the failure kind. fail_out may be NULL.
- * GET follows up to 5 redirects (http/https only); POST follows none. */
+/* What ns_http_get/post do. GET follows up to 5 redirects (http/https
+ * only); POST follows none. */
 int ns_http_request(TALLOC_CTX *mem, const struct ns_ctx *ctx, const struct ns_http_request *req,
-		    struct ns_http_reply **reply, enum ns_http_fail *fail_out,
-		    struct ns_err *err);
+		    struct ns_http_reply **reply, struct ns_err *err);
+
+/* Does url start with https:// (any case)? */
+bool ns_url_is_https(const char *url);
+
+/* The one "no Basic over http" rule, for the request and for settings checked
+ * before it: -1 (NS_CAUSE_CONFIG) for Basic to a non-https url. */
+int ns_http_auth_allowed(enum ns_auth auth, const char *url, struct ns_err *err);
 
 /* Percent-escapes everything outside [A-Za-z0-9-_.~] (RFC 3986 unreserved). */
 char *ns_url_escape(TALLOC_CTX *mem, const char *s);

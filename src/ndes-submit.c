@@ -11,9 +11,9 @@
 #include "ns.h"
 #include "ops.h"
 
-#ifndef NS_VERSION
-#define NS_VERSION "0"
-#endif
+/* A number in the help text, from the defaults in settings.h. */
+#define STR_(x) #x
+#define STR(x) STR_(x)
 
 static void usage(FILE *f)
 {
@@ -35,15 +35,15 @@ static void usage(FILE *f)
 	      "  --ca-bundle FILE          TLS trust anchors for every request\n"
 	      "  --trusted-ca FILE         PEM trust anchors offered to certmonger (FETCH-ROOTS)\n"
 	      "  --ca-fingerprint SHA256   pinned SHA-256 fingerprint of the CA certificate\n"
-	      "  --timeout SECONDS         limit for a whole request (default 60)\n"
-	      "  --connect-timeout SECONDS limit for connecting (default 10)\n"
+	      "  --timeout SECONDS         limit for a whole request (default " STR(NS_DEFAULT_TIMEOUT) ")\n"
+	      "  --connect-timeout SECONDS limit for connecting (default " STR(NS_DEFAULT_CONNECT_TIMEOUT) ")\n"
 	      "  --method auto|get|post    how PKIOperation is sent (default auto)\n"
-	      "  --max-get-length N        longest GET query string (default 2048)\n"
-	      "  --poll-interval SECONDS   delay between polls while pending (default 600)\n"
-	      "  --retry-interval SECONDS  delay before retrying transient failures (default 300)\n"
+	      "  --max-get-length N        longest GET query string (default " STR(NS_DEFAULT_MAX_GET_LENGTH) ")\n"
+	      "  --poll-interval SECONDS   delay between polls while pending (default " STR(NS_DEFAULT_POLL_INTERVAL) ")\n"
+	      "  --retry-interval SECONDS  delay before retrying transient failures (default " STR(NS_DEFAULT_RETRY_INTERVAL) ")\n"
 	      "  --allow-sha1, --no-allow-sha1  accept SHA-1 signed replies (default yes)\n"
 	      "  --caps LIST               comma-separated capabilities instead of GetCACaps\n"
-	      "  --state-dir DIR           cache directory (default /var/lib/ndes-submit)\n"
+	      "  --state-dir DIR           cache directory (default " NS_DEFAULT_STATE_DIR ")\n"
 	      "  --admin-url URL           mscep_admin page (default from --url)\n"
 	      "  --user USER               DOMAIN\\user or user@domain for mscep_admin\n"
 	      "  --password-file FILE      that user's password (mode 0600)\n"
@@ -51,7 +51,7 @@ static void usage(FILE *f)
 	      "  --keytab FILE             client keytab for Negotiate\n"
 	      "  --ccache CCACHE           Kerberos credential cache for Negotiate\n"
 	      "  --auto-password, --no-auto-password  fetch passwords for getcert -l FILE requests\n"
-	      "  --certmonger-requests-dir DIR  certmonger's requests (default /var/lib/certmonger/requests)\n"
+	      "  --certmonger-requests-dir DIR  certmonger's requests (default " NS_DEFAULT_REQUESTS_DIR ")\n"
 	      "  -v, --verbose             more detail on stderr (twice: debug)\n"
 	      "  -h, --help                this text\n"
 	      "  -V, --version             print the version\n"
@@ -94,9 +94,37 @@ static int run_subcommand(TALLOC_CTX *root, struct ns_ctx *ctx, int argc, char *
 		return ns_cmd_check(root, ctx, argc, argv, err);
 	if (strcmp(name, "otp") == 0)
 		return ns_cmd_otp(root, ctx, argc, argv, err);
-	ns_err_set(err, NS_UNCONFIGURED,
+	ns_err_set(err, NS_CAUSE_CONFIG,
 		   "unknown subcommand \"%s\" (caps, cacert, check, otp; see --help)", name);
-	return NS_UNCONFIGURED;
+	return ns_outcome(NS_OPC_ADMIN, err);
+}
+
+/* After the configuration: --help, --version, the helper operation or the
+ * subcommand argv[first]. */
+static int dispatch(TALLOC_CTX *root, struct ns_ctx *ctx, const char *op, int argc, char **argv,
+		    int first, struct ns_err *err)
+{
+	if (ctx->cfg->help) {
+		usage(stdout);
+		return 0;
+	}
+	if (ctx->cfg->version) {
+		printf(NS_PROGRAM " %s\n", NS_VERSION);
+		return 0;
+	}
+	if (ctx->helper_mode) {
+		if (first < argc && strcmp(op, "IDENTIFY") != 0) {
+			ns_err_set(err, NS_CAUSE_CONFIG,
+				   "unexpected argument \"%s\" in the helper's command line", argv[first]);
+			return ns_outcome(NS_OPC_HELPER, err);
+		}
+		return run_helper(root, ctx, op, err);
+	}
+	if (first < argc)
+		return run_subcommand(root, ctx, argc - first, argv + first, err);
+	usage(stderr);
+	ns_err_set(err, NS_CAUSE_CONFIG, "no subcommand given and CERTMONGER_OPERATION is not set");
+	return ns_outcome(NS_OPC_ADMIN, err);
 }
 
 int main(int argc, char **argv)
@@ -113,63 +141,34 @@ int main(int argc, char **argv)
 	ctx.helper_mode = op != NULL && op[0] != '\0';
 	if (root == NULL) {
 		fputs(NS_PROGRAM ": out of memory\n", ctx.helper_mode ? stdout : stderr);
-		return ctx.helper_mode ? NS_UNREACHABLE : 1;
+		return ctx.helper_mode ? ns_outcome_status(NS_OPC_HELPER, NS_CAUSE_NOMEM) : 1;
 	}
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
 		fputs(NS_PROGRAM ": cannot initialise libcurl\n", ctx.helper_mode ? stdout : stderr);
 		talloc_free(root);
-		return NS_UNREACHABLE;
+		return ns_outcome_status(NS_OPC_HELPER, NS_CAUSE_IO);
 	}
-
-	if (ns_config_load(root, argc, argv, &cfg, &first, &err) != 0) {
+	if (ns_config_load(root, argc, argv, &cfg, &first, &err) != 0 &&
+	    !(ctx.helper_mode && strcmp(op, "IDENTIFY") == 0)) {
+		report(&err, ctx.helper_mode);
+		rc = ns_outcome(ctx.helper_mode ? NS_OPC_HELPER : NS_OPC_ADMIN, &err);
+		goto out;
+	}
+	if (cfg == NULL) {
 		/* IDENTIFY must answer even with a broken configuration. */
-		if (ctx.helper_mode && strcmp(op, "IDENTIFY") == 0) {
-			cfg = ns_config_defaults(root);
-			first = argc;
-		} else {
-			report(&err, ctx.helper_mode);
-			rc = NS_UNCONFIGURED;
-			goto out;
-		}
+		cfg = ns_config_defaults(root);
+		first = argc;
 	}
 	ctx.cfg = cfg;
 	ctx.verbose = cfg->verbose;
-
-	if (cfg->help) {
-		usage(stdout);
-		rc = 0;
-		goto out;
-	}
-	if (cfg->version) {
-		printf(NS_PROGRAM " %s\n", NS_VERSION);
-		rc = 0;
-		goto out;
-	}
-
-	if (ctx.helper_mode) {
-		if (first < argc && strcmp(op, "IDENTIFY") != 0) {
-			ns_err_set(&err, NS_UNCONFIGURED,
-				   "unexpected argument \"%s\" in the helper's command line", argv[first]);
-			rc = NS_UNCONFIGURED;
-		} else {
-			rc = run_helper(root, &ctx, op, &err);
-		}
-	} else if (first < argc) {
-		rc = run_subcommand(root, &ctx, argc - first, argv + first, &err);
-	} else {
-		usage(stderr);
-		ns_err_set(&err, NS_UNCONFIGURED,
-			   "no subcommand given and CERTMONGER_OPERATION is not set");
-		rc = NS_UNCONFIGURED;
-	}
+	rc = dispatch(root, &ctx, op, argc, argv, first, &err);
 	if (rc != 0)
 		report(&err, ctx.helper_mode);
-
 out:
 	/* A lost answer must not look like success to certmonger. */
 	if (fflush(stdout) != 0 && rc == 0)
-		rc = NS_UNREACHABLE;
+		rc = ns_outcome_status(NS_OPC_HELPER, NS_CAUSE_IO);
 	talloc_free(root);
 	curl_global_cleanup();
-	return rc < 0 || rc > 255 ? NS_UNREACHABLE : rc;
+	return rc < 0 || rc > 255 ? ns_outcome_status(NS_OPC_HELPER, NS_CAUSE_IO) : rc;
 }

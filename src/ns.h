@@ -4,14 +4,22 @@
 #ifndef NS_NS_H
 #define NS_NS_H
 
+#ifdef HAVE_CONFIG_H
+#include "config.h"	/* autoconf's: PACKAGE_VERSION */
+#endif
 #include <stdbool.h>
 
-#include "config.h"
+#include "settings.h"
 #include "err.h"
 #include "log.h"
-#include "status.h"
+#include "outcome.h"
 
 #define NS_PROGRAM "ndes-submit"
+/* For IDENTIFY, --version and the User-Agent; the fuzz harnesses, built
+ * without configure, pass their own. */
+#ifndef NS_VERSION
+#define NS_VERSION PACKAGE_VERSION
+#endif
 
 struct ns_ctx {
 	const struct ns_config *cfg;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The operations main() dispatches to. Each returns the process exit status
- * (enum ns_status for helper operations). When it returns non-zero with a
+ * (ns_outcome() of the operation's class, outcome.h). When it returns non-zero with a
  * non-empty err->msg, main() prints that one line: on stdout in helper mode
  * (certmonger shows it as ca-error), on stderr for the admin subcommands.
  * Operations print their own stdout on success (and for WAIT/WAIT_WITH_DELAY
@@ -13,7 +13,7 @@
 
 #include "ns.h"
 
-/* cadata.c: IDENTIFY, FETCH-*, GET-*; unknown operation -> NS_NOT_SUPPORTED. */
+/* cadata.c: IDENTIFY, FETCH-*, GET-*; unknown operation -> NS_CAUSE_UNSUPPORTED. */
 int ns_op_cadata(TALLOC_CTX *mem, const struct ns_ctx *ctx, const char *operation,
 		 struct ns_err *err);
 

@@ -16,6 +16,7 @@
 
 #include "adminpage.h"
 #include "ns.h"
+#include "file.h"
 #include "otp.h"
 #include "x509util.h"
 
@@ -30,7 +31,7 @@ char *ns_otp_admin_url(TALLOC_CTX *mem, const struct ns_config *cfg, struct ns_e
 	if (cfg->admin_url != NULL)
 		return talloc_strdup(mem, cfg->admin_url);
 	if (cfg->url == NULL) {
-		ns_err_set(err, NS_UNCONFIGURED,
+		ns_err_set(err, NS_CAUSE_CONFIG,
 			   "no admin page URL: set admin-url (https://HOST/certsrv/mscep_admin/) "
 			   "or url, from which it is derived");
 		return NULL;
@@ -39,7 +40,7 @@ char *ns_otp_admin_url(TALLOC_CTX *mem, const struct ns_config *cfg, struct ns_e
 	if (u == NULL || curl_url_set(u, CURLUPART_URL, cfg->url, 0) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
-		ns_err_set(err, NS_UNCONFIGURED, "cannot derive the admin page URL from url %s: "
+		ns_err_set(err, NS_CAUSE_CONFIG, "cannot derive the admin page URL from url %s: "
 			   "set admin-url", cfg->url);
 		goto out;
 	}
@@ -50,7 +51,7 @@ char *ns_otp_admin_url(TALLOC_CTX *mem, const struct ns_config *cfg, struct ns_e
 	out = talloc_asprintf(mem, "https://%s%s%s/certsrv/mscep_admin/", host,
 			      port != NULL ? ":" : "", port != NULL ? port : "");
 	if (out == NULL)
-		ns_err_set(err, NS_UNCONFIGURED, "out of memory");
+		ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
 out:
 	curl_free(scheme);
 	curl_free(host);
@@ -59,11 +60,25 @@ out:
 	return out;
 }
 
-static int wipe(char *s)
+/* Why ns_file_read refused a secret file (errno), or its mode. */
+static int secret_refused(const char *path, const char *what, const struct stat *st,
+			  struct ns_err *err)
 {
-	/* Secrets do not linger in freed memory. */
-	explicit_bzero(s, talloc_get_size(s));
-	return 0;
+	int e = errno;
+
+	if (S_ISREG(st->st_mode) && (st->st_mode & 077) != 0)
+		return ns_err_set(err, NS_CAUSE_CONFIG,
+				  "%s %s has mode %04o: group or others may access it; refusing "
+				  "to use it (fix: chmod 600 %s)", what, path,
+				  (unsigned)(st->st_mode & 07777), path);
+	if (e == EISDIR || e == EINVAL)
+		return ns_err_set(err, NS_CAUSE_CONFIG, "%s %s is not a regular file", what, path);
+	if (e == EFBIG)
+		return ns_err_set(err, NS_CAUSE_CONFIG, "%s %s is larger than %d bytes: not a "
+				  "password", what, path, OTP_MAX_SECRET);
+	if (e == ENOMEM)
+		return ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
+	return ns_err_set(err, NS_CAUSE_CONFIG, "cannot read %s %s: %s", what, path, strerror(e));
 }
 
 int ns_otp_read_secret(TALLOC_CTX *mem, const char *path, const char *what, char **out,
@@ -71,70 +86,32 @@ int ns_otp_read_secret(TALLOC_CTX *mem, const char *path, const char *what, char
 {
 	struct stat st;
 	char *buf = NULL;
-	size_t got = 0, n;
-	ssize_t r;
-	int fd, rc = -1;
+	size_t n;
 
 	*out = NULL;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return ns_err_set(err, NS_UNCONFIGURED, "cannot read %s %s: %s", what, path,
-				  strerror(errno));
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		ns_err_set(err, NS_UNCONFIGURED, "%s %s is not a regular file", what, path);
-		goto out;
+	memset(&st, 0, sizeof(st));
+	if (ns_file_read(mem, path, OTP_MAX_SECRET, NS_FILE_SECRET, &buf, &n, &st) != 0 ||
+	    (st.st_mode & 077) != 0) {
+		secret_refused(path, what, &st, err);
+		talloc_free(buf);
+		return -1;
 	}
-	if ((st.st_mode & 077) != 0) {
-		ns_err_set(err, NS_UNCONFIGURED,
-			   "%s %s has mode %04o: group or others may access it; refusing to use it "
-			   "(fix: chmod 600 %s)", what, path, (unsigned)(st.st_mode & 07777), path);
-		goto out;
-	}
-	if (st.st_size > OTP_MAX_SECRET) {
-		ns_err_set(err, NS_UNCONFIGURED, "%s %s is larger than %d bytes: not a password",
-			   what, path, OTP_MAX_SECRET);
-		goto out;
-	}
-	buf = talloc_zero_size(mem, OTP_MAX_SECRET + 2);
-	if (buf == NULL) {
-		ns_err_set(err, NS_UNCONFIGURED, "out of memory");
-		goto out;
-	}
-	talloc_set_destructor(buf, wipe);
-	while (got <= OTP_MAX_SECRET && (r = read(fd, buf + got, OTP_MAX_SECRET + 1 - got)) > 0)
-		got += (size_t)r;
-	if (got > OTP_MAX_SECRET) {
-		ns_err_set(err, NS_UNCONFIGURED, "%s %s is larger than %d bytes: not a password",
-			   what, path, OTP_MAX_SECRET);
-		goto out;
-	}
-	n = got;
 	if (n > 0 && buf[n - 1] == '\n')
 		n--;
 	if (n > 0 && buf[n - 1] == '\r')
 		n--;
 	buf[n] = '\0';
 	if (memchr(buf, '\0', n) != NULL || strpbrk(buf, "\r\n") != NULL) {
-		ns_err_set(err, NS_UNCONFIGURED,
-			   "%s %s must hold the password alone on one line", what, path);
-		goto out;
+		talloc_free(buf);
+		return ns_err_set(err, NS_CAUSE_CONFIG,
+				  "%s %s must hold the password alone on one line", what, path);
 	}
 	if (n == 0) {
-		ns_err_set(err, NS_UNCONFIGURED, "%s %s is empty", what, path);
-		goto out;
+		talloc_free(buf);
+		return ns_err_set(err, NS_CAUSE_CONFIG, "%s %s is empty", what, path);
 	}
 	*out = buf;
-	buf = NULL;
-	rc = 0;
-out:
-	talloc_free(buf);
-	close(fd);
-	return rc;
-}
-
-static bool is_https(const char *url)
-{
-	return strncasecmp(url, "https://", 8) == 0;
+	return 0;
 }
 
 static const char *auth_name(enum ns_auth a)
@@ -161,16 +138,14 @@ int ns_otp_auth(TALLOC_CTX *mem, const struct ns_ctx *ctx, const char *admin_url
 
 	*out = NULL;
 	if (a == NULL)
-		return ns_err_set(err, NS_UNCONFIGURED, "out of memory");
+		return ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
 	a->auth = cfg->auth;
 
-	if (cfg->auth == NS_AUTH_BASIC && !is_https(admin_url))
-		return ns_err_set(err, NS_UNCONFIGURED,
-				  "auth = basic sends the password in clear text: it needs an https:// "
-				  "admin URL (got %s)", admin_url);
+	if (ns_http_auth_allowed(cfg->auth, admin_url, err) != 0)
+		return -1;
 	if ((cfg->auth == NS_AUTH_NTLM || cfg->auth == NS_AUTH_BASIC) &&
 	    (cfg->user == NULL || cfg->password_file == NULL))
-		return ns_err_set(err, NS_UNCONFIGURED,
+		return ns_err_set(err, NS_CAUSE_CONFIG,
 				  "auth = %s needs user (DOMAIN\\name or name@domain) and password-file",
 				  auth_name(cfg->auth));
 	if (cfg->auth == NS_AUTH_NEGOTIATE || cfg->auth == NS_AUTH_ANY) {
@@ -201,7 +176,7 @@ int ns_otp_auth(TALLOC_CTX *mem, const struct ns_ctx *ctx, const char *admin_url
 			       "trying Kerberos (Negotiate) only");
 		a->auth = NS_AUTH_NEGOTIATE;
 	}
-	if (!is_https(admin_url) && a->password != NULL)
+	if (!ns_url_is_https(admin_url) && a->password != NULL)
 		ns_log(ctx, NS_LOG_WARN,
 		       "warning: the admin page URL %s is plain http: the NTLM exchange can be "
 		       "captured and the password attacked offline or relayed; use https", admin_url);
@@ -246,30 +221,19 @@ static char *page_text(TALLOC_CTX *mem, const struct ns_http_reply *reply)
 	return ns_adminpage_truncate(mem, t, OTP_PAGE_TEXT_MAX);
 }
 
-static int fail_with(enum ns_otp_fail *fail, enum ns_otp_fail kind)
+/* A reply other than HTTP 200: what it means (-1, err set); 0 for 200. */
+static int judge_status(TALLOC_CTX *tmp, const struct ns_http_reply *reply,
+			const struct ns_http_auth *auth, struct ns_err *err)
 {
-	*fail = kind;
-	return -1;
-}
-
-int ns_otp_judge(TALLOC_CTX *mem, const struct ns_http_reply *reply, const struct ns_http_auth *auth,
-		 struct ns_otp **out, enum ns_otp_fail *fail, struct ns_err *err)
-{
-	TALLOC_CTX *tmp = talloc_new(mem);
-	struct ns_adminpage *page = NULL;
-	struct ns_otp *otp;
 	const char *offered = reply->www_authenticate;
-	int rc = -1;
 
-	*out = NULL;
-	*fail = NS_OTP_OK;
 	if (reply->status == 401) {
 		const char *how = auth == NULL ? "no credentials" :
 			auth->auth == NS_AUTH_NEGOTIATE ? "Kerberos (Negotiate): check the ticket with klist, "
 							  "the ccache or keytab setting, and that the URL uses the "
 							  "server's DNS name (HTTP/NAME principal)" :
 			auth->auth == NS_AUTH_BASIC ? "Basic" : "NTLM/Negotiate";
-		ns_err_set(err, NS_UNCONFIGURED,
+		ns_err_set(err, NS_CAUSE_OTP_CREDENTIALS,
 			   "admin page: wrong credentials (HTTP 401) for %s%s%s, tried %s; the server "
 			   "offers: %s. Check user and password-file (Extended Protection set to "
 			   "Required on IIS also rejects libcurl's NTLM)",
@@ -277,82 +241,94 @@ int ns_otp_judge(TALLOC_CTX *mem, const struct ns_http_reply *reply, const struc
 			   auth != NULL && auth->user != NULL ? auth->user : "",
 			   auth != NULL && auth->user != NULL ? "\"" : "",
 			   how, offered != NULL ? offered : "no WWW-Authenticate scheme");
-		rc = fail_with(fail, NS_OTP_FAIL_CREDENTIALS);
-		goto out;
+		return -1;
 	}
 	if (reply->status == 403) {
-		ns_err_set(err, NS_UNCONFIGURED,
+		ns_err_set(err, NS_CAUSE_OTP_PERMISSION,
 			   "admin page: access forbidden (HTTP 403): the account may lack Enroll "
 			   "permission on the NDES templates, or IIS requires TLS/client "
 			   "certificates: %s", page_text(tmp, reply));
-		rc = fail_with(fail, NS_OTP_FAIL_PERMISSION);
-		goto out;
+		return -1;
 	}
 	if (reply->status == 404) {
-		ns_err_set(err, NS_UNCONFIGURED,
+		ns_err_set(err, NS_CAUSE_OTP_DISABLED,
 			   "admin page not found (HTTP 404): mscep_admin is disabled on this server "
 			   "(hardened NDES, or Intune mode where challenges come from Intune); "
 			   "check admin-url");
-		rc = fail_with(fail, NS_OTP_FAIL_DISABLED);
-		goto out;
+		return -1;
 	}
 	if (reply->status == 500) {
-		ns_err_set(err, NS_UNREACHABLE,
+		ns_err_set(err, NS_CAUSE_OTP_SERVER,
 			   "admin page: server error (HTTP 500): NDES cannot decrypt its stored "
 			   "password (see NDES events 2 and 49 in the server's Application log; "
 			   "re-run the NDES configuration or fix the service account's rights)");
-		rc = fail_with(fail, NS_OTP_FAIL_SERVER);
-		goto out;
+		return -1;
 	}
 	if (reply->status >= 500 && reply->status <= 599) {
-		ns_err_set(err, NS_UNREACHABLE, "admin page: server error (HTTP %ld): %s",
+		ns_err_set(err, NS_CAUSE_OTP_SERVER, "admin page: server error (HTTP %ld): %s",
 			   reply->status, page_text(tmp, reply));
-		rc = fail_with(fail, NS_OTP_FAIL_SERVER);
-		goto out;
+		return -1;
 	}
 	if (reply->status != 200) {
-		ns_err_set(err, NS_UNREACHABLE, "admin page: unexpected HTTP status %ld: %s",
+		ns_err_set(err, NS_CAUSE_OTP_NO_PASSWORD, "admin page: unexpected HTTP status %ld: %s",
 			   reply->status, page_text(tmp, reply));
-		rc = fail_with(fail, NS_OTP_FAIL_NO_PASSWORD);
-		goto out;
+		return -1;
 	}
-	if (ns_adminpage_parse(tmp, reply->body, reply->len, &page) != 0) {
-		ns_err_set(err, NS_UNREACHABLE, "out of memory");
-		rc = fail_with(fail, NS_OTP_FAIL_NO_PASSWORD);
-		goto out;
-	}
+	return 0;
+}
+
+/* An HTTP 200 page: 0 when it holds a password, else -1 with what it says. */
+static int judge_page(TALLOC_CTX *tmp, const struct ns_http_reply *reply,
+		      const struct ns_adminpage *page, const struct ns_http_auth *auth,
+		      struct ns_err *err)
+{
 	switch (page->kind) {
 	case NS_ADMINPAGE_PASSWORD:
-		break;
+		return 0;
 	case NS_ADMINPAGE_CACHE_FULL:
-		ns_err_set(err, NS_UNREACHABLE,
+		ns_err_set(err, NS_CAUSE_OTP_CACHE_FULL,
 			   "admin page: the password cache is full: NDES keeps at most 5 unused "
 			   "passwords (PasswordMax), each valid 60 minutes by default "
 			   "(PasswordValidity); use one of them or wait until one expires");
-		rc = fail_with(fail, NS_OTP_FAIL_CACHE_FULL);
-		goto out;
+		return -1;
 	case NS_ADMINPAGE_NO_PERMISSION:
-		ns_err_set(err, NS_UNCONFIGURED,
+		ns_err_set(err, NS_CAUSE_OTP_PERMISSION,
 			   "admin page: no permission: the account%s%s has no Enroll permission on "
 			   "the NDES certificate templates (or is not in the CA's enroll rights)",
 			   auth != NULL && auth->user != NULL ? " " : "",
 			   auth != NULL && auth->user != NULL ? auth->user : "");
-		rc = fail_with(fail, NS_OTP_FAIL_PERMISSION);
-		goto out;
+		return -1;
 	default:
-		ns_err_set(err, NS_UNREACHABLE, "admin page: no password found on the page: %s",
+		ns_err_set(err, NS_CAUSE_OTP_NO_PASSWORD, "admin page: no password found on the page: %s",
 			   page_text(tmp, reply));
-		rc = fail_with(fail, NS_OTP_FAIL_NO_PASSWORD);
+		return -1;
+	}
+}
+
+int ns_otp_judge(TALLOC_CTX *mem, const struct ns_http_reply *reply, const struct ns_http_auth *auth,
+		 struct ns_otp **out, struct ns_err *err)
+{
+	TALLOC_CTX *tmp = talloc_new(mem);
+	struct ns_adminpage *page = NULL;
+	struct ns_otp *otp;
+	int rc = -1;
+
+	*out = NULL;
+	if (judge_status(tmp, reply, auth, err) != 0)
+		goto out;
+	if (ns_adminpage_parse(tmp, reply->body, reply->len, &page) != 0) {
+		ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
 		goto out;
 	}
+	if (judge_page(tmp, reply, page, auth, err) != 0)
+		goto out;
 	otp = talloc_zero(mem, struct ns_otp);
 	if (otp == NULL) {
-		ns_err_set(err, NS_UNREACHABLE, "out of memory");
-		rc = fail_with(fail, NS_OTP_FAIL_NO_PASSWORD);
+		ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
 		goto out;
 	}
 	otp->password = talloc_steal(otp, page->password);
-	talloc_set_destructor(otp->password, wipe);
+	ns_secret(otp->password);
 	otp->thumbprint = talloc_steal(otp, page->thumbprint);
 	*out = otp;
 	rc = 0;
@@ -362,8 +338,9 @@ out:
 }
 
 int ns_otp_fetch(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_otp **out,
-		 enum ns_otp_fail *fail, struct ns_err *err)
+		 struct ns_err *err)
 {
+	struct ns_http_request req = { 0 };
 	TALLOC_CTX *tmp = talloc_new(mem);
 	struct ns_http_auth *auth = NULL;
 	struct ns_http_reply *reply = NULL;
@@ -371,7 +348,6 @@ int ns_otp_fetch(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_otp **out,
 	int rc = -1;
 
 	*out = NULL;
-	*fail = NS_OTP_FAIL_CONFIG;
 	url = ns_otp_admin_url(tmp, ctx->cfg, err);
 	if (url == NULL)
 		goto out;
@@ -380,11 +356,12 @@ int ns_otp_fetch(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_otp **out,
 	ns_log(ctx, NS_LOG_INFO, "fetching a one-time password from %s (auth %s%s%s)", url,
 	       auth_name(auth->auth), auth->user != NULL ? ", user " : "",
 	       auth->user != NULL ? auth->user : "");
-	if (ns_http_get(tmp, ctx, url, auth, &reply, err) != 0) {
-		*fail = err->status == NS_UNCONFIGURED ? NS_OTP_FAIL_CONFIG : NS_OTP_FAIL_UNREACHABLE;
+	req.url = url;
+	req.auth = auth;
+	req.secret = true;	/* the page holds the password */
+	if (ns_http_request(tmp, ctx, &req, &reply, err) != 0)
 		goto out;
-	}
-	if (ns_otp_judge(tmp, reply, auth, out, fail, err) != 0)
+	if (ns_otp_judge(tmp, reply, auth, out, err) != 0)
 		goto out;
 	(*out)->admin_url = talloc_steal(*out, url);
 	talloc_steal(mem, *out);
@@ -392,30 +369,6 @@ int ns_otp_fetch(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_otp **out,
 out:
 	talloc_free(tmp);
 	return rc;
-}
-
-int ns_otp_exit_code(enum ns_otp_fail fail)
-{
-	switch (fail) {
-	case NS_OTP_OK:
-		return 0;
-	case NS_OTP_FAIL_CONFIG:
-		return NS_UNCONFIGURED;
-	case NS_OTP_FAIL_UNREACHABLE:
-		return NS_UNREACHABLE;
-	case NS_OTP_FAIL_CREDENTIALS:
-		return NS_OTP_EXIT_CREDENTIALS;
-	case NS_OTP_FAIL_PERMISSION:
-		return NS_OTP_EXIT_PERMISSION;
-	case NS_OTP_FAIL_CACHE_FULL:
-		return NS_OTP_EXIT_CACHE_FULL;
-	case NS_OTP_FAIL_DISABLED:
-		return NS_OTP_EXIT_DISABLED;
-	case NS_OTP_FAIL_SERVER:
-		return NS_OTP_EXIT_SERVER;
-	default:
-		return NS_OTP_EXIT_NO_PASSWORD;
-	}
 }
 
 /* "a656fa66 AB12B433..." -> "A656FA66AB12B433..." */

@@ -10,32 +10,11 @@
 #include <talloc.h>
 #include <openssl/x509.h>
 
-#include "config.h"
+#include "settings.h"
 #include "err.h"
 #include "http.h"
 
 struct ns_ctx;
-
-/* Why a fetch failed. Each has its own exit status for "ndes-submit otp"
- * (ns_otp_exit_code) and a certmonger status in err->status for the helper. */
-enum ns_otp_fail {
-	NS_OTP_OK = 0,
-	NS_OTP_FAIL_CONFIG,		/* settings, password file: exit 4 (UNCONFIGURED) */
-	NS_OTP_FAIL_UNREACHABLE,	/* no HTTP reply (network, TLS): exit 3 (UNREACHABLE) */
-	NS_OTP_FAIL_CREDENTIALS,	/* HTTP 401: exit 10 (helper: UNCONFIGURED) */
-	NS_OTP_FAIL_PERMISSION,		/* "no sufficient permission" page or 403: exit 11 (UNCONFIGURED) */
-	NS_OTP_FAIL_CACHE_FULL,		/* "password cache is full" page: exit 12 (UNREACHABLE) */
-	NS_OTP_FAIL_DISABLED,		/* HTTP 404: exit 13 (UNCONFIGURED) */
-	NS_OTP_FAIL_SERVER,		/* HTTP 5xx: exit 14 (UNREACHABLE) */
-	NS_OTP_FAIL_NO_PASSWORD,	/* a page without password, other status: exit 15 (UNREACHABLE) */
-};
-
-#define NS_OTP_EXIT_CREDENTIALS 10
-#define NS_OTP_EXIT_PERMISSION 11
-#define NS_OTP_EXIT_CACHE_FULL 12
-#define NS_OTP_EXIT_DISABLED 13
-#define NS_OTP_EXIT_SERVER 14
-#define NS_OTP_EXIT_NO_PASSWORD 15
 
 struct ns_otp {
 	char *password;		/* secret: never log it */
@@ -68,17 +47,16 @@ int ns_otp_auth(TALLOC_CTX *mem, const struct ns_ctx *ctx, const char *admin_url
  * this process' environment only. */
 int ns_otp_krb_setup(const struct ns_config *cfg, struct ns_err *err);
 
-/* Judges an admin page reply (exposed for tests). */
+/* Judges an admin page reply (exposed for tests). Failures: the admin
+ * page's answers are NS_CAUSE_OTP_*; "ndes-submit otp" gives each its own
+ * exit code (outcome.c). */
 int ns_otp_judge(TALLOC_CTX *mem, const struct ns_http_reply *reply, const struct ns_http_auth *auth,
-		 struct ns_otp **out, enum ns_otp_fail *fail, struct ns_err *err);
+		 struct ns_otp **out, struct ns_err *err);
 
 /* Fetches one password: one GET of the admin page (each takes one of NDES'
  * cache slots for up to an hour: never call it speculatively). */
 int ns_otp_fetch(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_otp **out,
-		 enum ns_otp_fail *fail, struct ns_err *err);
-
-/* Exit status of "ndes-submit otp" for a failure. */
-int ns_otp_exit_code(enum ns_otp_fail fail);
+		 struct ns_err *err);
 
 /* Does thumbprint ("A656FA66 AB12...", any case/spacing) equal the MD5 of
  * one of certs? *desc gets "CN=...: MD5 ..." of the CA certificates among

@@ -15,16 +15,16 @@
 int ns_otp_krb_setup(const struct ns_config *cfg, struct ns_err *err)
 {
 	if (cfg->ccache != NULL && setenv("KRB5CCNAME", cfg->ccache, 1) != 0)
-		return ns_err_set(err, NS_UNCONFIGURED, "cannot set KRB5CCNAME");
+		return ns_err_set(err, NS_CAUSE_CONFIG, "cannot set KRB5CCNAME");
 	if (cfg->keytab != NULL) {
 		/* MIT wants a keytab name: "FILE:/path" or a plain path both work. */
 		if (setenv("KRB5_CLIENT_KTNAME", cfg->keytab, 1) != 0)
-			return ns_err_set(err, NS_UNCONFIGURED, "cannot set KRB5_CLIENT_KTNAME");
+			return ns_err_set(err, NS_CAUSE_CONFIG, "cannot set KRB5_CLIENT_KTNAME");
 		/* Without a configured ccache, keep the keytab's tickets in this
 		 * process instead of root's default cache that others may use. */
 		if (cfg->ccache == NULL &&
 		    setenv("KRB5CCNAME", OTP_KRB_MEMORY_CCACHE, 1) != 0)
-			return ns_err_set(err, NS_UNCONFIGURED, "cannot set KRB5CCNAME");
+			return ns_err_set(err, NS_CAUSE_CONFIG, "cannot set KRB5CCNAME");
 	}
 	return 0;
 }

@@ -141,79 +141,98 @@ static X509 *find_signer(CMS_ContentInfo *cms, CMS_SignerInfo *si)
 	return found;
 }
 
+/* The message's DER: PEM-decoded, or copied. */
+static int message_der(TALLOC_CTX *tmp, const char *what, const unsigned char *data, size_t len,
+		       bool is_pem, unsigned char **der, size_t *der_len, struct ns_err *err)
+{
+	if (is_pem) {
+		char *text = talloc_strndup(tmp, (const char *)data, len);
+		*der = text ? ns_pem_decode(tmp, text, NULL, der_len) : NULL;
+		if (*der == NULL)
+			return ns_err_set(err, NS_CAUSE_INPUT, "%s is not a PEM block", what);
+	} else {
+		*der = talloc_memdup(tmp, data, len ? len : 1);
+		*der_len = len;
+	}
+	if (*der_len == 0 || *der_len > 0x7fffffff)
+		return ns_err_set(err, NS_CAUSE_INPUT, "%s is empty or too large", what);
+	return 0;
+}
+
+/* CMS SignedData with exactly one signer (*si), or NULL (err set). */
+static CMS_ContentInfo *signed_message(const unsigned char *der, size_t der_len,
+				       const char *what, CMS_SignerInfo **si, struct ns_err *err)
+{
+	const unsigned char *p = der;
+	CMS_ContentInfo *cms = d2i_CMS_ContentInfo(NULL, &p, (long)der_len);
+	STACK_OF(CMS_SignerInfo) *sis;
+
+	if (cms == NULL || p != der + der_len) {
+		ns_err_set_ssl(err, NS_CAUSE_INPUT, "%s is not a CMS/PKCS#7 message", what);
+		goto fail;
+	}
+	if (OBJ_obj2nid(CMS_get0_type(cms)) != NID_pkcs7_signed) {
+		ns_err_set(err, NS_CAUSE_INPUT, "%s is not CMS SignedData", what);
+		goto fail;
+	}
+	sis = CMS_get0_SignerInfos(cms);
+	if (sis == NULL || sk_CMS_SignerInfo_num(sis) != 1) {
+		ns_err_set(err, NS_CAUSE_INPUT, "%s has %d signers instead of one", what,
+			   sis ? sk_CMS_SignerInfo_num(sis) : 0);
+		goto fail;
+	}
+	*si = sk_CMS_SignerInfo_value(sis, 0);
+	return cms;
+fail:
+	CMS_ContentInfo_free(cms);
+	return NULL;
+}
+
+/* messageType, transactionID and senderNonce. */
+static int read_attrs(TALLOC_CTX *tmp, struct ns_pkimsg *m, CMS_SignerInfo *si, const char *what,
+		      struct ns_err *err)
+{
+	char *type_s = NULL;
+
+	if (ns_pkimsg_attr_string(tmp, si, NS_OID_SCEP_MESSAGE_TYPE, false, &type_s) != 0 ||
+	    (m->msg_type = ns_pkimsg_small_int(type_s)) < 0)
+		return ns_err_set(err, NS_CAUSE_INPUT, "%s has no valid messageType", what);
+	if (ns_pkimsg_attr_string(m, si, NS_OID_SCEP_TRANSACTION_ID, false, &m->txid) != 0 ||
+	    m->txid[0] == '\0')
+		return ns_err_set(err, NS_CAUSE_INPUT, "%s has no valid transactionID", what);
+	if (ns_pkimsg_attr_octets(m, si, NS_OID_SCEP_SENDER_NONCE, &m->nonce, &m->nonce_len) != 0 ||
+	    m->nonce_len != 16)
+		return ns_err_set(err, NS_CAUSE_INPUT, "%s has no valid 16-byte senderNonce", what);
+	return 0;
+}
+
 int ns_pkimsg_parse(TALLOC_CTX *mem, const char *what, const unsigned char *data,
 		    size_t len, bool is_pem, struct ns_pkimsg **out, struct ns_err *err)
 {
 	TALLOC_CTX *tmp = talloc_new(NULL);
 	struct ns_pkimsg *m;
 	CMS_ContentInfo *cms = NULL;
-	STACK_OF(CMS_SignerInfo) *sis;
-	CMS_SignerInfo *si;
-	const unsigned char *p;
-	unsigned char *der;
-	size_t der_len;
-	char *type_s = NULL;
+	CMS_SignerInfo *si = NULL;
+	unsigned char *der = NULL;
+	size_t der_len = 0;
 	int rc = -1;
 
 	*out = NULL;
 	if (tmp == NULL)
-		return ns_err_set(err, NS_REJECTED, "out of memory");
-	if (is_pem) {
-		char *text = talloc_strndup(tmp, (const char *)data, len);
-		der = text ? ns_pem_decode(tmp, text, NULL, &der_len) : NULL;
-		if (der == NULL) {
-			ns_err_set(err, NS_REJECTED, "%s is not a PEM block", what);
-			goto done;
-		}
-	} else {
-		der = talloc_memdup(tmp, data, len ? len : 1);
-		der_len = len;
-	}
-	if (der_len == 0 || der_len > 0x7fffffff) {
-		ns_err_set(err, NS_REJECTED, "%s is empty or too large", what);
+		return ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
+	if (message_der(tmp, what, data, len, is_pem, &der, &der_len, err) != 0 ||
+	    (cms = signed_message(der, der_len, what, &si, err)) == NULL)
 		goto done;
-	}
-	p = der;
-	cms = d2i_CMS_ContentInfo(NULL, &p, (long)der_len);
-	if (cms == NULL || p != der + der_len) {
-		ns_err_set_ssl(err, NS_REJECTED, "%s is not a CMS/PKCS#7 message", what);
-		goto done;
-	}
-	if (OBJ_obj2nid(CMS_get0_type(cms)) != NID_pkcs7_signed) {
-		ns_err_set(err, NS_REJECTED, "%s is not CMS SignedData", what);
-		goto done;
-	}
-	sis = CMS_get0_SignerInfos(cms);
-	if (sis == NULL || sk_CMS_SignerInfo_num(sis) != 1) {
-		ns_err_set(err, NS_REJECTED, "%s has %d signers instead of one", what,
-			   sis ? sk_CMS_SignerInfo_num(sis) : 0);
-		goto done;
-	}
-	si = sk_CMS_SignerInfo_value(sis, 0);
-
 	m = talloc_zero(tmp, struct ns_pkimsg);
 	if (m == NULL) {
-		ns_err_set(err, NS_REJECTED, "out of memory");
+		ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
 		goto done;
 	}
 	talloc_set_destructor(m, pkimsg_destructor);
 	m->der = talloc_steal(m, der);
 	m->len = der_len;
-	if (ns_pkimsg_attr_string(tmp, si, NS_OID_SCEP_MESSAGE_TYPE, false, &type_s) != 0 ||
-	    (m->msg_type = ns_pkimsg_small_int(type_s)) < 0) {
-		ns_err_set(err, NS_REJECTED, "%s has no valid messageType", what);
+	if (read_attrs(tmp, m, si, what, err) != 0)
 		goto done;
-	}
-	if (ns_pkimsg_attr_string(m, si, NS_OID_SCEP_TRANSACTION_ID, false, &m->txid) != 0 ||
-	    m->txid[0] == '\0') {
-		ns_err_set(err, NS_REJECTED, "%s has no valid transactionID", what);
-		goto done;
-	}
-	if (ns_pkimsg_attr_octets(m, si, NS_OID_SCEP_SENDER_NONCE, &m->nonce, &m->nonce_len) != 0 ||
-	    m->nonce_len != 16) {
-		ns_err_set(err, NS_REJECTED, "%s has no valid 16-byte senderNonce", what);
-		goto done;
-	}
 	m->signer = find_signer(cms, si);
 	*out = talloc_steal(mem, m);
 	rc = 0;

@@ -41,7 +41,7 @@ struct ns_pkimsg {
 
 /* Reads a pkiMessage certmonger built (PEM "PKCS7" block, or DER when
  * is_pem is false). Checks that messageType, transactionID and a 16-byte
- * senderNonce are there. Errors: NS_REJECTED with what is wrong. */
+ * senderNonce are there. Errors: NS_CAUSE_INPUT with what is wrong. */
 int ns_pkimsg_parse(TALLOC_CTX *mem, const char *what, const unsigned char *data,
 		    size_t len, bool is_pem, struct ns_pkimsg **out, struct ns_err *err);
 

@@ -246,11 +246,11 @@ int ns_renewal_inspect(TALLOC_CTX *mem, const char *cert_pem, const char *csr_pe
 	int rc;
 
 	if ((cert = parse_cert(cert_pem, err)) == NULL)
-		return ns_err_set(err, NS_REJECTED, "certmonger's current certificate "
+		return ns_err_set(err, NS_CAUSE_PARSE, "certmonger's current certificate "
 				  "(CERTMONGER_CERTIFICATE) cannot be read");
 	if ((req = parse_csr(mem, csr_pem)) == NULL) {
 		X509_free(cert);
-		return ns_err_set(err, NS_REJECTED, "certmonger's CSR cannot be read");
+		return ns_err_set(err, NS_CAUSE_PARSE, "certmonger's CSR cannot be read");
 	}
 	r = talloc_zero(mem, struct ns_renewal);
 	rc = r != NULL ? fill(r, cert, req) : -1;
@@ -258,7 +258,7 @@ int ns_renewal_inspect(TALLOC_CTX *mem, const char *cert_pem, const char *csr_pe
 	X509_REQ_free(req);
 	if (rc != 0) {
 		talloc_free(r);
-		return ns_err_set(err, NS_REJECTED, "out of memory");
+		return ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
 	}
 	*out = r;
 	return 0;

@@ -26,7 +26,7 @@ struct ns_renewal {
 	char *not_after;	/* "2027-01-31 12:00:00 UTC" */
 };
 
-/* Compares the PEM certificate with the PEM CSR. Errors (NS_REJECTED):
+/* Compares the PEM certificate with the PEM CSR. Errors (NS_CAUSE_PARSE):
  * either cannot be parsed. */
 int ns_renewal_inspect(TALLOC_CTX *mem, const char *cert_pem, const char *csr_pem,
 		       struct ns_renewal **out, struct ns_err *err);

@@ -14,25 +14,6 @@
  * both of its RA certificates. */
 #define NS_OID_NDES_RA_EKU "1.3.6.1.4.1.311.20.2.1"
 
-bool ns_cert_is_ca(X509 *cert)
-{
-	/* 1: basicConstraints CA; 3: v1 self-signed; 4: keyCertSign; 5: Netscape. */
-	return X509_check_ca(cert) > 0;
-}
-
-bool ns_cert_issued_by(X509 *cert, X509 *issuer)
-{
-	EVP_PKEY *key;
-	int ok;
-
-	if (X509_check_issued(issuer, cert) != X509_V_OK)
-		return false;
-	key = X509_get0_pubkey(issuer);
-	ok = key != NULL && X509_verify(cert, key) == 1;
-	ERR_clear_error();
-	return ok;
-}
-
 static bool has_ndes_eku(X509 *cert)
 {
 	EXTENDED_KEY_USAGE *eku;
@@ -155,81 +136,91 @@ static bool push_ref(STACK_OF(X509) *sk, X509 *c)
 	return true;
 }
 
+/* Which certificate does what (roles.h); references are not taken here. */
+static int pick_roles(STACK_OF(X509) *certs, X509 **enc, X509 **sign, X509 **ca, bool *any_ra,
+		      struct ns_err *err)
+{
+	int i;
+
+	*any_ra = false;
+	for (i = 0; i < sk_X509_num(certs); i++)
+		if (!ns_cert_is_ca(sk_X509_value(certs, i)))
+			*any_ra = true;
+	*enc = *sign = *ca = NULL;
+	if (*any_ra) {
+		*enc = pick_ra(certs, KU_KEY_ENCIPHERMENT);
+		*sign = pick_ra(certs, KU_DIGITAL_SIGNATURE);
+		if (*enc == NULL)
+			return ns_err_set(err, NS_CAUSE_CA_CERTS,
+					  "the server sent RA certificates but none for encryption "
+					  "(keyUsage keyEncipherment): NDES' \"CEP Encryption\" certificate is missing");
+		/* The CA that issued the RAs, else the lowest CA of the chain. */
+		*ca = issuer_in(certs, *enc);
+		if (*ca == NULL)
+			*ca = issuer_in(certs, *sign);
+	}
+	if (*ca == NULL)
+		*ca = leafmost_ca(certs);
+	if (*ca == NULL)
+		return ns_err_set(err, NS_CAUSE_CA_CERTS,
+				  "the server's certificates include no CA certificate");
+	if (!*any_ra)
+		*enc = *sign = *ca;
+	else if (*sign == NULL)
+		*sign = *ca;	/* no signing RA: plain RFC 8894 servers sign with the CA */
+	return 0;
+}
+
+/* A role holds a reference once set: the destructor frees exactly those. */
+static bool take(X509 **slot, X509 *c)
+{
+	if (!X509_up_ref(c))
+		return false;
+	*slot = c;
+	return true;
+}
+
+/* r->all: every certificate; r->chain: those with no role. */
+static bool fill_lists(struct ns_roles *r, STACK_OF(X509) *certs)
+{
+	int i;
+
+	for (i = 0; i < sk_X509_num(certs); i++) {
+		X509 *c = sk_X509_value(certs, i);
+		if (!push_ref(r->all, c))
+			return false;
+		if (X509_cmp(c, r->encrypt) == 0 || X509_cmp(c, r->sign) == 0 ||
+		    X509_cmp(c, r->ca) == 0 || ns_certs_contains(r->chain, c))
+			continue;
+		if (!push_ref(r->chain, c))
+			return false;
+	}
+	return true;
+}
+
 int ns_roles_assign(TALLOC_CTX *mem, STACK_OF(X509) *certs, struct ns_roles **out,
 		    struct ns_err *err)
 {
 	struct ns_roles *r;
-	X509 *enc = NULL, *sign = NULL, *ca = NULL;
-	bool any_ra = false;
-	int i;
+	X509 *enc, *sign, *ca;
+	bool any_ra;
 
 	*out = NULL;
 	if (certs == NULL || sk_X509_num(certs) == 0)
-		return ns_err_set(err, NS_REJECTED, "the server sent no certificate");
-
-	for (i = 0; i < sk_X509_num(certs); i++)
-		if (!ns_cert_is_ca(sk_X509_value(certs, i)))
-			any_ra = true;
-
-	if (any_ra) {
-		enc = pick_ra(certs, KU_KEY_ENCIPHERMENT);
-		sign = pick_ra(certs, KU_DIGITAL_SIGNATURE);
-		if (enc == NULL)
-			return ns_err_set(err, NS_REJECTED,
-					  "the server sent RA certificates but none for encryption "
-					  "(keyUsage keyEncipherment): NDES' \"CEP Encryption\" certificate is missing");
-		/* The CA that issued the RAs, else the lowest CA of the chain. */
-		ca = issuer_in(certs, enc);
-		if (ca == NULL)
-			ca = issuer_in(certs, sign);
-		if (ca == NULL)
-			ca = leafmost_ca(certs);
-	} else {
-		ca = leafmost_ca(certs);
-	}
-	if (ca == NULL)
-		return ns_err_set(err, NS_REJECTED,
-				  "the server's certificates include no CA certificate");
-	if (!any_ra)
-		enc = sign = ca;
-	else if (sign == NULL)
-		sign = ca;	/* no signing RA: plain RFC 8894 servers sign with the CA */
-
+		return ns_err_set(err, NS_CAUSE_CA_CERTS, "the server sent no certificate");
+	if (pick_roles(certs, &enc, &sign, &ca, &any_ra, err) != 0)
+		return -1;
 	r = talloc_zero(mem, struct ns_roles);
 	if (r == NULL)
-		return ns_err_set(err, NS_REJECTED, "out of memory");
+		return ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
 	talloc_set_destructor(r, roles_destructor);
 	r->ca_only = !any_ra;
 	r->chain = sk_X509_new_null();
 	r->all = sk_X509_new_null();
-	if (r->chain == NULL || r->all == NULL || !X509_up_ref(enc)) {
+	if (r->chain == NULL || r->all == NULL || !take(&r->encrypt, enc) ||
+	    !take(&r->sign, sign) || !take(&r->ca, ca) || !fill_lists(r, certs)) {
 		talloc_free(r);
-		return ns_err_set(err, NS_REJECTED, "out of memory");
-	}
-	r->encrypt = enc;
-	if (!X509_up_ref(sign)) {
-		talloc_free(r);
-		return ns_err_set(err, NS_REJECTED, "out of memory");
-	}
-	r->sign = sign;
-	if (!X509_up_ref(ca)) {
-		talloc_free(r);
-		return ns_err_set(err, NS_REJECTED, "out of memory");
-	}
-	r->ca = ca;
-	for (i = 0; i < sk_X509_num(certs); i++) {
-		X509 *c = sk_X509_value(certs, i);
-		if (!push_ref(r->all, c)) {
-			talloc_free(r);
-			return ns_err_set(err, NS_REJECTED, "out of memory");
-		}
-		if (X509_cmp(c, enc) == 0 || X509_cmp(c, sign) == 0 || X509_cmp(c, ca) == 0 ||
-		    ns_certs_contains(r->chain, c))
-			continue;
-		if (!push_ref(r->chain, c)) {
-			talloc_free(r);
-			return ns_err_set(err, NS_REJECTED, "out of memory");
-		}
+		return ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
 	}
 	ERR_clear_error();
 	*out = r;
@@ -260,7 +251,7 @@ int ns_roles_certmonger_order(TALLOC_CTX *mem, const struct ns_roles *roles,
 		*note = NULL;
 	if (roles == NULL || roles->ca == NULL) {
 		sk_X509_free(sk);
-		return ns_err_set(err, NS_REJECTED, "no certificate roles");
+		return ns_err_set(err, NS_CAUSE_CA_CERTS, "no certificate roles");
 	}
 	if (roles->ca_only) {
 		ok = ok && push_ref(sk, roles->ca);
@@ -298,7 +289,7 @@ int ns_roles_certmonger_order(TALLOC_CTX *mem, const struct ns_roles *roles,
 		ok = push_ref(sk, sk_X509_value(roles->chain, i));
 	if (!ok) {
 		sk_X509_pop_free(sk, X509_free);
-		return ns_err_set(err, NS_REJECTED, "out of memory");
+		return ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
 	}
 	*out = sk;
 	return 0;

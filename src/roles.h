@@ -24,7 +24,7 @@ struct ns_roles {
 
 /* Assigns roles. Takes its own references: the caller keeps and frees certs.
  * The result is freed with talloc_free (a destructor drops the references).
- * Errors (NS_REJECTED): no certificate, no CA certificate among them. */
+ * Errors (NS_CAUSE_CA_CERTS): no certificate, no CA certificate among them. */
 int ns_roles_assign(TALLOC_CTX *mem, STACK_OF(X509) *certs, struct ns_roles **out,
 		    struct ns_err *err);
 
@@ -43,13 +43,6 @@ bool ns_roles_ca_is_self_signed(const struct ns_roles *roles);
  * *out: a new stack holding references (sk_X509_pop_free(.., X509_free)). */
 int ns_roles_certmonger_order(TALLOC_CTX *mem, const struct ns_roles *roles,
 			      STACK_OF(X509) **out, const char **note, struct ns_err *err);
-
-/* Did issuer sign cert? Names (and key identifiers) match and the signature
- * verifies with issuer's key. */
-bool ns_cert_issued_by(X509 *cert, X509 *issuer);
-
-/* Is cert a CA certificate (basicConstraints CA, or a v1 self-signed one)? */
-bool ns_cert_is_ca(X509 *cert);
 
 /* Does a certificate carry the NDES RA EKU (1.3.6.1.4.1.311.20.2.1)? Then
  * the server is Microsoft NDES, whatever its GetCACaps says. */

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "file.h"
 #include "ns.h"
 #include "statefile.h"
 
@@ -19,25 +20,13 @@ static char *path_of(TALLOC_CTX *mem, const struct ns_ctx *ctx, const char *name
 char *ns_state_read(TALLOC_CTX *mem, const struct ns_ctx *ctx, const char *name, size_t max)
 {
 	char *path = path_of(mem, ctx, name), *buf = NULL;
-	struct stat st;
 	size_t got = 0;
-	ssize_t r;
-	int fd;
+	int rc;
 
-	/* O_NONBLOCK: opening a FIFO planted here must not hang the helper. */
-	fd = path != NULL ? open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK) : -1;
+	rc = path != NULL ? ns_file_read(mem, path, max, NS_FILE_NOFOLLOW, &buf, &got, NULL) : -1;
 	talloc_free(path);
-	if (fd < 0)
+	if (rc != 0)
 		return NULL;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (size_t)st.st_size > max ||
-	    (buf = talloc_size(mem, (size_t)st.st_size + 1)) == NULL) {
-		close(fd);
-		return NULL;
-	}
-	while (got < (size_t)st.st_size && (r = read(fd, buf + got, (size_t)st.st_size - got)) > 0)
-		got += (size_t)r;
-	close(fd);
-	buf[got] = '\0';
 	if (got < 4 || strcmp(buf + got - 4, "end\n") != 0 || (got > 4 && buf[got - 5] != '\n')) {
 		talloc_free(buf);
 		return NULL;

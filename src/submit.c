@@ -28,6 +28,7 @@
 #include "caps.h"
 #include "certinfo.h"
 #include "certrep.h"
+#include "cmenv.h"
 #include "cmreq.h"
 #include "cookie.h"
 #include "http.h"
@@ -43,105 +44,56 @@
 #include "transport.h"
 #include "x509util.h"
 
-#define DEFAULT_POLL_INTERVAL 600
-#define DEFAULT_RETRY_INTERVAL 300
-
 /* Everything one SUBMIT or POLL run works with; freed with its context. */
 struct run {
 	const struct ns_ctx *ctx;
 	bool poll;
-	const char *csr;		/* CERTMONGER_CSR */
-	const char *ca_name;		/* CERTMONGER_CA_NICKNAME, for hints */
-	STACK_OF(X509) *certs;		/* every CERTMONGER_SCEP_* certificate */
-	X509 *second;			/* CERTMONGER_SCEP_CA_CERTIFICATE */
+	struct ns_cmenv *env;		/* certmonger's request, read once */
 	struct ns_roles *roles;
 	bool issuer_ok;			/* certmonger's CertPoll names the issuing CA */
-	const char *cert;		/* CERTMONGER_CERTIFICATE: this is a renewal */
 	struct ns_renewal *renewal;	/* the renewal next to that certificate */
 	bool has_password;		/* the CSR carries a challenge password */
 	bool password_used;		/* ... one that already got a certificate here */
 	bool stale_password;		/* ... and this is a renewal */
 	long status_seen;		/* HTTP status of the last reply */
 	const char *txid;		/* of the request sent (NULL before it is known) */
+	bool answered;			/* NDES sent a verified CertRep */
 	bool retrying;			/* this run ends in a retry of transient trouble */
 	struct ns_outage outage;	/* transient trouble of that request so far */
 };
-
-static int run_destructor(struct run *r)
-{
-	sk_X509_pop_free(r->certs, X509_free);
-	X509_free(r->second);
-	return 0;
-}
-
-static const char *env(const char *name)
-{
-	const char *v = getenv(name);
-
-	return (v != NULL && v[0] != '\0') ? v : NULL;
-}
 
 static long interval(long configured, long fallback)
 {
 	return configured > 0 ? configured : fallback;
 }
 
-/* Adds the PEM certificates of one CERTMONGER_SCEP_* variable. */
-static int add_env_certs(struct run *r, const char *name, bool is_second, struct ns_err *err)
-{
-	const char *pem = env(name);
-	STACK_OF(X509) *certs = NULL;
-	int i;
-
-	if (pem == NULL)
-		return 0;
-	if (ns_certs_parse((const unsigned char *)pem, strlen(pem), &certs, err) != 0)
-		return ns_err_set(err, NS_UNCONFIGURED,
-				  "certmonger's %s cannot be read: run getcert refresh-ca -c %s",
-				  name, r->ca_name);
-	for (i = 0; i < sk_X509_num(certs); i++) {
-		X509 *c = sk_X509_value(certs, i);
-		if (is_second && i == 0 && r->second == NULL && X509_up_ref(c))
-			r->second = c;
-		if (!ns_certs_contains(r->certs, c) && X509_up_ref(c) && !sk_X509_push(r->certs, c))
-			X509_free(c);
-	}
-	sk_X509_pop_free(certs, X509_free);
-	return 0;
-}
-
 static int load_ca_certs(struct run *r, struct ns_err *err)
 {
 	char *want, *have;
 
-	r->certs = sk_X509_new_null();
-	if (r->certs == NULL)
-		return ns_err_set(err, NS_UNREACHABLE, "out of memory");
-	if (add_env_certs(r, "CERTMONGER_SCEP_RA_CERTIFICATE", false, err) != 0 ||
-	    add_env_certs(r, "CERTMONGER_SCEP_CA_CERTIFICATE", true, err) != 0 ||
-	    add_env_certs(r, "CERTMONGER_SCEP_CERTIFICATES", false, err) != 0)
+	if (ns_cmenv_certs(r->env, err) != 0)
 		return -1;
-	if (sk_X509_num(r->certs) == 0)
-		return ns_err_set(err, NS_UNCONFIGURED,
+	if (sk_X509_num(r->env->certs) == 0)
+		return ns_err_set(err, NS_CAUSE_CA_CERTS_STALE,
 				  "certmonger passed no CA certificates (CERTMONGER_SCEP_*): run "
-				  "getcert refresh-ca -c %s", r->ca_name);
-	if (ns_roles_assign(r, r->certs, &r->roles, err) != 0) {
+				  "getcert refresh-ca -c %s", r->env->ca_name);
+	if (ns_roles_assign(r, r->env->certs, &r->roles, err) != 0) {
 		char why[sizeof(err->msg)];
 
 		snprintf(why, sizeof(why), "%s", err->msg);
-		return ns_err_set(err, NS_UNCONFIGURED,
+		return ns_err_set(err, NS_CAUSE_CA_CERTS_STALE,
 				  "the CA certificates certmonger holds do not fit NDES (%s): run "
-				  "getcert refresh-ca -c %s", why, r->ca_name);
+				  "getcert refresh-ca -c %s", why, r->env->ca_name);
 	}
 
 	/* certmonger names, as CertPoll's issuer, the issuer of the 2nd
 	 * FETCH-SCEP-CA-CERTS certificate (src/pkcs7.c cm_pkcs7_generate_ias).
 	 * Right only if that is the issuing CA's subject. */
-	r->issuer_ok = r->second != NULL &&
-		X509_NAME_cmp(X509_get_issuer_name(r->second),
+	r->issuer_ok = r->env->second != NULL &&
+		X509_NAME_cmp(X509_get_issuer_name(r->env->second),
 			      X509_get_subject_name(r->roles->ca)) == 0;
 	want = ns_name_str(r, X509_get_subject_name(r->roles->ca));
-	have = r->second ? ns_name_str(r, X509_get_issuer_name(r->second)) : NULL;
+	have = r->env->second ? ns_name_str(r, X509_get_issuer_name(r->env->second)) : NULL;
 	if (r->issuer_ok)
 		ns_log(r->ctx, NS_LOG_INFO, "certmonger's CertPoll names the issuing CA \"%s\"",
 		       want ? want : "?");
@@ -149,19 +101,30 @@ static int load_ca_certs(struct run *r, struct ns_err *err)
 		ns_log(r->ctx, NS_LOG_WARN,
 		       "certmonger's CertPoll messages name the issuer \"%s\" but the issuing CA "
 		       "is \"%s\": polling a pending request may fail; run getcert refresh-ca -c %s",
-		       have ? have : "(none)", want ? want : "?", r->ca_name);
+		       have ? have : "(none)", want ? want : "?", r->env->ca_name);
 	return 0;
+}
+
+/* ---- The answers to certmonger: issued, wait, retry soon, refused (the exit
+ * statuses come from outcome.c). */
+
+/* The exit status certmonger gets for err (outcome.c's table). */
+static int outcome(const struct ns_err *err)
+{
+	return ns_outcome(NS_OPC_HELPER, err);
 }
 
 /* Exit 5 "SECONDS\nCOOKIE" (certmonger: WAIT_WITH_DELAY). */
 static int wait_with(struct ns_err *err, long seconds, const char *cookie)
 {
-	if (cookie == NULL)
-		return ns_err_set(err, NS_UNREACHABLE, "out of memory");
+	if (cookie == NULL) {
+		ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
+		return outcome(err);
+	}
 	printf("%ld\n%s\n", seconds, cookie);
 	ns_err_clear(err);
-	err->status = NS_WAIT_WITH_DELAY;
-	return NS_WAIT_WITH_DELAY;
+	err->cause = NS_CAUSE_WAIT;
+	return outcome(err);
 }
 
 /* "for 42 seconds" / "for 17 minutes" / "for 3 hours" */
@@ -208,7 +171,7 @@ static long jittered(long secs)
 static int retry_later(TALLOC_CTX *mem, struct run *r, const struct ns_cookie *pending,
 		       struct ns_err *err)
 {
-	long secs = interval(r->ctx->cfg->retry_interval, DEFAULT_RETRY_INTERVAL);
+	long secs = interval(r->ctx->cfg->retry_interval, NS_DEFAULT_RETRY_INTERVAL);
 
 	if (pending == NULL)
 		secs = jittered(secs);
@@ -236,28 +199,138 @@ static int retry_later(TALLOC_CTX *mem, struct run *r, const struct ns_cookie *p
  * than certmonger's long default for exit 3. */
 static int autopw_status(TALLOC_CTX *mem, struct run *r, struct ns_err *err)
 {
-	if (err->status == NS_UNREACHABLE)
+	if (ns_cause_transient(err->cause))
 		return retry_later(mem, r, NULL, err);
-	return err->status;
+	return outcome(err);
 }
 
-/* Is this failure to get a reply worth a bounded retry? TLS trouble (an
- * untrusted or mismatched certificate) and oversized replies are not: they
- * need an admin, so they go to certmonger's ca-error instead. */
-static bool transient_fail(enum ns_http_fail f)
+/* NDES consumed the CSR's password (if any) when it issued: remember it so
+ * that a renewal still carrying it is explained (usedpw.h). */
+static void record_password(TALLOC_CTX *mem, const struct run *r)
 {
-	switch (f) {
-	case NS_HTTP_FAIL_CONNECT:
-	case NS_HTTP_FAIL_DNS:
-	case NS_HTTP_FAIL_TIMEOUT:
-	case NS_HTTP_FAIL_CLOSED:
-	case NS_HTTP_FAIL_TRUNCATED:
-	case NS_HTTP_FAIL_OTHER:
-		return true;
+	char *pw = NULL;
+
+	if (ns_csr_challenge(mem, r->env->csr, &pw) == 0 && pw != NULL && pw[0] != '\0')
+		ns_usedpw_record(mem, r->ctx, pw);
+}
+
+static int issued(TALLOC_CTX *mem, struct run *r, const struct ns_certrep *rep,
+		  struct ns_err *err)
+{
+	char *pem = ns_pkcs7_pem(mem, rep->content, rep->content_len);
+
+	if (pem == NULL) {
+		ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
+		return outcome(err);
+	}
+	fputs(pem, stdout);
+	ns_log(r->ctx, NS_LOG_INFO, "issued; certmonger decrypts the envelope");
+	record_password(mem, r);
+	ns_autopw_after_issue(mem, r->ctx, r->env);
+	ns_err_clear(err);
+	return outcome(err);
+}
+
+/* What the request itself did to earn a refusal, when we know: a consumed
+ * password still in a renewal CSR, or names NDES does not renew. */
+static const char *refusal_hint(TALLOC_CTX *mem, const struct run *r,
+				const struct ns_certrep *rep)
+{
+	char *hint = NULL;
+
+	if (r->stale_password && ns_mserr_is_password_refusal(rep->fail_info, rep->have_hresult,
+							      rep->hresult))
+		return "; the renewal carried the one-time password NDES consumed at an earlier "
+		       "enrollment: set [scep] challenge_password_otp = yes in certmonger.conf and "
+		       "run getcert resubmit, or use auto-password";
+	if (r->password_used && r->env->cert == NULL &&
+	    ns_mserr_is_password_refusal(rep->fail_info, rep->have_hresult, rep->hresult))
+		return "; this password already got a certificate on this host (NDES takes each "
+		       "one-time password once): fetch a new one";
+	if (r->renewal != NULL && ns_renewal_names_differ(r->renewal) && !r->has_password)
+		hint = talloc_asprintf(mem, "; the renewal's names differ from the certificate's "
+				       "(%s)", ns_renewal_diff_str(mem, r->renewal));
+	return hint != NULL ? hint : "";
+}
+
+/* FAILURE: transient, a password refusal automatic mode can fix, or final. */
+static int refused(TALLOC_CTX *mem, struct run *r, const struct ns_certrep *rep,
+		   const struct ns_cookie *pending, struct ns_err *err)
+{
+	char *why = ns_mserr_describe(mem, rep->fail_info, rep->have_hresult, rep->hresult,
+				      rep->fail_text);
+
+	if (rep->hresult_text != NULL && !rep->have_hresult)
+		ns_log(r->ctx, NS_LOG_WARN, "unreadable NDES error attribute \"%.40s\"",
+		       rep->hresult_text);
+	if (ns_mserr_is_transient(rep->have_hresult, rep->hresult)) {
+		ns_err_set(err, NS_CAUSE_NDES_BUSY, "NDES cannot complete the request now: %s", why);
+		return retry_later(mem, r, pending, err);
+	}
+	if (!r->poll && ns_mserr_is_password_refusal(rep->fail_info, rep->have_hresult,
+						     rep->hresult)) {
+		ns_log(r->ctx, NS_LOG_WARN, "NDES refused the challenge password: %s", why);
+		if (ns_autopw_after_refusal(mem, r->ctx, r->env, err) == 1)
+			return autopw_status(mem, r, err);
+	}
+	if (r->poll)
+		ns_err_set(err, NS_CAUSE_REFUSED, "NDES denied the pending request: %s%s%s%s", why,
+			   pending->issuer_ok ? "" : " (certmonger's CertPoll names the wrong "
+			   "issuer CA; run getcert refresh-ca -c ", pending->issuer_ok ? "" : r->env->ca_name,
+			   pending->issuer_ok ? "" : " and request again)");
+	else
+		ns_err_set(err, NS_CAUSE_REFUSED, "NDES rejected the request: %s%s", why,
+			   refusal_hint(mem, r, rep));
+	return outcome(err);
+}
+
+/* PENDING to a PKCSReq: keep certmonger's CertPoll in the cookie and poll. */
+static int held(TALLOC_CTX *mem, struct run *r, const struct ns_pkimsg *gci,
+		enum ns_transport t, struct ns_err *err)
+{
+	long secs = interval(r->ctx->cfg->poll_interval, NS_DEFAULT_POLL_INTERVAL);
+	struct ns_cookie c;
+
+	if (gci == NULL) {
+		ns_err_set(err, NS_CAUSE_INPUT,
+			   "NDES holds the request for a CA manager's approval, but "
+			   "certmonger gave no GetCertInitial message to poll with");
+		return outcome(err);
+	}
+	memset(&c, 0, sizeof(c));
+	c.kind = NS_COOKIE_PENDING;
+	c.transport = t;
+	c.issuer_ok = r->issuer_ok;
+	c.since = time(NULL);
+	c.certpoll = gci->der;
+	c.certpoll_len = gci->len;
+	ns_log(r->ctx, NS_LOG_WARN, "the request waits for a CA manager's approval; polling "
+	       "every %ld seconds", secs);
+	return wait_with(err, secs, ns_cookie_encode(mem, &c));
+}
+
+/* The answer to certmonger for a verified CertRep. gci: the CertPoll to keep
+ * when a PKCSReq is held; pending: the cookie of a POLL (NULL for SUBMIT). */
+static int answer(TALLOC_CTX *mem, struct run *r, const struct ns_certrep *rep,
+		  const struct ns_pkimsg *gci, const struct ns_cookie *pending,
+		  enum ns_transport t, struct ns_err *err)
+{
+	r->answered = true;
+	switch (rep->pki_status) {
+	case NS_PKI_SUCCESS:
+		return issued(mem, r, rep, err);
+	case NS_PKI_PENDING:
+		if (pending == NULL)
+			return held(mem, r, gci, t, err);
+		ns_log(r->ctx, NS_LOG_INFO, "still waiting for a CA manager's approval");
+		return wait_with(err, interval(r->ctx->cfg->poll_interval, NS_DEFAULT_POLL_INTERVAL),
+				 r->env->cookie);
 	default:
-		return false;
+		return refused(mem, r, rep, pending, err);
 	}
 }
+
+/* ---- The exchange SUBMIT and POLL share: send, verify, answer. */
 
 /* "signing RA \"CN=..\" expired 2026-01-01 00:00:00 UTC" or NULL. */
 static char *expired_str(TALLOC_CTX *mem, const char *role, X509 *cert)
@@ -284,32 +357,30 @@ static bool ra_expired(TALLOC_CTX *mem, const struct run *r, struct ns_err *err)
 	enc = ro->encrypt != ro->sign ? expired_str(mem, "encryption RA", ro->encrypt) : NULL;
 	if (sign == NULL && enc == NULL)
 		return false;
-	ns_err_set(err, NS_UNREACHABLE, "NDES answered HTTP %ld and its RA certificates have "
+	ns_err_set(err, NS_CAUSE_RA_EXPIRED, "NDES answered HTTP %ld and its RA certificates have "
 		   "expired (%s%s%s): NDES refuses every request until an NDES admin renews them "
 		   "(retrying does not help); then run getcert refresh-ca -c %s and getcert "
 		   "resubmit", r->status_seen, sign ? sign : "", sign && enc ? "; " : "",
-		   enc ? enc : "", r->ca_name);
+		   enc ? enc : "", r->env->ca_name);
 	return true;
 }
 
 /* Sends der and returns the reply body (application/x-pki-message). On
- * failure *transient says whether retrying later makes sense. */
+ * failure ns_cause_transient(err->cause) says whether retrying later makes
+ * sense. */
 static int send_message(TALLOC_CTX *mem, struct run *r, enum ns_transport t,
 			const unsigned char *der, size_t len, struct ns_http_reply **reply,
-			bool *transient, struct ns_err *err)
+			struct ns_err *err)
 {
 	const struct ns_config *cfg = r->ctx->cfg;
 	struct ns_http_request req;
-	enum ns_http_fail fail = NS_HTTP_OK;
 	char *url;
 
-	*transient = false;
 	memset(&req, 0, sizeof(req));
 	if (t == NS_TRANSPORT_POST) {
-		url = talloc_asprintf(mem, "%s%soperation=PKIOperation", cfg->url,
-				      strchr(cfg->url, '?') ? "&" : "?");
+		url = ns_scep_url(mem, cfg->url, "PKIOperation", NULL);
 		if (url == NULL)
-			return ns_err_set(err, NS_UNREACHABLE, "out of memory");
+			return ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
 		ns_log(r->ctx, NS_LOG_INFO, "POST %s (%zu bytes)", url, len);
 		req.content_type = "application/x-pki-message";
 		req.body = der;
@@ -321,32 +392,17 @@ static int send_message(TALLOC_CTX *mem, struct run *r, enum ns_transport t,
 		       cfg->url, strlen(url));
 	}
 	req.url = url;
-	if (ns_http_request(mem, r->ctx, &req, reply, &fail, err) != 0) {
-		*transient = err->status == NS_UNREACHABLE && transient_fail(fail);
+	if (ns_http_request(mem, r->ctx, &req, reply, err) != 0)
 		return -1;
-	}
 	r->status_seen = (*reply)->status;
 	ns_log(r->ctx, NS_LOG_INFO, "HTTP %ld, %s, %zu bytes", (*reply)->status,
 	       (*reply)->content_type ? (*reply)->content_type : "no content type", (*reply)->len);
 	if (ns_transport_check_reply(*reply, t, err) != 0) {
-		*transient = err->status == NS_UNREACHABLE;	/* HTTP 5xx */
-		if ((*reply)->status >= 500 && ra_expired(mem, r, err))
-			*transient = false;
+		if ((*reply)->status >= 500)
+			ra_expired(mem, r, err);
 		return -1;
 	}
 	return 0;
-}
-
-/* certrep.c's hints say "getcert refresh-ca -c NAME": fill in the name. */
-static void name_ca(struct ns_err *err, const char *ca_name)
-{
-	char *p = strstr(err->msg, "-c NAME");
-	char tail[sizeof(err->msg)];
-
-	if (p == NULL)
-		return;
-	snprintf(tail, sizeof(tail), "%s", p + strlen("-c NAME"));
-	snprintf(p, sizeof(err->msg) - (size_t)(p - err->msg), "-c %s%s", ca_name, tail);
 }
 
 /* Parses and verifies a reply to msg. */
@@ -358,9 +414,9 @@ static int read_reply(TALLOC_CTX *mem, struct run *r, const struct ns_http_reply
 
 	if (ns_certrep_parse(mem, reply->body, reply->len, &rep, err) != 0)
 		return -1;
-	if (ns_certrep_verify(rep, r->certs, r->roles->ca, r->certs, flags, 0, err) != 0 ||
+	rep->ca_name = r->env->ca_name;
+	if (ns_certrep_verify(rep, r->env->certs, r->roles->ca, r->env->certs, flags, 0, err) != 0 ||
 	    ns_certrep_check(rep, msg->txid, msg->nonce, msg->nonce_len, err) != 0) {
-		name_ca(err, r->ca_name);
 		talloc_free(rep);
 		return -1;
 	}
@@ -374,83 +430,26 @@ static int read_reply(TALLOC_CTX *mem, struct run *r, const struct ns_http_reply
 	return 0;
 }
 
-/* NDES consumed the CSR's password (if any) when it issued: remember it so
- * that a renewal still carrying it is explained (usedpw.h). */
-static void record_password(TALLOC_CTX *mem, const struct run *r)
+/* What SUBMIT and POLL share: send msg, verify the reply, answer certmonger
+ * (transient trouble: a bounded retry that keeps a POLL's cookie). */
+static int exchange(TALLOC_CTX *mem, struct run *r, enum ns_transport t,
+		    const struct ns_pkimsg *msg, const struct ns_pkimsg *gci,
+		    const struct ns_cookie *pending, struct ns_err *err)
 {
-	char *pw = NULL;
+	struct ns_http_reply *reply = NULL;
+	struct ns_certrep *rep;
 
-	if (ns_csr_challenge(mem, r->csr, &pw) == 0 && pw != NULL && pw[0] != '\0')
-		ns_usedpw_record(mem, r->ctx, pw);
-}
-
-static int issued(TALLOC_CTX *mem, struct run *r, const struct ns_certrep *rep,
-		  struct ns_err *err)
-{
-	char *pem = ns_pkcs7_pem(mem, rep->content, rep->content_len);
-
-	if (pem == NULL)
-		return ns_err_set(err, NS_UNREACHABLE, "out of memory");
-	fputs(pem, stdout);
-	ns_log(r->ctx, NS_LOG_INFO, "issued; certmonger decrypts the envelope");
-	record_password(mem, r);
-	ns_autopw_after_issue(mem, r->ctx, r->csr);
-	ns_err_clear(err);
-	return NS_ISSUED;
-}
-
-/* What the request itself did to earn a refusal, when we know: a consumed
- * password still in a renewal CSR, or names NDES does not renew. */
-static const char *refusal_hint(TALLOC_CTX *mem, const struct run *r,
-				const struct ns_certrep *rep)
-{
-	char *hint = NULL;
-
-	if (r->stale_password && ns_mserr_is_password_refusal(rep->fail_info, rep->have_hresult,
-							      rep->hresult))
-		return "; the renewal carried the one-time password NDES consumed at an earlier "
-		       "enrollment: set [scep] challenge_password_otp = yes in certmonger.conf and "
-		       "run getcert resubmit, or use auto-password";
-	if (r->password_used && r->cert == NULL &&
-	    ns_mserr_is_password_refusal(rep->fail_info, rep->have_hresult, rep->hresult))
-		return "; this password already got a certificate on this host (NDES takes each "
-		       "one-time password once): fetch a new one";
-	if (r->renewal != NULL && ns_renewal_names_differ(r->renewal) && !r->has_password)
-		hint = talloc_asprintf(mem, "; the renewal's names differ from the certificate's "
-				       "(%s)", ns_renewal_diff_str(mem, r->renewal));
-	return hint != NULL ? hint : "";
-}
-
-/* FAILURE: transient, a password refusal automatic mode can fix, or final. */
-static int refused(TALLOC_CTX *mem, struct run *r, const struct ns_certrep *rep,
-		   const struct ns_cookie *pending, struct ns_err *err)
-{
-	char *why = ns_mserr_describe(mem, rep->fail_info, rep->have_hresult, rep->hresult,
-				      rep->fail_text);
-
-	if (rep->hresult_text != NULL && !rep->have_hresult)
-		ns_log(r->ctx, NS_LOG_WARN, "unreadable NDES error attribute \"%.40s\"",
-		       rep->hresult_text);
-	if (ns_mserr_is_transient(rep->have_hresult, rep->hresult)) {
-		ns_err_set(err, NS_UNREACHABLE, "NDES cannot complete the request now: %s", why);
-		return retry_later(mem, r, pending, err);
+	if (send_message(mem, r, t, msg->der, msg->len, &reply, err) != 0) {
+		if (ns_cause_transient(err->cause))
+			return retry_later(mem, r, pending, err);
+		return outcome(err);
 	}
-	if (!r->poll && ns_mserr_is_password_refusal(rep->fail_info, rep->have_hresult,
-						     rep->hresult)) {
-		ns_log(r->ctx, NS_LOG_WARN, "NDES refused the challenge password: %s", why);
-		if (ns_autopw_after_refusal(mem, r->ctx, r->csr, err) == 1)
-			return autopw_status(mem, r, err);
-	}
-	if (r->poll)
-		ns_err_set(err, NS_REJECTED, "NDES denied the pending request: %s%s%s%s", why,
-			   pending->issuer_ok ? "" : " (certmonger's CertPoll names the wrong "
-			   "issuer CA; run getcert refresh-ca -c ", pending->issuer_ok ? "" : r->ca_name,
-			   pending->issuer_ok ? "" : " and request again)");
-	else
-		ns_err_set(err, NS_REJECTED, "NDES rejected the request: %s%s", why,
-			   refusal_hint(mem, r, rep));
-	return NS_REJECTED;
+	if (read_reply(mem, r, reply, msg, &rep, err) != 0)
+		return outcome(err);
+	return answer(mem, r, rep, gci, pending, t, err);
 }
+
+/* ---- Policy before anything is sent: renewals, passwords, certmonger's messages. */
 
 /* certmonger's id of the request this CSR belongs to, for commands in
  * messages; "REQUEST" when its requests directory cannot be read. */
@@ -460,7 +459,7 @@ static const char *request_id(TALLOC_CTX *mem, const struct run *r)
 	struct ns_err e;
 
 	ns_err_clear(&e);
-	if (ns_cmreq_find(mem, r->ctx->cfg->requests_dir, r->csr, &req, &e) == 0 &&
+	if (ns_cmreq_find(mem, r->ctx->cfg->requests_dir, r->env->csr, &req, &e) == 0 &&
 	    req != NULL && req->id != NULL)
 		return req->id;
 	return "REQUEST";
@@ -472,11 +471,11 @@ static void note_password(TALLOC_CTX *mem, struct run *r)
 {
 	char *pw = NULL;
 
-	if (ns_csr_challenge(mem, r->csr, &pw) != 0 || pw == NULL || pw[0] == '\0')
+	if (ns_csr_challenge(mem, r->env->csr, &pw) != 0 || pw == NULL || pw[0] == '\0')
 		return;
 	r->has_password = true;
 	r->password_used = ns_usedpw_seen(mem, r->ctx, pw);
-	r->stale_password = r->cert != NULL && r->password_used;
+	r->stale_password = r->env->cert != NULL && r->password_used;
 }
 
 /* Said once the CA certificates are known: only NDES consumes passwords
@@ -509,27 +508,27 @@ static int names_differ(TALLOC_CTX *mem, struct run *r, struct ns_err *err)
 		       "has (%s); sending it anyway (renewal-subject-check = no)", diff ? diff : "?");
 		return 0;
 	}
-	if (ns_autopw_for_new_names(mem, r->ctx, r->csr, err) == 1)
+	if (ns_autopw_for_new_names(mem, r->ctx, r->env, err) == 1)
 		return autopw_status(mem, r, err);
 	id = request_id(mem, r);
-	ns_err_set(err, NS_REJECTED, "NDES renews without a password only a request with the "
+	ns_err_set(err, NS_CAUSE_REFUSED, "NDES renews without a password only a request with the "
 		   "certificate's own names, and this one differs: %s. Keep the names: getcert "
 		   "resubmit -i %s %s; or change them with a one-time password: getcert resubmit "
 		   "-i %s -L PASSWORD (auto-password fetches one by itself)", diff ? diff : "?", id,
 		   rn->resubmit_args, id);
-	return NS_REJECTED;
+	return outcome(err);
 }
 
 /* Renewal policy (ndes.md "Renewal"), before anything is sent. Returns 0 to
  * go on, else the exit status (err set). */
 static int check_renewal(TALLOC_CTX *mem, struct run *r, struct ns_err *err)
 {
-	if (r->csr == NULL)
+	if (r->env->csr == NULL)
 		return 0;
 	note_password(mem, r);
-	if (r->cert == NULL)
+	if (r->env->cert == NULL)
 		return 0;
-	if (ns_renewal_inspect(r, r->cert, r->csr, &r->renewal, err) != 0) {
+	if (ns_renewal_inspect(r, r->env->cert, r->env->csr, &r->renewal, err) != 0) {
 		ns_log(r->ctx, NS_LOG_WARN, "cannot compare the renewal with the current "
 		       "certificate: %s", err->msg);
 		ns_err_clear(err);
@@ -541,9 +540,9 @@ static int check_renewal(TALLOC_CTX *mem, struct run *r, struct ns_err *err)
 		ns_log(r->ctx, NS_LOG_INFO, "renewing certificate %s (valid until %s) with a new key, "
 		       "as Windows does: NDES answers a repeated transactionID with the existing "
 		       "certificate", r->renewal->cert_serial, r->renewal->not_after);
-		ns_err_set(err, NS_NEED_REKEY, "renewal with a new key: certmonger makes a new key "
+		ns_err_set(err, NS_CAUSE_NEED_REKEY, "renewal with a new key: certmonger makes a new key "
 			   "and CSR (renewal-key = new)");
-		return NS_NEED_REKEY;
+		return outcome(err);
 	}
 	if (r->renewal->same_key)
 		ns_log(r->ctx, NS_LOG_WARN, "renewing with the same key (renewal-key = same): NDES "
@@ -561,214 +560,150 @@ static int need_messages(TALLOC_CTX *mem, struct run *r, struct ns_err *err)
 	struct ns_caps *caps = NULL;
 	char why[sizeof(err->msg)];
 
-	if (env("CERTMONGER_SCEP_RA_CERTIFICATE") != NULL ||
-	    env("CERTMONGER_SCEP_CA_CERTIFICATE") != NULL) {
-		ns_err_set(err, NS_NEED_SCEP_MESSAGES,
+	if (r->env->has_ca_data) {
+		ns_err_set(err, NS_CAUSE_NEED_MESSAGES,
 			   "asking certmonger to build the SCEP messages");
-		return NS_NEED_SCEP_MESSAGES;
+		return outcome(err);
 	}
 	if (ns_caps_fetch(mem, r->ctx, &caps, err) != 0) {
-		if (err->transient)	/* certmonger asks again when it is back */
+		if (ns_cause_transient(err->cause))	/* certmonger asks again when it is back */
 			return retry_later(mem, r, NULL, err);
 		snprintf(why, sizeof(why), "%s", err->msg);
-		ns_err_set(err, err->status, "certmonger has no CA certificates for this CA because "
+		ns_err_set(err, err->cause, "certmonger has no CA certificates for this CA because "
 			   "the SCEP server cannot be used: %s; fix that, then run getcert refresh-ca -c %s",
-			   why, r->ca_name);
-		return err->status;
+			   why, r->env->ca_name);
+		return outcome(err);
 	}
-	ns_err_set(err, NS_NEED_SCEP_MESSAGES,
+	ns_err_set(err, NS_CAUSE_NEED_MESSAGES,
 		   "certmonger has no CA certificates for this CA yet: run getcert refresh-ca -c %s",
-		   r->ca_name);
-	return NS_NEED_SCEP_MESSAGES;
+		   r->env->ca_name);
+	return outcome(err);
 }
 
-/* The answers to certmonger for a CertRep to a PKCSReq. */
-static int answer(TALLOC_CTX *mem, struct run *r, const struct ns_certrep *rep,
-		  const struct ns_pkimsg *gci, enum ns_transport t, struct ns_err *err)
+/* certmonger's PKCSReq and the matching CertPoll (*gci NULL when there is
+ * none or it does not match). Returns 0, 1 when certmonger gave no PKCSReq,
+ * -1 on an unusable one (err set).
+ *
+ * With a certificate (renewal, rekey) CERTMONGER_PKCSREQ is the one signed
+ * by it: certmonger can decrypt the reply to that one, not to the _REKEY one
+ * (protocol reference, rekey pitfall). Without a certificate but with a new
+ * key pending (e.g. after exit 17 on a first enrollment) certmonger builds
+ * only the _REKEY pair; it then decrypts with the new key, which works
+ * because there is no old certificate to match (src/submit-o.c
+ * cm_submit_o_decrypt_envelope). */
+static int read_messages(TALLOC_CTX *mem, struct run *r, struct ns_pkimsg **req,
+			 struct ns_pkimsg **gci, struct ns_err *err)
 {
-	const struct ns_config *cfg = r->ctx->cfg;
-	struct ns_cookie c;
+	const struct ns_cmenv *e = r->env;
+	bool rekey = e->pkcsreq == NULL && e->pkcsreq_rekey != NULL;
+	const char *req_pem = rekey ? e->pkcsreq_rekey : e->pkcsreq;
+	const char *gci_pem = rekey ? e->gci_rekey : e->gci;
+	const char *req_name = rekey ? "CERTMONGER_PKCSREQ_REKEY" : "CERTMONGER_PKCSREQ";
+	const char *gci_name = rekey ? "CERTMONGER_GETCERTINITIAL_REKEY" : "CERTMONGER_GETCERTINITIAL";
 
-	switch (rep->pki_status) {
-	case NS_PKI_SUCCESS:
-		return issued(mem, r, rep, err);
-	case NS_PKI_PENDING:
-		if (gci == NULL) {
-			ns_err_set(err, NS_REJECTED,
-				   "NDES holds the request for a CA manager's approval, but "
-				   "certmonger gave no GetCertInitial message to poll with");
-			return NS_REJECTED;
-		}
-		memset(&c, 0, sizeof(c));
-		c.kind = NS_COOKIE_PENDING;
-		c.transport = t;
-		c.issuer_ok = r->issuer_ok;
-		c.since = time(NULL);
-		c.certpoll = gci->der;
-		c.certpoll_len = gci->len;
-		ns_log(r->ctx, NS_LOG_WARN, "the request waits for a CA manager's approval; polling "
-		       "every %ld seconds", interval(cfg->poll_interval, DEFAULT_POLL_INTERVAL));
-		return wait_with(err, interval(cfg->poll_interval, DEFAULT_POLL_INTERVAL),
-				 ns_cookie_encode(mem, &c));
-	default:
-		return refused(mem, r, rep, NULL, err);
+	*gci = NULL;
+	if (rekey)
+		ns_log(r->ctx, e->cert ? NS_LOG_WARN : NS_LOG_INFO,
+		       "certmonger gave only the messages signed with the new key%s",
+		       e->cert ? " although a certificate exists: it may fail to decrypt the reply" : "");
+	if (req_pem == NULL)
+		return 1;
+	if (ns_pkimsg_parse(mem, req_name, (const unsigned char *)req_pem,
+			    strlen(req_pem), true, req, err) != 0)
+		return -1;
+	if ((*req)->msg_type != NS_SCEP_PKCSREQ && (*req)->msg_type != NS_SCEP_RENEWALREQ)
+		return ns_err_set(err, NS_CAUSE_INPUT, "%s has messageType %d, not a certificate "
+				  "request", req_name, (*req)->msg_type);
+	if (gci_pem != NULL &&
+	    (ns_pkimsg_parse(mem, gci_name, (const unsigned char *)gci_pem,
+			     strlen(gci_pem), true, gci, err) != 0 ||
+	     (*gci)->msg_type != NS_SCEP_CERTPOLL || strcmp((*gci)->txid, (*req)->txid) != 0)) {
+		ns_log(r->ctx, NS_LOG_WARN, "ignoring certmonger's GetCertInitial: %s",
+		       *gci ? "it does not match the PKCSReq" : err->msg);
+		*gci = NULL;
 	}
+	ns_log(r->ctx, NS_LOG_INFO, "%s: transactionID %s, senderNonce %s",
+	       e->cert ? "renewal signed with the current certificate" : "first enrollment",
+	       (*req)->txid, ns_pkimsg_hex(mem, (*req)->nonce, (*req)->nonce_len));
+	return 0;
 }
+
+/* ---- SUBMIT and POLL. */
 
 static int do_submit(TALLOC_CTX *mem, struct run *r, struct ns_err *err)
 {
-	const struct ns_config *cfg = r->ctx->cfg;
-	const char *req_pem = env("CERTMONGER_PKCSREQ");
-	const char *gci_pem = env("CERTMONGER_GETCERTINITIAL");
-	const char *req_name = "CERTMONGER_PKCSREQ", *gci_name = "CERTMONGER_GETCERTINITIAL";
-	struct ns_pkimsg *req, *gci = NULL;
+	struct ns_pkimsg *req = NULL, *gci = NULL;
 	struct ns_caps *caps = NULL;
-	struct ns_http_reply *reply = NULL;
-	struct ns_certrep *rep;
-	enum ns_transport t;
-	bool transient;
 	int rc;
 
-	rc = ns_autopw_before_submit(mem, r->ctx, r->csr, err);
-	if (rc != 0)
+	if (ns_autopw_before_submit(mem, r->ctx, r->env, err) != 0)
 		return autopw_status(mem, r, err);
 	if ((rc = check_renewal(mem, r, err)) != 0)
 		return rc;
-	/* With a certificate (renewal, rekey) CERTMONGER_PKCSREQ is the one
-	 * signed by it: certmonger can decrypt the reply to that one, not to
-	 * the _REKEY one (protocol reference, rekey pitfall). Without a
-	 * certificate but with a new key pending (e.g. after exit 17 on a first
-	 * enrollment) certmonger builds only the _REKEY pair; it then decrypts
-	 * with the new key, which works because there is no old certificate
-	 * to match (src/submit-o.c cm_submit_o_decrypt_envelope). */
-	if (req_pem == NULL && env("CERTMONGER_PKCSREQ_REKEY") != NULL) {
-		req_name = "CERTMONGER_PKCSREQ_REKEY";
-		gci_name = "CERTMONGER_GETCERTINITIAL_REKEY";
-		req_pem = env(req_name);
-		gci_pem = env(gci_name);
-		ns_log(r->ctx, env("CERTMONGER_CERTIFICATE") ? NS_LOG_WARN : NS_LOG_INFO,
-		       "certmonger gave only the messages signed with the new key%s",
-		       env("CERTMONGER_CERTIFICATE") ? " although a certificate exists: it may "
-		       "fail to decrypt the reply" : "");
-	}
-	if (req_pem == NULL)
-		return need_messages(mem, r, err);
-	if (ns_pkimsg_parse(mem, req_name, (const unsigned char *)req_pem,
-			    strlen(req_pem), true, &req, err) != 0)
-		return err->status;
-	if (req->msg_type != NS_SCEP_PKCSREQ && req->msg_type != NS_SCEP_RENEWALREQ) {
-		ns_err_set(err, NS_REJECTED, "%s has messageType %d, not a certificate request",
-			   req_name, req->msg_type);
-		return NS_REJECTED;
-	}
-	if (gci_pem != NULL &&
-	    (ns_pkimsg_parse(mem, gci_name, (const unsigned char *)gci_pem,
-			     strlen(gci_pem), true, &gci, err) != 0 ||
-	     gci->msg_type != NS_SCEP_CERTPOLL || strcmp(gci->txid, req->txid) != 0)) {
-		ns_log(r->ctx, NS_LOG_WARN, "ignoring certmonger's GetCertInitial: %s",
-		       gci ? "it does not match the PKCSReq" : err->msg);
-		gci = NULL;
-	}
-	ns_log(r->ctx, NS_LOG_INFO, "%s: transactionID %s, senderNonce %s",
-	       env("CERTMONGER_CERTIFICATE") ? "renewal signed with the current certificate"
-	       : "first enrollment", req->txid, ns_pkimsg_hex(mem, req->nonce, req->nonce_len));
+	if ((rc = read_messages(mem, r, &req, &gci, err)) != 0)
+		return rc > 0 ? need_messages(mem, r, err) : outcome(err);
 	if (load_ca_certs(r, err) != 0)
-		return err->status;
+		return outcome(err);
 	warn_stale_password(r);
 	r->txid = req->txid;
 	ns_outage_load(mem, r->ctx, r->txid, &r->outage);
 
 	/* Cached by the CA-data operations: normally no HTTP request here. */
-	if (ns_caps_get(mem, r->ctx, &caps, err) != 0) {
-		if (err->transient)
-			return retry_later(mem, r, NULL, err);
-		return err->status;
-	}
-	t = ns_transport_choose(cfg->method, caps);
-	if (send_message(mem, r, t, req->der, req->len, &reply, &transient, err) != 0) {
-		if (transient)
-			return retry_later(mem, r, NULL, err);
-		return err->status;
-	}
-	if (read_reply(mem, r, reply, req, &rep, err) != 0)
-		return err->status;
-	rc = answer(mem, r, rep, gci, t, err);
-	if (r->outage.since != 0 && !r->retrying)	/* NDES answered: the outage is over */
+	if (ns_caps_get(mem, r->ctx, &caps, err) != 0)
+		return ns_cause_transient(err->cause) ? retry_later(mem, r, NULL, err) : outcome(err);
+	rc = exchange(mem, r, ns_transport_choose(r->ctx->cfg->method, caps), req, gci, NULL, err);
+	if (r->outage.since != 0 && r->answered && !r->retrying)	/* the outage is over */
 		ns_outage_clear(mem, r->ctx, r->txid);
 	return rc;
 }
 
 static int do_poll(TALLOC_CTX *mem, struct run *r, struct ns_err *err)
 {
-	const struct ns_config *cfg = r->ctx->cfg;
 	struct ns_cookie *c;
 	struct ns_pkimsg *poll;
-	struct ns_http_reply *reply = NULL;
-	struct ns_certrep *rep;
-	bool transient;
 
-	if (ns_cookie_decode(mem, env("CERTMONGER_CA_COOKIE"), &c, err) != 0)
-		return err->status;
+	if (ns_cookie_decode(mem, r->env->cookie, &c, err) != 0)
+		return outcome(err);
 	if (c->kind == NS_COOKIE_RETRY) {
 		/* certmonger gives POLL no messages; exit 16 clears the cookie and
 		 * it builds fresh ones for a new SUBMIT (same CSR and password). */
 		ns_log(r->ctx, NS_LOG_WARN, "retrying after: %s", c->reason);
-		ns_err_set(err, NS_NEED_SCEP_MESSAGES,
+		ns_err_set(err, NS_CAUSE_NEED_MESSAGES,
 			   "retrying the request (last attempt failed: %.400s): asking certmonger "
 			   "for fresh SCEP messages", c->reason);
-		return NS_NEED_SCEP_MESSAGES;
+		return outcome(err);
 	}
 	if (ns_pkimsg_parse(mem, "the CertPoll in the stored cookie", c->certpoll,
 			    c->certpoll_len, false, &poll, err) != 0) {
 		char why[sizeof(err->msg)];
 
 		snprintf(why, sizeof(why), "%s", err->msg);
-		ns_err_set(err, NS_REJECTED, "%s; start over with getcert resubmit", why);
-		return NS_REJECTED;
+		ns_err_set(err, NS_CAUSE_INPUT, "%s; start over with getcert resubmit", why);
+		return outcome(err);
 	}
 	ns_log(r->ctx, NS_LOG_INFO, "polling transaction %s (pending since %lld)", poll->txid,
 	       (long long)c->since);
 	if (load_ca_certs(r, err) != 0)
-		return err->status;
-	if (send_message(mem, r, c->transport, poll->der, poll->len, &reply, &transient, err) != 0) {
-		if (transient)
-			return retry_later(mem, r, c, err);
-		return err->status;
-	}
-	if (read_reply(mem, r, reply, poll, &rep, err) != 0)
-		return err->status;
-	switch (rep->pki_status) {
-	case NS_PKI_SUCCESS:
-		return issued(mem, r, rep, err);
-	case NS_PKI_PENDING:
-		ns_log(r->ctx, NS_LOG_INFO, "still waiting for a CA manager's approval");
-		return wait_with(err, interval(cfg->poll_interval, DEFAULT_POLL_INTERVAL),
-				 env("CERTMONGER_CA_COOKIE"));
-	default:
-		return refused(mem, r, rep, c, err);
-	}
+		return outcome(err);
+	return exchange(mem, r, c->transport, poll, NULL, c, err);
 }
 
 int ns_op_submit(TALLOC_CTX *mem, const struct ns_ctx *ctx, bool poll, struct ns_err *err)
 {
 	TALLOC_CTX *tmp = talloc_new(mem);
-	struct run *r;
+	struct run *r = tmp != NULL ? talloc_zero(tmp, struct run) : NULL;
 	int rc;
 
 	ns_err_clear(err);
-	if (tmp == NULL || (r = talloc_zero(tmp, struct run)) == NULL) {
+	if (r == NULL || (r->env = ns_cmenv_read(r)) == NULL) {
 		talloc_free(tmp);
-		ns_err_set(err, NS_UNREACHABLE, "out of memory");
-		return NS_UNREACHABLE;
+		ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
+		return outcome(err);
 	}
-	talloc_set_destructor(r, run_destructor);
 	r->ctx = ctx;
 	r->poll = poll;
-	r->csr = env("CERTMONGER_CSR");
-	r->cert = env("CERTMONGER_CERTIFICATE");
-	r->ca_name = env("CERTMONGER_CA_NICKNAME") ? env("CERTMONGER_CA_NICKNAME") : "NAME";
 	if (ns_config_require_url(ctx->cfg, err) != 0)
-		rc = err->status;
+		rc = outcome(err);
 	else
 		rc = poll ? do_poll(tmp, r, err) : do_submit(tmp, r, err);
 	fflush(stdout);

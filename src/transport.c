@@ -36,40 +36,28 @@ static const char fix_long[] =
 int ns_transport_get_url(TALLOC_CTX *mem, const char *base, const unsigned char *der,
 			 size_t len, long max_query, char **url, struct ns_err *err)
 {
-	char *b64 = ns_base64(mem, der, len), *q, *u;
-	size_t i;
+	char *b64 = ns_base64(mem, der, len), *u;
+	size_t qlen;
 
 	*url = NULL;
 	if (max_query <= 0)
 		max_query = NS_DEFAULT_MAX_GET_LENGTH;
-	if (b64 == NULL)
-		return ns_err_set(err, NS_REJECTED, "out of memory");
-	q = talloc_strdup(mem, "operation=PKIOperation&message=");
-	/* Base64's '+', '/' and '=' must be escaped in a query (ndes.md). */
-	for (i = 0; q != NULL && b64[i] != '\0'; i++) {
-		switch (b64[i]) {
-		case '+': q = talloc_strdup_append_buffer(q, "%2B"); break;
-		case '/': q = talloc_strdup_append_buffer(q, "%2F"); break;
-		case '=': q = talloc_strdup_append_buffer(q, "%3D"); break;
-		default: q = talloc_strndup_append_buffer(q, &b64[i], 1); break;
-		}
-	}
+	/* Base64's '+', '/' and '=' must be escaped in a query (ndes.md):
+	 * ns_scep_url escapes them. */
+	u = b64 != NULL ? ns_scep_url(mem, base, "PKIOperation", b64) : NULL;
 	talloc_free(b64);
-	if (q == NULL)
-		return ns_err_set(err, NS_REJECTED, "out of memory");
-	if ((long)strlen(q) > max_query) {
-		ns_err_set(err, NS_UNCONFIGURED,
+	if (u == NULL)
+		return ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
+	qlen = strlen(u) - strlen(base) - 1;	/* after base's '?' or '&' */
+	if ((long)qlen > max_query) {
+		ns_err_set(err, NS_CAUSE_URL_TOO_LONG,
 			   "the SCEP request needs a GET query string of %zu characters, over "
 			   "max-get-length %ld (IIS' default maxQueryString is 2048) and the server "
 			   "does not take POST: %s, and raise max-get-length here",
-			   strlen(q), max_query, fix_long);
-		talloc_free(q);
+			   qlen, max_query, fix_long);
+		talloc_free(u);
 		return -1;
 	}
-	u = talloc_asprintf(mem, "%s%s%s", base, strchr(base, '?') ? "&" : "?", q);
-	talloc_free(q);
-	if (u == NULL)
-		return ns_err_set(err, NS_REJECTED, "out of memory");
 	*url = u;
 	return 0;
 }
@@ -146,29 +134,29 @@ int ns_transport_check_reply(const struct ns_http_reply *r, enum ns_transport t,
 	}
 	if (r->status == 414 ||
 	    ((r->status == 404 || r->status == 400) && t == NS_TRANSPORT_GET && too_long_page(r)))
-		return ns_err_set(err, NS_UNCONFIGURED,
+		return ns_err_set(err, NS_CAUSE_URL_TOO_LONG,
 				  "the server refused the GET request as too long (HTTP %ld%s): %s",
 				  r->status, r->status == 414 ? " URI Too Long"
 				  : body_has(r->body, r->len, "404.14") ? ", IIS 404.14 URL too long"
 				  : body_has(r->body, r->len, "404.15") ? ", IIS 404.15 query string too long"
 				  : "", fix_long);
 	if (r->status >= 500)
-		return ns_err_set(err, NS_UNREACHABLE,
+		return ns_err_set(err, NS_CAUSE_HTTP_5XX,
 				  "the SCEP server answered HTTP %ld%s", r->status, title);
 	if (r->status == 404)
-		return ns_err_set(err, NS_UNCONFIGURED,
+		return ns_err_set(err, NS_CAUSE_HTTP_STATUS,
 				  "the SCEP server answered HTTP 404 Not Found%s: check url (NDES: "
 				  "https://HOST/certsrv/mscep/mscep.dll)", title);
 	if (r->status == 405 && t == NS_TRANSPORT_POST)
-		return ns_err_set(err, NS_UNCONFIGURED,
+		return ns_err_set(err, NS_CAUSE_HTTP_STATUS,
 				  "the SCEP server does not accept POST (HTTP 405)%s: set method = get "
 				  "or auto", title);
 	if (r->status != 200)
-		return ns_err_set(err, NS_UNCONFIGURED,
+		return ns_err_set(err, NS_CAUSE_HTTP_STATUS,
 				  "the SCEP server answered HTTP %ld%s to the %s request: check url and "
 				  "the server", r->status, title, ns_transport_name(t));
 	if (r->content_type == NULL || strcmp(r->content_type, "application/x-pki-message") != 0)
-		return ns_err_set(err, NS_REJECTED,
+		return ns_err_set(err, NS_CAUSE_REPLY,
 				  "the SCEP server answered with %s%s instead of a SCEP reply "
 				  "(application/x-pki-message)",
 				  r->content_type ? r->content_type : "no content type", title);

@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <talloc.h>
 
-#include "config.h"
+#include "settings.h"
 #include "err.h"
 
 struct ns_caps;
@@ -22,14 +22,13 @@ enum ns_transport {
 	NS_TRANSPORT_POST = 'p',
 };
 
-#define NS_DEFAULT_MAX_GET_LENGTH 2048	/* IIS' default maxQueryString */
 
 /* method = post/get wins; auto: POST iff caps say POSTPKIOperation. */
 enum ns_transport ns_transport_choose(enum ns_method method, const struct ns_caps *caps);
 
 const char *ns_transport_name(enum ns_transport t);
 
-/* The GET URL for a PKIOperation carrying der. Fails (NS_UNCONFIGURED, with
+/* The GET URL for a PKIOperation carrying der. Fails (NS_CAUSE_URL_TOO_LONG, with
  * the fix in the message) when its query string would be longer than
  * max_query (<= 0: the IIS default). */
 int ns_transport_get_url(TALLOC_CTX *mem, const char *base, const unsigned char *der,
@@ -37,11 +36,11 @@ int ns_transport_get_url(TALLOC_CTX *mem, const char *base, const unsigned char 
 
 /* Judges an HTTP reply to a PKIOperation. 0: status 200 and content type
  * application/x-pki-message. Otherwise -1 with:
- *   NS_UNCONFIGURED for 414 / 404.14 / 404.15 (URL too long, with the fix),
- *     other 4xx (wrong url, forbidden);
- *   NS_UNREACHABLE for 5xx (transient: the caller retries);
- *   NS_REJECTED for a 200 with another content type (naming it, and an HTML
- *     page's title). */
+ *   NS_CAUSE_URL_TOO_LONG for 414 / 404.14 / 404.15 (with the fix);
+ *   NS_CAUSE_HTTP_STATUS for other statuses (wrong url, forbidden);
+ *   NS_CAUSE_HTTP_5XX for 5xx (transient: the caller retries);
+ *   NS_CAUSE_REPLY for a 200 with another content type (naming it, and an
+ *     HTML page's title). */
 int ns_transport_check_reply(const struct ns_http_reply *reply, enum ns_transport t,
 			     struct ns_err *err);
 

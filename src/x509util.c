@@ -7,6 +7,7 @@
 #include <openssl/pem.h>
 #include <openssl/pkcs7.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include "x509util.h"
 
@@ -85,12 +86,12 @@ int ns_certs_parse(const unsigned char *data, size_t len, STACK_OF(X509) **out,
 
 	*out = NULL;
 	if (data == NULL || len == 0)
-		return ns_err_set(err, NS_REJECTED, "the server sent no certificate data");
+		return ns_err_set(err, NS_CAUSE_PARSE, "the server sent no certificate data");
 	if (len > 0x7fffffff)
-		return ns_err_set(err, NS_REJECTED, "certificate data too large");
+		return ns_err_set(err, NS_CAUSE_PARSE, "certificate data too large");
 	certs = sk_X509_new_null();
 	if (certs == NULL)
-		return ns_err_set(err, NS_REJECTED, "out of memory");
+		return ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
 
 	/* Servers mislabel content types (ndes.md): try every shape. */
 	if (looks_pem(data, len)) {
@@ -116,14 +117,14 @@ int ns_certs_parse(const unsigned char *data, size_t len, STACK_OF(X509) **out,
 	}
 	if (sk_X509_num(certs) == 0) {
 		sk_X509_free(certs);
-		return ns_err_set(err, NS_REJECTED,
+		return ns_err_set(err, NS_CAUSE_PARSE,
 				  "the server's CA certificate reply holds no certificate");
 	}
 	*out = certs;
 	return 0;
 bad:
 	sk_X509_pop_free(certs, X509_free);
-	return ns_err_set_ssl(err, NS_REJECTED,
+	return ns_err_set_ssl(err, NS_CAUSE_PARSE,
 			      "the server's CA certificate reply is neither a DER certificate, a PKCS#7 nor PEM");
 }
 
@@ -298,4 +299,23 @@ char *ns_asn1_time_str(TALLOC_CTX *mem, const ASN1_TIME *t)
 	return talloc_asprintf(mem, "%04d-%02d-%02d %02d:%02d:%02d UTC",
 			       tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
 			       tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+bool ns_cert_is_ca(X509 *cert)
+{
+	/* 1: basicConstraints CA; 3: v1 self-signed; 4: keyCertSign; 5: Netscape. */
+	return X509_check_ca(cert) > 0;
+}
+
+bool ns_cert_issued_by(X509 *cert, X509 *issuer)
+{
+	EVP_PKEY *key;
+	int ok;
+
+	if (X509_check_issued(issuer, cert) != X509_V_OK)
+		return false;
+	key = X509_get0_pubkey(issuer);
+	ok = key != NULL && X509_verify(cert, key) == 1;
+	ERR_clear_error();
+	return ok;
 }

@@ -13,7 +13,7 @@
 /* Parses what servers send as "CA certificates", whatever they call it:
  * one DER certificate, a DER degenerate (certs-only) PKCS#7, or PEM
  * (CERTIFICATE or PKCS7 blocks, possibly several). *out gets a new stack the
- * caller frees with sk_X509_pop_free(.., X509_free). Errors: NS_REJECTED. */
+ * caller frees with sk_X509_pop_free(.., X509_free). Errors: NS_CAUSE_PARSE. */
 int ns_certs_parse(const unsigned char *data, size_t len, STACK_OF(X509) **out,
 		   struct ns_err *err);
 
@@ -42,5 +42,12 @@ char *ns_cert_fingerprint(TALLOC_CTX *mem, X509 *cert, const EVP_MD *md, const c
 char *ns_cert_ndes_thumbprint(TALLOC_CTX *mem, X509 *cert);
 /* "2017-01-31 12:00:00 UTC" */
 char *ns_asn1_time_str(TALLOC_CTX *mem, const ASN1_TIME *t);
+
+/* Did issuer sign cert? Names (and key identifiers) match and the signature
+ * verifies with issuer's key. */
+bool ns_cert_issued_by(X509 *cert, X509 *issuer);
+
+/* Is cert a CA certificate (basicConstraints CA, or a v1 self-signed one)? */
+bool ns_cert_is_ca(X509 *cert);
 
 #endif

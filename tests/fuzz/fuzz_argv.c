@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Command lines (config.c): the input split at NUL bytes into arguments.
  * argv must come back a permutation of what went in. */
-#include "config.h"
+#include "settings.h"
 #include "fuzz_common.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -35,7 +35,7 @@ static inline void fuzz_check_err(int rc, const struct ns_err *err)
 	if (rc == 0)
 		return;
 	FUZZ_CHECK(rc == -1);
-	FUZZ_CHECK(err->status != NS_ISSUED);
+	FUZZ_CHECK(err->cause != NS_CAUSE_NONE);
 	FUZZ_CHECK(err->msg[0] != '\0');
 	FUZZ_CHECK(memchr(err->msg, '\0', sizeof(err->msg)) != NULL);
 	for (i = 0; err->msg[i] != '\0'; i++)

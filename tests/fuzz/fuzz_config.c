@@ -3,7 +3,7 @@
  * file holding the input. */
 #include <unistd.h>
 
-#include "config.h"
+#include "settings.h"
 #include "fuzz_common.h"
 
 static char path[4096];
@@ -37,7 +37,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(cfg->connect_timeout <= cfg->timeout);
 		FUZZ_CHECK(cfg->ca_fingerprint == NULL || strlen(cfg->ca_fingerprint) == 64);
 	} else {
-		FUZZ_CHECK(err.status == NS_UNCONFIGURED);
+		FUZZ_CHECK(err.cause == NS_CAUSE_CONFIG);
 	}
 	talloc_free(tmp);
 	return 0;

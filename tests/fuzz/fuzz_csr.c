@@ -5,7 +5,6 @@
 #include <openssl/bio.h>
 #include <openssl/pem.h>
 
-#include "autopw.h"
 #include "csr.h"
 #include "fuzz_common.h"
 

@@ -22,6 +22,7 @@
 #include "ns.h"
 #include "otp_testcsr.h"
 #include "otp_testsrv.h"
+#include "status.h"
 
 struct fx {
 	TALLOC_CTX *mem;
@@ -112,6 +113,17 @@ static int setup(void **state)
 	unsetenv("CERTMONGER_CERTIFICATE");
 	*state = f;
 	return f->key != NULL ? 0 : -1;
+}
+
+/* certmonger's request as submit.c hands it to autopw.c: the environment
+ * (CERTMONGER_CERTIFICATE as a test sets it) with this CSR. */
+static struct ns_cmenv *cm(TALLOC_CTX *mem, const char *csr)
+{
+	struct ns_cmenv *e = ns_cmenv_read(mem);
+
+	assert_non_null(e);
+	e->csr = csr;
+	return e;
 }
 
 static int teardown(void **state)
@@ -244,13 +256,13 @@ static void test_first_enrollment(void **state)
 
 	/* off: nothing happens */
 	f->cfg->auto_otp = false;
-	assert_int_equal(ns_autopw_before_submit(f->mem, &f->ctx, c0, &err), 0);
+	assert_int_equal(ns_autopw_before_submit(f->mem, &f->ctx, cm(f->mem, c0), &err), 0);
 	assert_int_equal(testsrv_count(&f->srv), 0);
 	f->cfg->auto_otp = true;
 
 	/* no password in the CSR: fetch, write FILE, exit 17 */
-	assert_int_equal(ns_autopw_before_submit(f->mem, &f->ctx, c0, &err), 1);
-	assert_int_equal(err.status, NS_NEED_REKEY);
+	assert_int_equal(ns_autopw_before_submit(f->mem, &f->ctx, cm(f->mem, c0), &err), 1);
+	assert_int_equal(ns_outcome(NS_OPC_HELPER, &err), NS_NEED_REKEY);
 	assert_null(strstr(err.msg, "0000000000000001"));
 	assert_int_equal(testsrv_count(&f->srv), 1);
 	pw = slurp(f->mem, f->pwfile);
@@ -263,23 +275,23 @@ static void test_first_enrollment(void **state)
 
 	/* certmonger comes back with the old CSR: exit 17 again, no fetch ... */
 	for (i = 0; i < 3; i++) {
-		assert_int_equal(ns_autopw_before_submit(f->mem, &f->ctx, c0, &err), 1);
-		assert_int_equal(err.status, NS_NEED_REKEY);
+		assert_int_equal(ns_autopw_before_submit(f->mem, &f->ctx, cm(f->mem, c0), &err), 1);
+		assert_int_equal(ns_outcome(NS_OPC_HELPER, &err), NS_NEED_REKEY);
 	}
 	/* ... but not forever */
-	assert_int_equal(ns_autopw_before_submit(f->mem, &f->ctx, c0, &err), 1);
-	assert_int_equal(err.status, NS_UNCONFIGURED);
+	assert_int_equal(ns_autopw_before_submit(f->mem, &f->ctx, cm(f->mem, c0), &err), 1);
+	assert_int_equal(ns_outcome(NS_OPC_HELPER, &err), NS_UNCONFIGURED);
 	assert_non_null(strstr(err.msg, "without the password"));
 	assert_int_equal(testsrv_count(&f->srv), 1);
 
 	/* the rebuilt CSR carries it: go on */
 	c1 = csr(f, "0000000000000001");
-	assert_int_equal(ns_autopw_before_submit(f->mem, &f->ctx, c1, &err), 0);
+	assert_int_equal(ns_autopw_before_submit(f->mem, &f->ctx, cm(f->mem, c1), &err), 0);
 
 	/* issued: the password is erased (a lone newline: certmonger reads a
 	 * zero-byte file as an error), owner and mode kept */
 	write_request(f, "20260101000001", c1, f->pwfile);
-	ns_autopw_after_issue(f->mem, &f->ctx, c1);
+	ns_autopw_after_issue(f->mem, &f->ctx, cm(f->mem, c1));
 	assert_string_equal(slurp(f->mem, f->pwfile), "\n");
 	assert_int_equal(stat(f->pwfile, &st), 0);
 	assert_int_equal(st.st_mode & 07777, 0600);
@@ -298,35 +310,35 @@ static void test_renewal_and_refusals(void **state)
 
 	/* a renewal goes without a password first */
 	setenv("CERTMONGER_CERTIFICATE", "-----BEGIN CERTIFICATE-----\n...", 1);
-	assert_int_equal(ns_autopw_before_submit(f->mem, &f->ctx, c0, &err), 0);
+	assert_int_equal(ns_autopw_before_submit(f->mem, &f->ctx, cm(f->mem, c0), &err), 0);
 	assert_int_equal(testsrv_count(&f->srv), 0);
 
 	/* NDES refuses it: fetch one */
-	assert_int_equal(ns_autopw_after_refusal(f->mem, &f->ctx, c0, &err), 1);
-	assert_int_equal(err.status, NS_NEED_REKEY);
+	assert_int_equal(ns_autopw_after_refusal(f->mem, &f->ctx, cm(f->mem, c0), &err), 1);
+	assert_int_equal(ns_outcome(NS_OPC_HELPER, &err), NS_NEED_REKEY);
 	assert_int_equal(testsrv_count(&f->srv), 1);
 	assert_string_equal(slurp(f->mem, f->pwfile), "0000000000000001\n");
 
 	/* NDES refuses the fresh password too: one more try ... */
 	c1 = csr(f, "0000000000000001");
 	write_request(f, "20260101000001", c1, f->pwfile);
-	assert_int_equal(ns_autopw_after_refusal(f->mem, &f->ctx, c1, &err), 1);
-	assert_int_equal(err.status, NS_NEED_REKEY);
+	assert_int_equal(ns_autopw_after_refusal(f->mem, &f->ctx, cm(f->mem, c1), &err), 1);
+	assert_int_equal(ns_outcome(NS_OPC_HELPER, &err), NS_NEED_REKEY);
 	assert_int_equal(testsrv_count(&f->srv), 2);
 	assert_string_equal(slurp(f->mem, f->pwfile), "0000000000000002\n");
 
 	/* ... then a clear failure instead of a loop */
 	c2 = csr(f, "0000000000000002");
 	write_request(f, "20260101000001", c2, f->pwfile);
-	assert_int_equal(ns_autopw_after_refusal(f->mem, &f->ctx, c2, &err), 1);
-	assert_int_equal(err.status, NS_REJECTED);
+	assert_int_equal(ns_autopw_after_refusal(f->mem, &f->ctx, cm(f->mem, c2), &err), 1);
+	assert_int_equal(ns_outcome(NS_OPC_HELPER, &err), NS_REJECTED);
 	assert_non_null(strstr(err.msg, "freshly fetched"));
 	assert_int_equal(testsrv_count(&f->srv), 2);
 	unsetenv("CERTMONGER_CERTIFICATE");
 
 	/* off: the caller reports the refusal */
 	f->cfg->auto_otp = false;
-	assert_int_equal(ns_autopw_after_refusal(f->mem, &f->ctx, c2, &err), 0);
+	assert_int_equal(ns_autopw_after_refusal(f->mem, &f->ctx, cm(f->mem, c2), &err), 0);
 }
 
 static void test_rate_limit(void **state)
@@ -343,16 +355,16 @@ static void test_rate_limit(void **state)
 	snprintf(rec, sizeof(rec), "fetched=%lld\nfetched=%lld\nfetched=%lld\nfetched=%lld\n"
 		 "written=0\nsha256=\n", now - 4000, now - 3000, now - 2000, now - 1000);
 	put(f->state, rec);
-	assert_int_equal(ns_autopw_before_submit(f->mem, &f->ctx, c0, &err), 1);
-	assert_int_equal(err.status, NS_UNREACHABLE);
+	assert_int_equal(ns_autopw_before_submit(f->mem, &f->ctx, cm(f->mem, c0), &err), 1);
+	assert_int_equal(ns_outcome(NS_OPC_HELPER, &err), NS_UNREACHABLE);
 	assert_non_null(strstr(err.msg, "3 passwords were fetched"));
 	assert_int_equal(testsrv_count(&f->srv), 0);
 
 	/* two in the last hour: one more is fine */
 	snprintf(rec, sizeof(rec), "fetched=%lld\nfetched=%lld\n", now - 4000, now - 2000);
 	put(f->state, rec);
-	assert_int_equal(ns_autopw_before_submit(f->mem, &f->ctx, c0, &err), 1);
-	assert_int_equal(err.status, NS_NEED_REKEY);
+	assert_int_equal(ns_autopw_before_submit(f->mem, &f->ctx, cm(f->mem, c0), &err), 1);
+	assert_int_equal(ns_outcome(NS_OPC_HELPER, &err), NS_NEED_REKEY);
 	assert_int_equal(testsrv_count(&f->srv), 1);
 }
 
@@ -369,8 +381,8 @@ static void test_file_contents(void **state)
 
 	/* a password the admin put there: not overwritten, certmonger is nudged */
 	put(f->pwfile, "ADMINPW1\n");
-	assert_int_equal(ns_autopw_before_submit(f->mem, &f->ctx, c0, &err), 1);
-	assert_int_equal(err.status, NS_NEED_REKEY);
+	assert_int_equal(ns_autopw_before_submit(f->mem, &f->ctx, cm(f->mem, c0), &err), 1);
+	assert_int_equal(ns_outcome(NS_OPC_HELPER, &err), NS_NEED_REKEY);
 	assert_int_equal(testsrv_count(&f->srv), 0);
 	assert_string_equal(slurp(f->mem, f->pwfile), "ADMINPW1\n");
 
@@ -379,16 +391,16 @@ static void test_file_contents(void **state)
 	snprintf(rec, sizeof(rec), "written=%lld\nsha256=%s\n", now - 60,
 		 "adaec5f66a2396709d191cb19633e1048428fe330805f2137bc2ba62d191ad1f");
 	put(f->state, rec);
-	assert_int_equal(ns_autopw_before_submit(f->mem, &f->ctx, c0, &err), 1);
-	assert_int_equal(err.status, NS_NEED_REKEY);
+	assert_int_equal(ns_autopw_before_submit(f->mem, &f->ctx, cm(f->mem, c0), &err), 1);
+	assert_int_equal(ns_outcome(NS_OPC_HELPER, &err), NS_NEED_REKEY);
 	assert_int_equal(testsrv_count(&f->srv), 0);
 
 	/* the same, older than NDES keeps passwords (57 min): replaced */
 	snprintf(rec, sizeof(rec), "written=%lld\nsha256=%s\n", now - 3500,
 		 "adaec5f66a2396709d191cb19633e1048428fe330805f2137bc2ba62d191ad1f");
 	put(f->state, rec);
-	assert_int_equal(ns_autopw_before_submit(f->mem, &f->ctx, c0, &err), 1);
-	assert_int_equal(err.status, NS_NEED_REKEY);
+	assert_int_equal(ns_autopw_before_submit(f->mem, &f->ctx, cm(f->mem, c0), &err), 1);
+	assert_int_equal(ns_outcome(NS_OPC_HELPER, &err), NS_NEED_REKEY);
 	assert_int_equal(testsrv_count(&f->srv), 1);
 	assert_string_equal(slurp(f->mem, f->pwfile), "0000000000000001\n");
 }
@@ -402,7 +414,7 @@ static void test_stale_own_password(void **state)
 
 	ns_err_clear(&err);
 	write_request(f, "20260101000001", c0, f->pwfile);
-	assert_int_equal(ns_autopw_before_submit(f->mem, &f->ctx, c0, &err), 1);
+	assert_int_equal(ns_autopw_before_submit(f->mem, &f->ctx, cm(f->mem, c0), &err), 1);
 	assert_int_equal(testsrv_count(&f->srv), 1);
 	/* age the record by an hour: the password in FILE is ours but stale */
 	rec = slurp(f->mem, f->state);
@@ -416,8 +428,8 @@ static void test_stale_own_password(void **state)
 		/* and drop the fetch times so the limit does not interfere */
 		put(f->state, strstr(fixed, "written="));
 	}
-	assert_int_equal(ns_autopw_before_submit(f->mem, &f->ctx, c0, &err), 1);
-	assert_int_equal(err.status, NS_NEED_REKEY);
+	assert_int_equal(ns_autopw_before_submit(f->mem, &f->ctx, cm(f->mem, c0), &err), 1);
+	assert_int_equal(ns_outcome(NS_OPC_HELPER, &err), NS_NEED_REKEY);
 	assert_int_equal(testsrv_count(&f->srv), 2);
 	assert_string_equal(slurp(f->mem, f->pwfile), "0000000000000002\n");
 }
@@ -431,14 +443,14 @@ static void test_failures(void **state)
 	ns_err_clear(&err);
 	/* request made without -l FILE: go on without */
 	write_request(f, "20260101000001", c0, NULL);
-	assert_int_equal(ns_autopw_before_submit(f->mem, &f->ctx, c0, &err), 0);
-	assert_int_equal(ns_autopw_after_refusal(f->mem, &f->ctx, c0, &err), 0);
+	assert_int_equal(ns_autopw_before_submit(f->mem, &f->ctx, cm(f->mem, c0), &err), 0);
+	assert_int_equal(ns_autopw_after_refusal(f->mem, &f->ctx, cm(f->mem, c0), &err), 0);
 	assert_int_equal(testsrv_count(&f->srv), 0);
 
 	/* the request is not there at all */
 	unlink(talloc_asprintf(f->mem, "%s/20260101000001", f->reqdir));
-	assert_int_equal(ns_autopw_before_submit(f->mem, &f->ctx, c0, &err), 1);
-	assert_int_equal(err.status, NS_UNCONFIGURED);
+	assert_int_equal(ns_autopw_before_submit(f->mem, &f->ctx, cm(f->mem, c0), &err), 1);
+	assert_int_equal(ns_outcome(NS_OPC_HELPER, &err), NS_UNCONFIGURED);
 	assert_non_null(strstr(err.msg, "no certmonger request"));
 
 	/* the admin page answers "cache full": that message, FILE untouched */
@@ -447,8 +459,8 @@ static void test_failures(void **state)
 	assert_int_equal(testsrv_start(&f->srv, "cache-full"), 0);
 	f->cfg->admin_url = talloc_asprintf(f->mem, "http://127.0.0.1:%d/certsrv/mscep_admin/",
 					    f->srv.port);
-	assert_int_equal(ns_autopw_before_submit(f->mem, &f->ctx, c0, &err), 1);
-	assert_int_equal(err.status, NS_UNREACHABLE);
+	assert_int_equal(ns_autopw_before_submit(f->mem, &f->ctx, cm(f->mem, c0), &err), 1);
+	assert_int_equal(ns_outcome(NS_OPC_HELPER, &err), NS_UNREACHABLE);
 	assert_non_null(strstr(err.msg, "automatic password: admin page: the password cache is full"));
 	assert_string_equal(slurp(f->mem, f->pwfile), "");
 }

@@ -19,6 +19,7 @@
 #include "caps.h"
 #include "core_testsrv.h"
 #include "ns.h"
+#include "status.h"
 
 static struct ns_caps *parse(TALLOC_CTX *mem, const char *text)
 {
@@ -285,8 +286,8 @@ static void check_failure(struct fixture *f, core_srv_fn fn, bool transient)
 	start(f, fn);
 	assert_int_equal(ns_caps_fetch(f->mem, &f->ctx, &c, &err), -1);
 	assert_null(c);
-	assert_int_equal(err.status, NS_UNREACHABLE);
-	assert_int_equal(err.transient, transient);
+	assert_int_equal(ns_outcome(NS_OPC_HELPER, &err), NS_UNREACHABLE);
+	assert_int_equal(ns_cause_transient(err.cause), transient);
 	assert_non_null(strstr(err.msg, "GetCACaps failed"));
 	/* Not the old message blaming POST. */
 	assert_null(strstr(err.msg, "POST"));
@@ -449,12 +450,12 @@ static void test_unreachable_is_error(void **state)
 	f->cfg->url = "http://127.0.0.1:18149/certsrv/mscep/mscep.dll";
 	assert_int_equal(ns_caps_get(f->mem, &f->ctx, &c, &err), -1);
 	assert_null(c);
-	assert_int_equal(err.status, NS_UNREACHABLE);
+	assert_int_equal(ns_outcome(NS_OPC_HELPER, &err), NS_UNREACHABLE);
 	assert_non_null(strstr(err.msg, "connection refused"));
 
 	f->cfg->url = NULL;
 	assert_int_equal(ns_caps_fetch(f->mem, &f->ctx, &c, &err), -1);
-	assert_int_equal(err.status, NS_UNCONFIGURED);
+	assert_int_equal(ns_outcome(NS_OPC_HELPER, &err), NS_UNCONFIGURED);
 }
 
 static void test_override(void **state)

@@ -12,7 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ns.h"	/* not "config.h": the build dir's autoconf config.h would win */
+#include "ns.h"	/* settings.h (was src/config.h) and the rest */
+#include "status.h"
 
 #define FP "2FCD0A56BA6C8F893383027BF0AFED2468EA4D57FE5E2650306D0B6DEED4391D"
 #define FP_COLONS "2f:cd:0a:56:ba:6c:8f:89:33:83:02:7b:f0:af:ed:24:68:ea:4d:57:fe:5e:26:50:30:6d:0b:6d:ee:d4:39:1d"
@@ -79,7 +80,7 @@ static void test_defaults(void **state)
 	assert_int_equal(r.cfg->verbose, 0);
 	assert_int_equal(r.first, 1);
 	assert_int_equal(ns_config_require_url(r.cfg, &r.err), -1);
-	assert_int_equal(r.err.status, NS_UNCONFIGURED);
+	assert_int_equal(ns_outcome(NS_OPC_HELPER, &r.err), NS_UNCONFIGURED);
 	assert_non_null(strstr(r.err.msg, "no SCEP URL configured"));
 	talloc_free(mem);
 }
@@ -183,7 +184,7 @@ static void test_renewal_settings(void **state)
 	assert_non_null(strstr(r.err.msg, "--renewal-key \"old\": expected new or same"));
 	load(mem, &r, "--report-after", "0", NULL);
 	assert_int_equal(r.rc, -1);
-	assert_int_equal(r.err.status, NS_UNCONFIGURED);
+	assert_int_equal(ns_outcome(NS_OPC_HELPER, &r.err), NS_UNCONFIGURED);
 	unlink(path);
 	talloc_free(mem);
 	(void)state;
@@ -198,7 +199,7 @@ static void test_file_errors(void **state)
 	load(mem, &r, "--config", "/nonexistent/ndes-submit.conf", NULL);
 	assert_int_equal(r.rc, -1);
 	assert_null(r.cfg);
-	assert_int_equal(r.err.status, NS_UNCONFIGURED);
+	assert_int_equal(ns_outcome(NS_OPC_HELPER, &r.err), NS_UNCONFIGURED);
 	assert_string_equal(r.err.msg, "cannot read configuration file /nonexistent/ndes-submit.conf: "
 			    "No such file or directory");
 
@@ -232,7 +233,7 @@ static void test_bad_values(void **state)
 
 	load(mem, &r, "--url", "ndes.example.com/certsrv/mscep/mscep.dll", NULL);
 	assert_int_equal(r.rc, -1);
-	assert_int_equal(r.err.status, NS_UNCONFIGURED);
+	assert_int_equal(ns_outcome(NS_OPC_HELPER, &r.err), NS_UNCONFIGURED);
 	assert_non_null(strstr(r.err.msg, "--url \"ndes.example.com/certsrv/mscep/mscep.dll\": "
 				       "expected an http:// or https:// URL"));
 	load(mem, &r, "--url", "http://h/a b", NULL);
@@ -319,7 +320,7 @@ static void test_mixed_short_options(void **state)
 	load(mem, &r, "\r-url", "h", "x.dll", "-v\x04-v", "check", "--x", "--", "lk-v", "",
 	     "--x", "-xA-y", NULL);
 	assert_int_equal(r.rc, -1);
-	assert_int_equal(r.err.status, NS_UNCONFIGURED);
+	assert_int_equal(ns_outcome(NS_OPC_HELPER, &r.err), NS_UNCONFIGURED);
 	assert_non_null(strstr(r.err.msg, "mixes ndes-submit options"));
 	load(mem, &r, "check", "-Vx", NULL);
 	assert_int_equal(r.rc, -1);

@@ -10,7 +10,6 @@
 #include <talloc.h>
 #include <openssl/asn1.h>
 
-#include "autopw.h"
 #include "csr.h"
 #include "otp_testcsr.h"
 

@@ -19,6 +19,7 @@
 #include "core_testsrv.h"
 #include "http.h"
 #include "ns.h"
+#include "status.h"
 
 struct fixture {
 	TALLOC_CTX *mem;
@@ -138,13 +139,12 @@ static void test_refused(void **state)
 	struct fixture *f = *state;
 	struct ns_http_request req = { .url = "http://127.0.0.1:18149/x" };
 	struct ns_http_reply *r = NULL;
-	enum ns_http_fail fail;
 	struct ns_err err;
 
-	assert_int_equal(ns_http_request(f->mem, &f->ctx, &req, &r, &fail, &err), -1);
+	assert_int_equal(ns_http_request(f->mem, &f->ctx, &req, &r, &err), -1);
 	assert_null(r);
-	assert_int_equal(fail, NS_HTTP_FAIL_CONNECT);
-	assert_int_equal(err.status, NS_UNREACHABLE);
+	assert_int_equal(err.cause, NS_CAUSE_HTTP_CONNECT);
+	assert_int_equal(ns_outcome(NS_OPC_HELPER, &err), NS_UNREACHABLE);
 	assert_string_equal(err.msg, "cannot connect to 127.0.0.1:18149 (connection refused)");
 }
 
@@ -157,14 +157,13 @@ static void test_closed(void **state)
 	struct fixture *f = *state;
 	struct ns_http_request req = { 0 };
 	struct ns_http_reply *r = NULL;
-	enum ns_http_fail fail;
 	struct ns_err err;
 
 	start(f, reply_nothing, "/");
 	req.url = f->url;
-	assert_int_equal(ns_http_request(f->mem, &f->ctx, &req, &r, &fail, &err), -1);
-	assert_int_equal(fail, NS_HTTP_FAIL_CLOSED);
-	assert_int_equal(err.status, NS_UNREACHABLE);
+	assert_int_equal(ns_http_request(f->mem, &f->ctx, &req, &r, &err), -1);
+	assert_int_equal(err.cause, NS_CAUSE_HTTP_CLOSED);
+	assert_int_equal(ns_outcome(NS_OPC_HELPER, &err), NS_UNREACHABLE);
 	assert_non_null(strstr(err.msg, "closed the connection without answering"));
 }
 
@@ -179,7 +178,6 @@ static void test_timeout(void **state)
 	struct fixture *f = *state;
 	struct ns_http_request req = { 0 };
 	struct ns_http_reply *r = NULL;
-	enum ns_http_fail fail;
 	struct ns_err err;
 	time_t t0;
 
@@ -188,10 +186,10 @@ static void test_timeout(void **state)
 	start(f, reply_hang, "/");
 	req.url = f->url;
 	t0 = time(NULL);
-	assert_int_equal(ns_http_request(f->mem, &f->ctx, &req, &r, &fail, &err), -1);
+	assert_int_equal(ns_http_request(f->mem, &f->ctx, &req, &r, &err), -1);
 	assert_true(time(NULL) - t0 <= 3);
-	assert_int_equal(fail, NS_HTTP_FAIL_TIMEOUT);
-	assert_int_equal(err.status, NS_UNREACHABLE);
+	assert_int_equal(err.cause, NS_CAUSE_HTTP_TIMEOUT);
+	assert_int_equal(ns_outcome(NS_OPC_HELPER, &err), NS_UNREACHABLE);
 	assert_non_null(strstr(err.msg, "timed out after 1 s"));
 }
 
@@ -205,13 +203,12 @@ static void test_truncated(void **state)
 	struct fixture *f = *state;
 	struct ns_http_request req = { 0 };
 	struct ns_http_reply *r = NULL;
-	enum ns_http_fail fail;
 	struct ns_err err;
 
 	start(f, reply_truncated, "/");
 	req.url = f->url;
-	assert_int_equal(ns_http_request(f->mem, &f->ctx, &req, &r, &fail, &err), -1);
-	assert_int_equal(fail, NS_HTTP_FAIL_TRUNCATED);
+	assert_int_equal(ns_http_request(f->mem, &f->ctx, &req, &r, &err), -1);
+	assert_int_equal(err.cause, NS_CAUSE_HTTP_TRUNCATED);
 	assert_non_null(strstr(err.msg, "cut short (10 of 100 bytes)"));
 }
 
@@ -231,13 +228,12 @@ static void test_too_large(void **state)
 	struct fixture *f = *state;
 	struct ns_http_request req = { 0 };
 	struct ns_http_reply *r = NULL;
-	enum ns_http_fail fail;
 	struct ns_err err;
 
 	start(f, reply_huge, "/");
 	req.url = f->url;
-	assert_int_equal(ns_http_request(f->mem, &f->ctx, &req, &r, &fail, &err), -1);
-	assert_int_equal(fail, NS_HTTP_FAIL_TOO_LARGE);
+	assert_int_equal(ns_http_request(f->mem, &f->ctx, &req, &r, &err), -1);
+	assert_int_equal(err.cause, NS_CAUSE_TOO_LARGE);
 	assert_non_null(strstr(err.msg, "larger than 1048576 bytes"));
 }
 
@@ -316,7 +312,7 @@ static void test_basic_needs_tls(void **state)
 
 	assert_int_equal(ns_http_get(f->mem, &f->ctx, "http://127.0.0.1:18149/certsrv/mscep_admin/",
 				     &auth, &r, &err), -1);
-	assert_int_equal(err.status, NS_UNCONFIGURED);
+	assert_int_equal(ns_outcome(NS_OPC_HELPER, &err), NS_UNCONFIGURED);
 	assert_non_null(strstr(err.msg, "basic needs an https:// URL"));
 	assert_null(strstr(err.msg, "s3cret-pw"));
 }
@@ -356,7 +352,7 @@ static void test_bad_url(void **state)
 	struct ns_err err;
 
 	assert_int_equal(ns_http_get(f->mem, &f->ctx, "ftp://127.0.0.1/x", NULL, &r, &err), -1);
-	assert_int_equal(err.status, NS_UNCONFIGURED);
+	assert_int_equal(ns_outcome(NS_OPC_HELPER, &err), NS_UNCONFIGURED);
 }
 
 static void test_url_building(void **state)

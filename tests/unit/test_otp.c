@@ -19,6 +19,7 @@
 #include "otp.h"
 #include "x509util.h"
 #include "otp_testsrv.h"
+#include "status.h"
 
 static char tmpdir[] = "/tmp/ns-test-otp-XXXXXX";
 
@@ -43,7 +44,7 @@ static void test_read_secret(void **state)
 	ns_err_clear(&err);
 	p = write_file(mem, "pw644", "Secr3t!\n", 0644);
 	assert_int_equal(ns_otp_read_secret(mem, p, "password file", &pw, &err), -1);
-	assert_int_equal(err.status, NS_UNCONFIGURED);
+	assert_int_equal(ns_outcome(NS_OPC_HELPER, &err), NS_UNCONFIGURED);
 	assert_non_null(strstr(err.msg, "mode 0644"));
 	assert_non_null(strstr(err.msg, "chmod 600"));
 	assert_null(strstr(err.msg, "Secr3t"));
@@ -87,7 +88,7 @@ static void test_admin_url(void **state)
 
 	ns_err_clear(&err);
 	assert_null(ns_otp_admin_url(mem, cfg, &err));
-	assert_int_equal(err.status, NS_UNCONFIGURED);
+	assert_int_equal(ns_outcome(NS_OPC_HELPER, &err), NS_UNCONFIGURED);
 	cfg->url = "http://ndes.example.com/certsrv/mscep/mscep.dll";
 	assert_string_equal(ns_otp_admin_url(mem, cfg, &err),
 			    "https://ndes.example.com/certsrv/mscep_admin/");
@@ -162,19 +163,18 @@ static struct ns_http_reply *reply_of(TALLOC_CTX *mem, long status, const char *
 }
 
 static void judge(TALLOC_CTX *mem, long status, const char *body, const char *www,
-		  enum ns_otp_fail want, const char *want_text)
+		  enum ns_cause want, const char *want_text)
 {
 	struct ns_http_auth auth = { .auth = NS_AUTH_NTLM, .user = "EXAMPLE\\alice",
 				     .password = "Secr3t!" };
 	struct ns_otp *otp = NULL;
-	enum ns_otp_fail fail;
 	struct ns_err err;
 
 	ns_err_clear(&err);
-	assert_int_equal(ns_otp_judge(mem, reply_of(mem, status, body, www), &auth, &otp, &fail, &err),
-			 want == NS_OTP_OK ? 0 : -1);
-	assert_int_equal(fail, want);
-	if (want_text != NULL && want != NS_OTP_OK) {
+	assert_int_equal(ns_otp_judge(mem, reply_of(mem, status, body, www), &auth, &otp, &err),
+			 want == NS_CAUSE_NONE ? 0 : -1);
+	assert_int_equal(err.cause, want);
+	if (want_text != NULL && want != NS_CAUSE_NONE) {
 		if (strstr(err.msg, want_text) == NULL)
 			fail_msg("\"%s\" lacks \"%s\"", err.msg, want_text);
 	}
@@ -185,34 +185,33 @@ static void test_judge(void **state)
 {
 	TALLOC_CTX *mem = talloc_new(NULL);
 	struct ns_otp *otp = NULL;
-	enum ns_otp_fail fail;
 	struct ns_err err;
 
-	judge(mem, 401, "", "Negotiate, NTLM", NS_OTP_FAIL_CREDENTIALS, "offers: Negotiate, NTLM");
-	judge(mem, 401, "", NULL, NS_OTP_FAIL_CREDENTIALS, "EXAMPLE\\alice");
-	judge(mem, 403, "<h1>Forbidden</h1>", NULL, NS_OTP_FAIL_PERMISSION, "Forbidden");
-	judge(mem, 404, "", NULL, NS_OTP_FAIL_DISABLED, "Intune");
-	judge(mem, 500, "", NULL, NS_OTP_FAIL_SERVER, "events 2 and 49");
-	judge(mem, 503, "<p>busy</p>", NULL, NS_OTP_FAIL_SERVER, "HTTP 503");
-	judge(mem, 302, "", NULL, NS_OTP_FAIL_NO_PASSWORD, "HTTP status 302");
+	judge(mem, 401, "", "Negotiate, NTLM", NS_CAUSE_OTP_CREDENTIALS, "offers: Negotiate, NTLM");
+	judge(mem, 401, "", NULL, NS_CAUSE_OTP_CREDENTIALS, "EXAMPLE\\alice");
+	judge(mem, 403, "<h1>Forbidden</h1>", NULL, NS_CAUSE_OTP_PERMISSION, "Forbidden");
+	judge(mem, 404, "", NULL, NS_CAUSE_OTP_DISABLED, "Intune");
+	judge(mem, 500, "", NULL, NS_CAUSE_OTP_SERVER, "events 2 and 49");
+	judge(mem, 503, "<p>busy</p>", NULL, NS_CAUSE_OTP_SERVER, "HTTP 503");
+	judge(mem, 302, "", NULL, NS_CAUSE_OTP_NO_PASSWORD, "HTTP status 302");
 	judge(mem, 200, "<HTML><P> The password cache is full. </HTML>", NULL,
-	      NS_OTP_FAIL_CACHE_FULL, "at most 5 unused passwords");
+	      NS_CAUSE_OTP_CACHE_FULL, "at most 5 unused passwords");
 	judge(mem, 200, "<HTML><P> The password cache is full. </HTML>", NULL,
-	      NS_OTP_FAIL_CACHE_FULL, "60 minutes");
+	      NS_CAUSE_OTP_CACHE_FULL, "60 minutes");
 	judge(mem, 200, "<P> You do not have sufficient permission to enroll with SCEP.", NULL,
-	      NS_OTP_FAIL_PERMISSION, "no permission");
+	      NS_CAUSE_OTP_PERMISSION, "no permission");
 	judge(mem, 200, "<html><body><h1>Welcome to the <i>proxy</i></h1></body></html>", NULL,
-	      NS_OTP_FAIL_NO_PASSWORD, "no password found on the page: Welcome to the proxy");
+	      NS_CAUSE_OTP_NO_PASSWORD, "no password found on the page: Welcome to the proxy");
 	/* a password we cannot recognise (odd length) is not shown */
-	judge(mem, 200, "<p>Password: 8CE317021F69006</p>", NULL, NS_OTP_FAIL_NO_PASSWORD,
+	judge(mem, 200, "<p>Password: 8CE317021F69006</p>", NULL, NS_CAUSE_OTP_NO_PASSWORD,
 	      "Password: [hex]");
-	judge(mem, 200, "", NULL, NS_OTP_FAIL_NO_PASSWORD, "(empty page)");
+	judge(mem, 200, "", NULL, NS_CAUSE_OTP_NO_PASSWORD, "(empty page)");
 
 	ns_err_clear(&err);
 	assert_int_equal(ns_otp_judge(mem, reply_of(mem, 200, "<B>A656FA66 AB12B433 A2DA5CF7 CC153D9A"
 						    "</B><B>8CE317021F690069</B>", NULL),
-				      NULL, &otp, &fail, &err), 0);
-	assert_int_equal(fail, NS_OTP_OK);
+				      NULL, &otp, &err), 0);
+	assert_int_equal(err.cause, NS_CAUSE_NONE);
 	assert_string_equal(otp->password, "8CE317021F690069");
 	assert_string_equal(otp->thumbprint, "A656FA66 AB12B433 A2DA5CF7 CC153D9A");
 	talloc_free(mem);
@@ -220,15 +219,21 @@ static void test_judge(void **state)
 
 static void test_exit_codes(void **state)
 {
+	/* "ndes-submit otp": success, no reply, settings, then the admin page's answers. */
+	static const enum ns_cause otp_causes[] = {
+		NS_CAUSE_NONE, NS_CAUSE_HTTP_CONNECT, NS_CAUSE_CONFIG, NS_CAUSE_OTP_CREDENTIALS,
+		NS_CAUSE_OTP_PERMISSION, NS_CAUSE_OTP_CACHE_FULL, NS_CAUSE_OTP_DISABLED,
+		NS_CAUSE_OTP_SERVER, NS_CAUSE_OTP_NO_PASSWORD,
+	};
 	int seen[64] = { 0 };
-	enum ns_otp_fail f;
+	size_t f;
 
-	assert_int_equal(ns_otp_exit_code(NS_OTP_OK), 0);
-	assert_int_equal(ns_otp_exit_code(NS_OTP_FAIL_UNREACHABLE), 3);
-	assert_int_equal(ns_otp_exit_code(NS_OTP_FAIL_CONFIG), 4);
-	assert_int_equal(ns_otp_exit_code(NS_OTP_FAIL_CREDENTIALS), 10);
-	for (f = NS_OTP_OK; f <= NS_OTP_FAIL_NO_PASSWORD; f++) {
-		int c = ns_otp_exit_code(f);
+	assert_int_equal(ns_outcome_status(NS_OPC_OTP, NS_CAUSE_NONE), 0);
+	assert_int_equal(ns_outcome_status(NS_OPC_OTP, NS_CAUSE_HTTP_CONNECT), 3);
+	assert_int_equal(ns_outcome_status(NS_OPC_OTP, NS_CAUSE_CONFIG), 4);
+	assert_int_equal(ns_outcome_status(NS_OPC_OTP, NS_CAUSE_OTP_CREDENTIALS), 10);
+	for (f = 0; f < sizeof(otp_causes) / sizeof(otp_causes[0]); f++) {
+		int c = ns_outcome_status(NS_OPC_OTP, otp_causes[f]);
 		assert_true(c >= 0 && c < 64);
 		assert_int_equal(seen[c], 0);	/* each failure has its own status */
 		seen[c] = 1;
@@ -278,11 +283,10 @@ static void test_fetch_loopback(void **state)
 	struct ns_ctx ctx = { .cfg = cfg };
 	struct testsrv srv;
 	struct ns_otp *otp = NULL;
-	enum ns_otp_fail fail;
 	struct ns_err err;
-	static const struct { const char *mode; enum ns_otp_fail fail; } cases[] = {
-		{ "cache-full", NS_OTP_FAIL_CACHE_FULL }, { "401", NS_OTP_FAIL_CREDENTIALS },
-		{ "404", NS_OTP_FAIL_DISABLED }, { "500", NS_OTP_FAIL_SERVER },
+	static const struct { const char *mode; enum ns_cause fail; } cases[] = {
+		{ "cache-full", NS_CAUSE_OTP_CACHE_FULL }, { "401", NS_CAUSE_OTP_CREDENTIALS },
+		{ "404", NS_CAUSE_OTP_DISABLED }, { "500", NS_CAUSE_OTP_SERVER },
 	};
 	size_t i;
 
@@ -290,7 +294,7 @@ static void test_fetch_loopback(void **state)
 	cfg->timeout = 10;
 	assert_int_equal(testsrv_start(&srv, "password"), 0);
 	cfg->admin_url = talloc_asprintf(mem, "http://127.0.0.1:%d/certsrv/mscep_admin/", srv.port);
-	assert_int_equal(ns_otp_fetch(mem, &ctx, &otp, &fail, &err), 0);
+	assert_int_equal(ns_otp_fetch(mem, &ctx, &otp, &err), 0);
 	assert_string_equal(otp->password, "0000000000000001");
 	assert_string_equal(otp->thumbprint, "A656FA66 AB12B433 A2DA5CF7 CC153D9A");
 	assert_int_equal(testsrv_count(&srv), 1);
@@ -300,14 +304,14 @@ static void test_fetch_loopback(void **state)
 		assert_int_equal(testsrv_start(&srv, cases[i].mode), 0);
 		cfg->admin_url = talloc_asprintf(mem, "http://127.0.0.1:%d/certsrv/mscep_admin/",
 						 srv.port);
-		assert_int_equal(ns_otp_fetch(mem, &ctx, &otp, &fail, &err), -1);
-		assert_int_equal(fail, cases[i].fail);
+		assert_int_equal(ns_otp_fetch(mem, &ctx, &otp, &err), -1);
+		assert_int_equal(err.cause, cases[i].fail);
 		testsrv_stop(&srv);
 	}
 	/* nobody listening: unreachable */
-	assert_int_equal(ns_otp_fetch(mem, &ctx, &otp, &fail, &err), -1);
-	assert_int_equal(fail, NS_OTP_FAIL_UNREACHABLE);
-	assert_int_equal(err.status, NS_UNREACHABLE);
+	assert_int_equal(ns_otp_fetch(mem, &ctx, &otp, &err), -1);
+	assert_int_equal(ns_outcome_status(NS_OPC_OTP, err.cause), 3);	/* unreachable */
+	assert_int_equal(ns_outcome(NS_OPC_HELPER, &err), NS_UNREACHABLE);
 	talloc_free(mem);
 }
 

@@ -15,6 +15,8 @@
 #include "core_certs.h"
 #include "roles.h"
 #include "x509util.h"
+#include "outcome.h"
+#include "status.h"
 
 static char *cn_of(TALLOC_CTX *mem, X509 *c)
 {
@@ -272,7 +274,7 @@ static void test_fallbacks_and_renewed(void **state)
 	/* RAs but none that may encrypt: NDES' CEP Encryption cert is missing. */
 	certs = tc_stack(ca, sign_only, NULL);
 	assert_int_equal(ns_roles_assign(mem, certs, &r, &err), -1);
-	assert_int_equal(err.status, NS_REJECTED);
+	assert_int_equal(ns_outcome(NS_OPC_HELPER, &err), NS_REJECTED);
 	assert_non_null(strstr(err.msg, "keyEncipherment"));
 	sk_X509_pop_free(certs, X509_free);
 

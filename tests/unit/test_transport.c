@@ -10,6 +10,8 @@
 #include "caps.h"
 #include "http.h"
 #include "transport.h"
+#include "outcome.h"
+#include "status.h"
 
 static void test_choose(void **state)
 {
@@ -42,7 +44,7 @@ static void test_get_url(void **state)
 	memset(big, 0xfb, sizeof(big));
 	assert_int_equal(ns_transport_get_url(NULL, "http://h/x", big, sizeof(big), 2048, &url, &err), -1);
 	assert_null(url);
-	assert_int_equal(err.status, NS_UNCONFIGURED);
+	assert_int_equal(ns_outcome(NS_OPC_HELPER, &err), NS_UNCONFIGURED);
 	assert_non_null(strstr(err.msg, "maxQueryString"));
 	assert_non_null(strstr(err.msg, "POSTPKIOperation"));
 	assert_non_null(strstr(err.msg, "method = post"));
@@ -79,37 +81,37 @@ static void test_check_reply(void **state)
 
 	assert_int_equal(check(200, "application/x-pki-message", "x", NS_TRANSPORT_POST, &err), 0);
 	assert_int_equal(check(414, NULL, "", NS_TRANSPORT_GET, &err), -1);
-	assert_int_equal(err.status, NS_UNCONFIGURED);
+	assert_int_equal(ns_outcome(NS_OPC_HELPER, &err), NS_UNCONFIGURED);
 	assert_non_null(strstr(err.msg, "too long"));
 	assert_non_null(strstr(err.msg, "maxQueryString"));
 	assert_int_equal(check(404, "text/html", "<html><title>404 - File or directory not found.</title>"
 			       "HTTP Error 404.15 - Not Found The request filtering module is configured to "
 			       "deny a request where the query string is too long.</html>",
 			       NS_TRANSPORT_GET, &err), -1);
-	assert_int_equal(err.status, NS_UNCONFIGURED);
+	assert_int_equal(ns_outcome(NS_OPC_HELPER, &err), NS_UNCONFIGURED);
 	assert_non_null(strstr(err.msg, "404.15"));
 	assert_int_equal(check(404, "text/html", "Error 404.14 - URL too long", NS_TRANSPORT_GET, &err), -1);
 	assert_non_null(strstr(err.msg, "404.14"));
 	/* a plain 404 is a wrong URL */
 	assert_int_equal(check(404, "text/html", "<title>Not here</title>", NS_TRANSPORT_GET, &err), -1);
-	assert_int_equal(err.status, NS_UNCONFIGURED);
+	assert_int_equal(ns_outcome(NS_OPC_HELPER, &err), NS_UNCONFIGURED);
 	assert_non_null(strstr(err.msg, "check url"));
 	assert_null(strstr(err.msg, "maxQueryString"));
 	/* 5xx: transient */
 	assert_int_equal(check(503, "text/html", "<title>Service Unavailable</title>", NS_TRANSPORT_POST, &err), -1);
-	assert_int_equal(err.status, NS_UNREACHABLE);
+	assert_int_equal(ns_outcome(NS_OPC_HELPER, &err), NS_UNREACHABLE);
 	assert_non_null(strstr(err.msg, "503"));
 	assert_non_null(strstr(err.msg, "Service Unavailable"));
 	/* wrong content type: say what came */
 	assert_int_equal(check(200, "text/html", "<html><head><title>\n  Sign in  to\tproxy </title>",
 			       NS_TRANSPORT_POST, &err), -1);
-	assert_int_equal(err.status, NS_REJECTED);
+	assert_int_equal(ns_outcome(NS_OPC_HELPER, &err), NS_REJECTED);
 	assert_non_null(strstr(err.msg, "text/html"));
 	assert_non_null(strstr(err.msg, "\"Sign in to proxy\""));
 	assert_int_equal(check(200, NULL, "x", NS_TRANSPORT_POST, &err), -1);
 	assert_non_null(strstr(err.msg, "no content type"));
 	assert_int_equal(check(403, NULL, NULL, NS_TRANSPORT_POST, &err), -1);
-	assert_int_equal(err.status, NS_UNCONFIGURED);
+	assert_int_equal(ns_outcome(NS_OPC_HELPER, &err), NS_UNCONFIGURED);
 	assert_int_equal(check(405, NULL, NULL, NS_TRANSPORT_POST, &err), -1);
 	assert_non_null(strstr(err.msg, "method = get"));
 }

@@ -16,6 +16,8 @@
 
 #include "core_certs.h"
 #include "x509util.h"
+#include "outcome.h"
+#include "status.h"
 
 struct pki {
 	EVP_PKEY *ca_key, *ra_key;
@@ -68,7 +70,7 @@ static void parse_bad(const void *data, size_t len)
 
 	assert_int_equal(ns_certs_parse(data, len, &certs, &err), -1);
 	assert_null(certs);
-	assert_int_equal(err.status, NS_REJECTED);
+	assert_int_equal(ns_outcome(NS_OPC_HELPER, &err), NS_REJECTED);
 	assert_true(strlen(err.msg) > 0);
 }
 

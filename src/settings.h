@@ -2,13 +2,24 @@
 /* Settings from the configuration file and the command line (the command
  * line wins). File syntax: "key = value" lines, '#' comments; keys are the
  * long option names without "--". Implemented in config.c. */
-#ifndef NS_CONFIG_H
-#define NS_CONFIG_H
+#ifndef NS_SETTINGS_H
+#define NS_SETTINGS_H
 
 #include <stdbool.h>
 #include <talloc.h>
 
 #include "err.h"
+
+/* The defaults, in one place (ns_config_defaults, --help, the fallbacks of
+ * code that may run without a configuration). */
+#define NS_DEFAULT_CONNECT_TIMEOUT	10
+#define NS_DEFAULT_TIMEOUT		60
+#define NS_DEFAULT_MAX_GET_LENGTH	2048	/* IIS' default maxQueryString */
+#define NS_DEFAULT_POLL_INTERVAL	600
+#define NS_DEFAULT_RETRY_INTERVAL	300
+#define NS_DEFAULT_REPORT_AFTER		3600
+#define NS_DEFAULT_STATE_DIR		"/var/lib/ndes-submit"
+#define NS_DEFAULT_REQUESTS_DIR		"/var/lib/certmonger/requests"
 
 enum ns_method {
 	NS_METHOD_AUTO = 0,	/* POST when GetCACaps says POSTPKIOperation */
@@ -62,7 +73,7 @@ struct ns_config {
 
 /* Fills defaults, reads the config file (--config, else none), then applies
  * options from argv. On return *optind_out is the index of the first
- * non-option argument (the subcommand, if any). Errors are NS_UNCONFIGURED. */
+ * non-option argument (the subcommand, if any). Errors are NS_CAUSE_CONFIG. */
 int ns_config_load(TALLOC_CTX *mem, int argc, char **argv,
 		   struct ns_config **cfg_out, int *optind_out, struct ns_err *err);
 
