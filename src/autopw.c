@@ -9,6 +9,7 @@
  * record next to FILE ("FILE.ndes-submit-state") remembers what was written
  * and when: a CSR that does not carry the password yet gets exit 17 again
  * without a new fetch, and fetches are limited per request and hour. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -95,11 +96,59 @@ static int read_pw_file(TALLOC_CTX *mem, const char *path, char **out, struct ns
 	return 0;
 }
 
+/* Temp files are "FILE" TMP_TAG "XXXXXX" in FILE's directory: a name no
+ * one else uses, so that those of a helper killed before its rename (one
+ * may hold a live password) can be found and removed. */
+#define TMP_TAG ".ndes-submit-tmp."
+
+/* Removes temp files an earlier run of ours left next to path. certmonger
+ * runs one helper at a time per request, and path belongs to one request. */
+static void remove_stale_tmp(TALLOC_CTX *mem, const struct ns_ctx *ctx, const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir = slash != NULL ? talloc_strndup(mem, path, (size_t)(slash - path + 1))
+				  : talloc_strdup(mem, "./");
+	char *prefix = talloc_asprintf(mem, "%s" TMP_TAG, slash != NULL ? slash + 1 : path);
+	struct dirent *e;
+	DIR *d;
+
+	if (dir == NULL || prefix == NULL || (d = opendir(dir)) == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		char *old;
+		if (strncmp(e->d_name, prefix, strlen(prefix)) != 0 ||
+		    strlen(e->d_name) != strlen(prefix) + 6)
+			continue;
+		old = talloc_asprintf(mem, "%s%s", dir, e->d_name);
+		if (old != NULL && unlink(old) == 0)
+			ns_log(ctx, NS_LOG_WARN, "automatic password: removed %s, left by an earlier "
+			       "run that was stopped while writing", old);
+	}
+	closedir(d);
+}
+
+/* Can we create a file next to path? Asked before a fetch: a password that
+ * cannot be stored still takes one of NDES' cache slots for an hour. */
+static int can_write_next_to(TALLOC_CTX *mem, const char *path, struct ns_err *err)
+{
+	char *tmp = talloc_asprintf(mem, "%s" TMP_TAG "XXXXXX", path);
+	int fd;
+
+	if (tmp == NULL)
+		return ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
+	if ((fd = mkstemp(tmp)) < 0)
+		return ns_err_set(err, NS_CAUSE_CONFIG, "automatic password: cannot create a file "
+				  "next to %s: %s (no password fetched)", path, strerror(errno));
+	close(fd);
+	unlink(tmp);
+	return 0;
+}
+
 /* Writes text to path atomically (temp file in the same directory, then
  * rename), mode 0600, keeping the owner and group of an existing file. */
 static int write_atomic(TALLOC_CTX *mem, const char *path, const char *text, struct ns_err *err)
 {
-	char *tmp = talloc_asprintf(mem, "%s.XXXXXX", path);
+	char *tmp = talloc_asprintf(mem, "%s" TMP_TAG "XXXXXX", path);
 	struct stat st;
 	bool exists;
 	size_t len = strlen(text), done = 0;
@@ -298,6 +347,10 @@ static int supply(TALLOC_CTX *mem, struct job *j, const char *why, struct ns_err
 			   "not fetching another before %s", j->rec.nfetches, when);
 		return 1;
 	}
+	remove_stale_tmp(mem, j->ctx, j->req->pw_file);
+	remove_stale_tmp(mem, j->ctx, j->state_path);
+	if (can_write_next_to(mem, j->req->pw_file, err) != 0)
+		return 1;
 	ns_log(j->ctx, NS_LOG_INFO, "automatic password: %s; fetching one for %s", why,
 	       j->req->pw_file);
 	ns_err_clear(&e);
@@ -305,6 +358,11 @@ static int supply(TALLOC_CTX *mem, struct job *j, const char *why, struct ns_err
 		ns_err_set(err, e.cause, "automatic password: %s", e.msg);
 		return 1;
 	}
+	/* Counted before the password is stored: a crash in between must not
+	 * let the hourly limit be passed. */
+	j->rec.fetches[j->rec.nfetches++] = j->now;
+	if (save_record(mem, j, &e) != 0)
+		ns_log(j->ctx, NS_LOG_WARN, "automatic password: %s", e.msg);
 	check_thumbprint(mem, j, otp->thumbprint);
 	text = talloc_asprintf(mem, "%s\n", otp->password);
 	if (text == NULL) {
@@ -314,7 +372,6 @@ static int supply(TALLOC_CTX *mem, struct job *j, const char *why, struct ns_err
 	ns_secret(text);
 	if (write_atomic(mem, j->req->pw_file, text, err) != 0)
 		return 1;
-	j->rec.fetches[j->rec.nfetches++] = j->now;
 	j->rec.written = j->now;
 	sha256_hex(otp->password, j->rec.sha256);
 	j->rec.nudges = 0;

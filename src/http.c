@@ -270,6 +270,28 @@ static int explain_transfer(CURL *h, CURLcode rc, const struct failure *f, const
 }
 
 /* Turns a libcurl failure into a message and its cause. */
+/* A bad URL is ours, unless the server redirected us to one (e.g. ftp://:
+ * the protocols are limited to http and https): then name the redirect. */
+static int explain_url(CURL *h, const char *url, const char *eff, const char *detail,
+		       struct ns_err *err)
+{
+	long code = 0;
+	char *to = NULL;
+
+	/* After a followed redirect the effective URL is the target. */
+	if (eff != NULL && strcmp(eff, url) != 0)
+		to = (char *)eff;
+	else if (curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code) != CURLE_OK ||
+		 code < 300 || code >= 400 ||
+		 curl_easy_getinfo(h, CURLINFO_REDIRECT_URL, &to) != CURLE_OK)
+		to = NULL;
+	if (to != NULL)
+		return ns_err_set(err, NS_CAUSE_CONFIG, "the server redirected %.200s to %.200s, "
+				  "which is not an http:// or https:// URL: check url and the "
+				  "server's redirects", url, to);
+	return ns_err_set(err, NS_CAUSE_CONFIG, "bad URL %s: %s", url, detail);
+}
+
 static int explain(TALLOC_CTX *mem, const struct ns_config *cfg, CURL *h, CURLcode rc,
 		   const char *url, const char *errbuf, const struct sink *s,
 		   struct ns_err *err)
@@ -302,7 +324,7 @@ static int explain(TALLOC_CTX *mem, const struct ns_config *cfg, CURL *h, CURLco
 		return explain_transfer(h, rc, &f, s, err);
 	case CURLE_UNSUPPORTED_PROTOCOL:
 	case CURLE_URL_MALFORMAT:
-		return ns_err_set(err, NS_CAUSE_CONFIG, "bad URL %s: %s", url, detail);
+		return explain_url(h, url, eff, detail, err);
 	case CURLE_TOO_MANY_REDIRECTS:
 		return ns_err_set(err, NS_CAUSE_HTTP_OTHER, "%s redirects in a loop", hp);
 	default:

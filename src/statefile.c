@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -85,4 +86,29 @@ void ns_state_remove(TALLOC_CTX *mem, const struct ns_ctx *ctx, const char *name
 	if (path != NULL)
 		(void)unlink(path);
 	talloc_free(path);
+}
+
+int ns_state_lock(TALLOC_CTX *mem, const struct ns_ctx *ctx, const char *name)
+{
+	char *path;
+	int fd;
+
+	if (ctx->cfg->state_dir == NULL)
+		return -1;
+	(void)mkdir(ctx->cfg->state_dir, 0700);
+	path = talloc_asprintf(mem, "%s/%s.lock", ctx->cfg->state_dir, name);
+	fd = path != NULL ? open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK,
+				 0600) : -1;
+	talloc_free(path);
+	if (fd >= 0 && flock(fd, LOCK_EX) != 0) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+void ns_state_unlock(int fd)
+{
+	if (fd >= 0)
+		close(fd);
 }

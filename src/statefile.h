@@ -21,6 +21,13 @@ char *ns_state_read(TALLOC_CTX *mem, const struct ns_ctx *ctx, const char *name,
 int ns_state_write(TALLOC_CTX *mem, const struct ns_ctx *ctx, const char *name,
 		   const char *text);
 
+/* An exclusive lock on state-dir/name.lock for a read-modify-write that
+ * helpers running in parallel must not interleave (flock: released when
+ * the returned descriptor is closed or the process ends). -1 when it cannot
+ * be taken: go on without it. */
+int ns_state_lock(TALLOC_CTX *mem, const struct ns_ctx *ctx, const char *name);
+void ns_state_unlock(int fd);
+
 /* Removes state-dir/name (absent is fine). */
 void ns_state_remove(TALLOC_CTX *mem, const struct ns_ctx *ctx, const char *name);
 

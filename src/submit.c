@@ -405,6 +405,27 @@ static int send_message(TALLOC_CTX *mem, struct run *r, enum ns_transport t,
 	return 0;
 }
 
+/* NDES signs CertReps with its signing RA (keyUsage digitalSignature); the
+ * encryption RA and the CA may not stand in for it, only a server without
+ * RA certificates signs with its CA (ndes.md "GetCACert"). */
+static int signer_role(const struct run *r, X509 *signer, struct ns_err *err)
+{
+	uint32_t ku = X509_get_key_usage(signer);
+	bool is_ca = ns_cert_is_ca(signer);
+	char *name;
+
+	if (r->roles->ca_only ? is_ca || (ku & KU_DIGITAL_SIGNATURE) : !is_ca &&
+	    (ku & KU_DIGITAL_SIGNATURE))
+		return 0;
+	name = ns_name_str(NULL, X509_get_subject_name(signer));
+	ns_err_set(err, NS_CAUSE_REPLY, "the reply is signed by \"%s\" (%s), not NDES' signing "
+		   "RA: refused; run getcert refresh-ca -c %s if NDES' RA certificates were "
+		   "replaced", name != NULL ? name : "?", ns_roles_name(r->roles, signer),
+		   r->env->ca_name);
+	talloc_free(name);
+	return -1;
+}
+
 /* Parses and verifies a reply to msg. */
 static int read_reply(TALLOC_CTX *mem, struct run *r, const struct ns_http_reply *reply,
 		      const struct ns_pkimsg *msg, struct ns_certrep **out, struct ns_err *err)
@@ -416,6 +437,7 @@ static int read_reply(TALLOC_CTX *mem, struct run *r, const struct ns_http_reply
 		return -1;
 	rep->ca_name = r->env->ca_name;
 	if (ns_certrep_verify(rep, r->env->certs, r->roles->ca, r->env->certs, flags, 0, err) != 0 ||
+	    signer_role(r, rep->signer, err) != 0 ||
 	    ns_certrep_check(rep, msg->txid, msg->nonce, msg->nonce_len, err) != 0) {
 		talloc_free(rep);
 		return -1;

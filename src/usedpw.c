@@ -53,6 +53,9 @@ bool ns_usedpw_seen(TALLOC_CTX *mem, const struct ns_ctx *ctx, const char *passw
 void ns_usedpw_record(TALLOC_CTX *mem, const struct ns_ctx *ctx, const char *password)
 {
 	TALLOC_CTX *tmp = talloc_new(mem);
+	/* Parallel helpers (certmonger runs one per request) must not lose
+	 * each other's records. */
+	int lock = ns_state_lock(tmp, ctx, USEDPW_FILE);
 	char *old = ns_state_read(tmp, ctx, USEDPW_FILE, USEDPW_MAX_BYTES), *out, *line, *save = NULL;
 	char *lines[USEDPW_MAX];
 	char h[65];
@@ -85,5 +88,6 @@ void ns_usedpw_record(TALLOC_CTX *mem, const struct ns_ctx *ctx, const char *pas
 		ns_log(ctx, NS_LOG_DEBUG, "cannot record the consumed password in %s/%s: %s",
 		       ctx->cfg->state_dir, USEDPW_FILE, strerror(errno));
 done:
+	ns_state_unlock(lock);
 	talloc_free(tmp);
 }
