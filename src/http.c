@@ -299,6 +299,7 @@ static int explain(TALLOC_CTX *mem, const struct ns_config *cfg, CURL *h, CURLco
 	struct failure f = { NULL, errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc), cfg };
 	const char *hp, *detail = f.detail;
 	char *eff = NULL;
+	long code = 0;
 
 	if (curl_easy_getinfo(h, CURLINFO_EFFECTIVE_URL, &eff) != CURLE_OK || eff == NULL)
 		eff = (char *)url;
@@ -327,6 +328,14 @@ static int explain(TALLOC_CTX *mem, const struct ns_config *cfg, CURL *h, CURLco
 		return explain_url(h, url, eff, detail, err);
 	case CURLE_TOO_MANY_REDIRECTS:
 		return ns_err_set(err, NS_CAUSE_HTTP_OTHER, "%s redirects in a loop", hp);
+	case CURLE_OUT_OF_MEMORY:
+		/* libcurl 7.x says "out of memory" for a header line over its
+		 * 100 KiB limit: with a status line already read, that is it. */
+		if (curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code) == CURLE_OK && code > 0)
+			return ns_err_set(err, NS_CAUSE_TOO_LARGE, "%s answered HTTP %ld with a "
+					  "header line over libcurl's limit of 100 KiB: not an "
+					  "NDES reply", hp, code);
+		return ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
 	default:
 		return ns_err_set(err, NS_CAUSE_HTTP_OTHER, "request to %s failed: %s", hp, detail);
 	}
