@@ -15,12 +15,15 @@ RUNTIME="libssl3 libcurl4 libtalloc2 certmonger ca-certificates"
 BUILD="autoconf automake make gcc pkg-config libssl-dev libcurl4-openssl-dev libtalloc-dev"
 # Tests: unit tests, the NDES stand-in (python), the private KDC, micromdm's
 # scep, the SELinux policy test (refpolicy devel files, the distribution's
-# modules, setools, semodule, matchpathcon), the RPM build test (rpmbuild).
+# modules, setools, semodule, matchpathcon), the RPM build test (rpmbuild),
+# the fault matrix's clock skew (faketime), and what the packaging tests run
+# with CI=true (the .deb build and lintian, the Ansible example).
 TEST="libcmocka-dev openssl curl iproute2 util-linux procps time \
 scep python3 python3-cryptography python3-asn1crypto python3-gssapi \
 krb5-kdc krb5-admin-server krb5-user \
 selinux-policy-dev selinux-policy-default setools policycoreutils selinux-utils \
-rpm cpio"
+rpm cpio faketime \
+debhelper dpkg-dev fakeroot lintian ansible"
 
 # Packaging: dpkg-buildpackage, lintian, rpmbuild (--nodeps), ansible-playbook.
 PACKAGING="debhelper dpkg-dev fakeroot lintian rpm cpio selinux-policy-dev ansible"
