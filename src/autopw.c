@@ -58,18 +58,6 @@ struct job {
 	time_t now;
 };
 
-static void sha256_hex(const char *s, char out[65])
-{
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int n = 0, i;
-
-	out[0] = '\0';
-	if (s == NULL || !EVP_Digest(s, strlen(s), md, &n, EVP_sha256(), NULL))
-		return;
-	for (i = 0; i < n && i < 32; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
-}
-
 /* ---- files ------------------------------------------------------------- */
 
 /* Reads FILE the way certmonger does: up to the first line end; empty ->
@@ -280,7 +268,7 @@ static bool file_pw_is_ours(const struct job *j)
 
 	if (j->file_pw == NULL || j->rec.sha256[0] == '\0')
 		return false;
-	sha256_hex(j->file_pw, h);
+	ns_sha256_hex(NULL, j->file_pw, 32, h);
 	return strcmp(h, j->rec.sha256) == 0;
 }
 
@@ -373,7 +361,7 @@ static int supply(TALLOC_CTX *mem, struct job *j, const char *why, struct ns_err
 	if (write_atomic(mem, j->req->pw_file, text, err) != 0)
 		return 1;
 	j->rec.written = j->now;
-	sha256_hex(otp->password, j->rec.sha256);
+	ns_sha256_hex(NULL, otp->password, 32, j->rec.sha256);
 	j->rec.nudges = 0;
 	if (save_record(mem, j, &e) != 0)
 		ns_log(j->ctx, NS_LOG_WARN, "automatic password: %s", e.msg);
@@ -453,7 +441,7 @@ static int supply_for(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_cmenv
 	}
 	if (ns_csr_challenge(tmp, env->csr, &csr_pw) == 0 && csr_pw != NULL)
 		ns_secret(csr_pw);
-	sha256_hex(csr_pw, h);
+	ns_sha256_hex(NULL, csr_pw, 32, h);
 	if (csr_pw != NULL && strcmp(h, j.rec.sha256) == 0 && j.now - j.rec.written < AUTOPW_FRESH) {
 		/* Refused within minutes of the fetch: not an expired password. */
 		if (++j.rec.refused_fresh >= AUTOPW_MAX_REFUSED_FRESH) {

@@ -20,6 +20,7 @@
 #include "file.h"
 #include "http.h"
 #include "ns.h"
+#include "x509util.h"
 
 /* Capabilities change when an admin reconfigures NDES: a day is plenty, and
  * FETCH-SCEP-CA-CAPS (certmonger start, getcert refresh-ca) refreshes it. */
@@ -221,17 +222,12 @@ int ns_caps_without_aes(struct ns_caps *c)
 
 static char *cache_path(TALLOC_CTX *mem, const struct ns_config *cfg)
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int n = 0, i;
-	char *path;
+	char hex[33];
 
-	if (cfg->state_dir == NULL || cfg->url == NULL ||
-	    !EVP_Digest(cfg->url, strlen(cfg->url), md, &n, EVP_sha256(), NULL))
+	ns_sha256_hex(NULL, cfg->url, 16, hex);
+	if (cfg->state_dir == NULL || hex[0] == '\0')
 		return NULL;
-	path = talloc_asprintf(mem, "%s/caps-", cfg->state_dir);
-	for (i = 0; path != NULL && i < 16; i++)
-		path = talloc_asprintf_append(path, "%02x", md[i]);
-	return path;
+	return talloc_asprintf(mem, "%s/caps-%s", cfg->state_dir, hex);
 }
 
 /* Reads a fresh cache entry for cfg->url; NULL when there is none. */

@@ -4,26 +4,20 @@
  * file name as it is). */
 #include <stdio.h>
 #include <string.h>
-#include <openssl/evp.h>
 
 #include "ns.h"
 #include "outage.h"
 #include "statefile.h"
+#include "x509util.h"
 
 #define OUTAGE_MAX_BYTES 512
 
 static char *name_of(TALLOC_CTX *mem, const char *txid)
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int n = 0, i;
-	char *name;
+	char hex[33];
 
-	if (txid == NULL || !EVP_Digest(txid, strlen(txid), md, &n, EVP_sha256(), NULL))
-		return NULL;
-	name = talloc_strdup(mem, "retry-");
-	for (i = 0; name != NULL && i < 16 && i < n; i++)
-		name = talloc_asprintf_append(name, "%02x", md[i]);
-	return name;
+	ns_sha256_hex(NULL, txid, 16, hex);
+	return hex[0] != '\0' ? talloc_asprintf(mem, "retry-%s", hex) : NULL;
 }
 
 void ns_outage_load(TALLOC_CTX *mem, const struct ns_ctx *ctx, const char *txid,

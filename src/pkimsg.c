@@ -108,12 +108,7 @@ int ns_pkimsg_small_int(const char *s)
 
 char *ns_pkimsg_hex(TALLOC_CTX *mem, const unsigned char *data, size_t len)
 {
-	char *s = talloc_strdup(mem, "");
-	size_t i;
-
-	for (i = 0; s != NULL && i < len; i++)
-		s = talloc_asprintf_append(s, "%02X", data[i]);
-	return s;
+	return ns_hex(mem, data, len);
 }
 
 static int pkimsg_destructor(struct ns_pkimsg *m)

@@ -31,16 +31,6 @@ static char *asn1_str(TALLOC_CTX *mem, const ASN1_STRING *s)
 			      (size_t)ASN1_STRING_length(s));
 }
 
-static char *hex(TALLOC_CTX *mem, const unsigned char *p, size_t len)
-{
-	char *s = talloc_zero_size(mem, 2 * len + 1);
-	size_t i;
-
-	for (i = 0; s != NULL && i < len; i++)
-		snprintf(s + 2 * i, 3, "%02x", p[i]);
-	return s;
-}
-
 static char *ip_str(TALLOC_CTX *mem, const ASN1_OCTET_STRING *ip)
 {
 	char buf[INET6_ADDRSTRLEN];
@@ -50,7 +40,7 @@ static char *ip_str(TALLOC_CTX *mem, const ASN1_OCTET_STRING *ip)
 	if ((len == 4 && inet_ntop(AF_INET, p, buf, sizeof(buf)) != NULL) ||
 	    (len == 16 && inet_ntop(AF_INET6, p, buf, sizeof(buf)) != NULL))
 		return talloc_asprintf(mem, "IP:%s", buf);
-	return talloc_asprintf(mem, "IP:%s", hex(mem, p, (size_t)(len > 0 ? len : 0)));
+	return talloc_asprintf(mem, "IP:%s", ns_hex(mem, p, (size_t)(len > 0 ? len : 0)));
 }
 
 static char *othername_str(TALLOC_CTX *mem, const OTHERNAME *on)
@@ -66,7 +56,7 @@ static char *othername_str(TALLOC_CTX *mem, const OTHERNAME *on)
 				       asn1_str(mem, on->value->value.utf8string));
 	len = i2d_ASN1_TYPE(on->value, &der);
 	s = talloc_asprintf(mem, "otherName:%s:%s", oid,
-			    len > 0 ? hex(mem, der, (size_t)len) : "?");
+			    len > 0 ? ns_hex(mem, der, (size_t)len) : "?");
 	OPENSSL_free(der);
 	return s;
 }

@@ -5,11 +5,11 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
-#include <openssl/evp.h>
 
 #include "ns.h"
 #include "statefile.h"
 #include "usedpw.h"
+#include "x509util.h"
 
 #define USEDPW_FILE "used-passwords"
 #define USEDPW_MAX 256			/* entries kept */
@@ -19,18 +19,7 @@
 /* Domain-separated SHA-256: the file never holds a password. */
 static void digest(const char *pw, char out[65])
 {
-	static const char prefix[] = "ndes-submit consumed one-time password\n";
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int n = 0, i;
-	EVP_MD_CTX *c = EVP_MD_CTX_new();
-
-	out[0] = '\0';
-	if (c != NULL && EVP_DigestInit_ex(c, EVP_sha256(), NULL) &&
-	    EVP_DigestUpdate(c, prefix, sizeof(prefix) - 1) &&
-	    EVP_DigestUpdate(c, pw, strlen(pw)) && EVP_DigestFinal_ex(c, md, &n))
-		for (i = 0; i < n && i < 32; i++)
-			snprintf(out + 2 * i, 3, "%02x", md[i]);
-	EVP_MD_CTX_free(c);
+	ns_sha256_hex("ndes-submit consumed one-time password\n", pw, 32, out);
 }
 
 bool ns_usedpw_seen(TALLOC_CTX *mem, const struct ns_ctx *ctx, const char *password)

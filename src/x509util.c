@@ -319,3 +319,35 @@ bool ns_cert_issued_by(X509 *cert, X509 *issuer)
 	ERR_clear_error();
 	return ok;
 }
+
+char *ns_hex(TALLOC_CTX *mem, const unsigned char *data, size_t len)
+{
+	static const char digits[] = "0123456789ABCDEF";
+	char *s = talloc_size(mem, 2 * len + 1);
+	size_t i;
+
+	for (i = 0; s != NULL && i < len; i++) {
+		s[2 * i] = digits[data[i] >> 4];
+		s[2 * i + 1] = digits[data[i] & 0xf];
+	}
+	if (s != NULL)
+		s[2 * len] = '\0';
+	return s;
+}
+
+void ns_sha256_hex(const char *domain, const char *data, size_t nbytes, char *out)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int n = 0, i;
+	EVP_MD_CTX *c;
+
+	out[0] = '\0';
+	if (data == NULL || (c = EVP_MD_CTX_new()) == NULL)
+		return;
+	if (EVP_DigestInit_ex(c, EVP_sha256(), NULL) &&
+	    (domain == NULL || EVP_DigestUpdate(c, domain, strlen(domain))) &&
+	    EVP_DigestUpdate(c, data, strlen(data)) && EVP_DigestFinal_ex(c, md, &n))
+		for (i = 0; i < n && i < nbytes && i < 32; i++)
+			snprintf(out + 2 * i, 3, "%02x", md[i]);
+	EVP_MD_CTX_free(c);
+}

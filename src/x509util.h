@@ -34,6 +34,15 @@ char *ns_pkcs7_pem(TALLOC_CTX *mem, const unsigned char *der, size_t len);
 unsigned char *ns_pem_decode(TALLOC_CTX *mem, const char *text, const char *label,
 			     size_t *len_out);
 
+/* Upper-case hex of data ("0A1B..."). NULL when out of memory. */
+char *ns_hex(TALLOC_CTX *mem, const unsigned char *data, size_t len);
+
+/* Lower-case hex of the first nbytes (at most 32) of SHA-256(domain || data):
+ * file names from URLs and transactionIDs, digests of passwords that must
+ * never be stored (domain separates their uses; NULL: none). out holds
+ * 2 * nbytes + 1; "" when data is NULL or the digest fails. */
+void ns_sha256_hex(const char *domain, const char *data, size_t nbytes, char *out);
+
 /* One-line RFC 2253 name, e.g. "CN=CATS-MSCEP-RA,C=US". */
 char *ns_name_str(TALLOC_CTX *mem, const X509_NAME *name);
 /* Hex fingerprint "AB:CD:..." with the digest (EVP_sha256(), EVP_md5()...). */

@@ -235,9 +235,31 @@ static void test_fingerprints(void **state)
 	talloc_free(mem);
 }
 
+/* Known answers: SHA-256("abc"), the domain prefix joins the data, truncation. */
+static void test_hex_helpers(void **state)
+{
+	static const unsigned char b[] = { 0x0a, 0xff, 0x00 };
+	TALLOC_CTX *mem = talloc_new(NULL);
+	char out[65], out16[33];
+
+	(void)state;
+	assert_string_equal(ns_hex(mem, b, sizeof(b)), "0AFF00");
+	assert_string_equal(ns_hex(mem, b, 0), "");
+	ns_sha256_hex(NULL, "abc", 32, out);
+	assert_string_equal(out, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	ns_sha256_hex("a", "bc", 32, out);
+	assert_string_equal(out, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	ns_sha256_hex(NULL, "abc", 16, out16);
+	assert_string_equal(out16, "ba7816bf8f01cfea414140de5dae2223");
+	ns_sha256_hex(NULL, NULL, 32, out);
+	assert_string_equal(out, "");
+	talloc_free(mem);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_hex_helpers),
 		cmocka_unit_test_setup_teardown(test_der_cert, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pkcs7, setup, teardown),
 		cmocka_unit_test(test_fixture),
