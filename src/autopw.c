@@ -84,11 +84,6 @@ static int read_pw_file(TALLOC_CTX *mem, const char *path, char **out, struct ns
 	return 0;
 }
 
-/* Temp files are "FILE" TMP_TAG "XXXXXX" in FILE's directory: a name no
- * one else uses, so that those of a helper killed before its rename (one
- * may hold a live password) can be found and removed. */
-#define TMP_TAG ".ndes-submit-tmp."
-
 /* Removes temp files an earlier run of ours left next to path. certmonger
  * runs one helper at a time per request, and path belongs to one request. */
 static void remove_stale_tmp(TALLOC_CTX *mem, const struct ns_ctx *ctx, const char *path)
@@ -96,7 +91,7 @@ static void remove_stale_tmp(TALLOC_CTX *mem, const struct ns_ctx *ctx, const ch
 	const char *slash = strrchr(path, '/');
 	char *dir = slash != NULL ? talloc_strndup(mem, path, (size_t)(slash - path + 1))
 				  : talloc_strdup(mem, "./");
-	char *prefix = talloc_asprintf(mem, "%s" TMP_TAG, slash != NULL ? slash + 1 : path);
+	char *prefix = talloc_asprintf(mem, "%s" NS_FILE_TMP_TAG, slash != NULL ? slash + 1 : path);
 	struct dirent *e;
 	DIR *d;
 
@@ -119,7 +114,7 @@ static void remove_stale_tmp(TALLOC_CTX *mem, const struct ns_ctx *ctx, const ch
  * cannot be stored still takes one of NDES' cache slots for an hour. */
 static int can_write_next_to(TALLOC_CTX *mem, const char *path, struct ns_err *err)
 {
-	char *tmp = talloc_asprintf(mem, "%s" TMP_TAG "XXXXXX", path);
+	char *tmp = talloc_asprintf(mem, "%s" NS_FILE_TMP_TAG "XXXXXX", path);
 	int fd;
 
 	if (tmp == NULL)
@@ -132,42 +127,22 @@ static int can_write_next_to(TALLOC_CTX *mem, const char *path, struct ns_err *e
 	return 0;
 }
 
-/* Writes text to path atomically (temp file in the same directory, then
- * rename), mode 0600, keeping the owner and group of an existing file. */
+/* Writes text to path atomically (ns_file_replace), mode 0600. */
 static int write_atomic(TALLOC_CTX *mem, const char *path, const char *text, struct ns_err *err)
 {
-	char *tmp = talloc_asprintf(mem, "%s" TMP_TAG "XXXXXX", path);
-	struct stat st;
-	bool exists;
-	size_t len = strlen(text), done = 0;
-	ssize_t w;
-	int fd;
+	static const char *const what[] = {
+		[NS_FILE_CREATE] = "cannot create a file next to",
+		[NS_FILE_WRITE] = "cannot write",
+		[NS_FILE_RENAME] = "cannot replace",
+	};
+	enum ns_file_step step;
 
-	if (tmp == NULL)
+	if (ns_file_replace(mem, path, text, 0600, &step) == 0)
+		return 0;
+	if (errno == ENOMEM)
 		return ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
-	exists = stat(path, &st) == 0;
-	fd = mkstemp(tmp);	/* created 0600 */
-	if (fd < 0)
-		return ns_err_set(err, NS_CAUSE_CONFIG, "automatic password: cannot create a file "
-				  "next to %s: %s", path, strerror(errno));
-	while (done < len && (w = write(fd, text + done, len - done)) > 0)
-		done += (size_t)w;
-	if (done != len || fchmod(fd, 0600) != 0 ||
-	    (exists && fchown(fd, st.st_uid, st.st_gid) != 0 && errno != EPERM) ||
-	    fsync(fd) != 0) {
-		int e = errno;
-		close(fd);
-		unlink(tmp);
-		return ns_err_set(err, NS_CAUSE_CONFIG, "automatic password: cannot write %s: %s",
-				  path, strerror(e));
-	}
-	if (close(fd) != 0 || rename(tmp, path) != 0) {
-		int e = errno;
-		unlink(tmp);
-		return ns_err_set(err, NS_CAUSE_CONFIG, "automatic password: cannot replace %s: %s",
-				  path, strerror(e));
-	}
-	return 0;
+	return ns_err_set(err, NS_CAUSE_CONFIG, "automatic password: %s %s: %s", what[step],
+			  path, strerror(errno));
 }
 
 /* The record is a few lines: anything larger is not ours. */

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "file.h"
@@ -84,5 +86,64 @@ int ns_file_read(TALLOC_CTX *mem, const char *path, size_t max, unsigned flags,
 	if (len != NULL)
 		*len = (size_t)got;
 	*out = buf;
+	return 0;
+}
+
+/* Fsyncs the directory holding path: a rename must survive a crash too. */
+static void sync_dir(TALLOC_CTX *mem, const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir = slash == NULL ? talloc_strdup(mem, ".")
+		    : talloc_strndup(mem, path, slash == path ? 1 : (size_t)(slash - path));
+	int fd = dir != NULL ? open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+
+	if (fd >= 0) {
+		(void)fsync(fd);
+		close(fd);
+	}
+	talloc_free(dir);
+}
+
+int ns_file_replace(TALLOC_CTX *mem, const char *path, const char *text, mode_t mode,
+		    enum ns_file_step *step)
+{
+	char *tmp = talloc_asprintf(mem, "%s" NS_FILE_TMP_TAG "XXXXXX", path);
+	size_t len = strlen(text), done = 0;
+	struct stat st;
+	bool exists = stat(path, &st) == 0;
+	ssize_t w;
+	int fd, e;
+
+	if (step != NULL)
+		*step = NS_FILE_CREATE;
+	if (tmp == NULL) {
+		errno = ENOMEM;
+		return -1;
+	}
+	if ((fd = mkstemp(tmp)) < 0)	/* created 0600 */
+		return -1;
+	if (step != NULL)
+		*step = NS_FILE_WRITE;
+	while (done < len && (w = write(fd, text + done, len - done)) > 0)
+		done += (size_t)w;
+	if (done != len || fchmod(fd, mode) != 0 ||
+	    (exists && fchown(fd, st.st_uid, st.st_gid) != 0 && errno != EPERM) ||
+	    fsync(fd) != 0) {
+		e = done != len && errno == 0 ? EIO : errno;
+		close(fd);
+		unlink(tmp);
+		errno = e;
+		return -1;
+	}
+	if (step != NULL)
+		*step = NS_FILE_RENAME;
+	if (close(fd) != 0 || rename(tmp, path) != 0) {
+		e = errno;
+		unlink(tmp);
+		errno = e;
+		return -1;
+	}
+	sync_dir(mem, path);
+	talloc_free(tmp);
 	return 0;
 }

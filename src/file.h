@@ -26,6 +26,22 @@
 int ns_file_read(TALLOC_CTX *mem, const char *path, size_t max, unsigned flags,
 		 char **out, size_t *len, struct stat *st);
 
+/* Temp files of ns_file_replace are PATH NS_FILE_TMP_TAG "XXXXXX": a name
+ * no one else uses, so that those of a run killed before its rename (one
+ * may hold a live password) can be recognised and removed. */
+#define NS_FILE_TMP_TAG ".ndes-submit-tmp."
+
+/* The step of ns_file_replace that failed, for messages. */
+enum ns_file_step { NS_FILE_CREATE, NS_FILE_WRITE, NS_FILE_RENAME };
+
+/* The one way this program writes a file: replaces path with text through a
+ * temp file in the same directory (written, mode set, the owner and group
+ * of an existing path kept where allowed, fsynced), renamed over path, then
+ * the directory fsynced, so that after a crash path is whole, old or new.
+ * Returns 0, or -1 with errno and *step (may be NULL). */
+int ns_file_replace(TALLOC_CTX *mem, const char *path, const char *text, mode_t mode,
+		    enum ns_file_step *step);
+
 /* strerror(e), but "not a regular file" for ns_file_read's EINVAL. */
 const char *ns_file_strerror(int e);
 

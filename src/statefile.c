@@ -40,43 +40,15 @@ int ns_state_write(TALLOC_CTX *mem, const struct ns_ctx *ctx, const char *name,
 		   const char *text)
 {
 	char *path = path_of(mem, ctx, name);
-	char *tmp = path != NULL ? talloc_asprintf(mem, "%s.XXXXXX", path) : NULL;
 	char *data = talloc_asprintf(mem, "%s%send\n", text,
 				     text[0] != '\0' && text[strlen(text) - 1] != '\n' ? "\n" : "");
-	size_t len, done = 0;
-	ssize_t w;
-	int fd, dfd, e;
 
-	if (tmp == NULL || data == NULL) {
+	if (path == NULL || data == NULL) {
 		errno = ENOMEM;
 		return -1;
 	}
 	(void)mkdir(ctx->cfg->state_dir, 0700);
-	if ((fd = mkstemp(tmp)) < 0)
-		return -1;
-	len = strlen(data);
-	while (done < len && (w = write(fd, data + done, len - done)) > 0)
-		done += (size_t)w;
-	if (done != len || fchmod(fd, 0644) != 0 || fsync(fd) != 0 || close(fd) != 0) {
-		e = errno;
-		if (done != len)
-			close(fd);
-		unlink(tmp);
-		errno = e != 0 ? e : EIO;
-		return -1;
-	}
-	if (rename(tmp, path) != 0) {
-		e = errno;
-		unlink(tmp);
-		errno = e;
-		return -1;
-	}
-	/* The rename itself must survive a crash too. */
-	if ((dfd = open(ctx->cfg->state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
-		(void)fsync(dfd);
-		close(dfd);
-	}
-	return 0;
+	return ns_file_replace(mem, path, data, 0644, NULL);
 }
 
 void ns_state_remove(TALLOC_CTX *mem, const struct ns_ctx *ctx, const char *name)
