@@ -193,6 +193,7 @@ def one_line(out):
 class Faults(http.server.ThreadingHTTPServer):
     """Answers PKIOperation as told; forwards everything to upstream otherwise."""
     daemon_threads = True
+    upstream_timeout = 10
 
 
 class FaultHandler(http.server.BaseHTTPRequestHandler):
@@ -206,12 +207,13 @@ class FaultHandler(http.server.BaseHTTPRequestHandler):
         n = int(self.headers.get("Content-Length", "0"))
         self.handle_any(self.rfile.read(n))
 
-    def upstream(self, body):
-        c = http.client.HTTPConnection("127.0.0.1", self.server.upstream_port, timeout=10)
+    def upstream(self, body, path=None):
+        c = http.client.HTTPConnection("127.0.0.1", self.server.upstream_port,
+                                       timeout=self.server.upstream_timeout)
         if body is None:
-            c.request("GET", self.path)
+            c.request("GET", path or self.path)
         else:
-            c.request("POST", self.path, body,
+            c.request("POST", path or self.path, body,
                       {"Content-Type": self.headers.get("Content-Type", "")})
         r = c.getresponse()
         data = r.read()
@@ -219,13 +221,16 @@ class FaultHandler(http.server.BaseHTTPRequestHandler):
         c.close()
         return r.status, ctype, data
 
-    def send(self, status, ctype, data, length=None):
+    def send(self, status, ctype, data, length=None, headers=()):
         self.send_response(status)
         if ctype:
             self.send_header("Content-Type", ctype)
+        for h in headers:
+            self.send_header(*h)
         self.send_header("Content-Length", str(len(data) if length is None else length))
         self.end_headers()
         self.wfile.write(data)
+        self.wfile.flush()
 
     def handle_any(self, body):
         mode = self.server.mode

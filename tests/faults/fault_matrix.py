@@ -342,43 +342,9 @@ class FaultServer(http.server.ThreadingHTTPServer):
         pass    # a helper that gave up (timeout) resets the connection: expected
 
 
-class FaultHandler(http.server.BaseHTTPRequestHandler):
+class FaultHandler(ec.FaultHandler):
+    """enroll_cases' fault handler (forwarding, answering) with more faults."""
     protocol_version = "HTTP/1.1"
-
-    def log_message(self, *a):
-        pass
-
-    def do_GET(self):
-        self.handle_any(None)
-
-    def do_POST(self):
-        n = int(self.headers.get("Content-Length", "0"))
-        self.handle_any(self.rfile.read(n))
-
-    def upstream(self, body, path=None):
-        import http.client
-        c = http.client.HTTPConnection("127.0.0.1", PORT_STAND, timeout=20)
-        if body is None:
-            c.request("GET", path or self.path)
-        else:
-            c.request("POST", path or self.path, body,
-                      {"Content-Type": self.headers.get("Content-Type", "")})
-        r = c.getresponse()
-        data = r.read()
-        ctype = r.getheader("Content-Type", "")
-        c.close()
-        return r.status, ctype, data
-
-    def send(self, status, ctype, data, length=None, headers=()):
-        self.send_response(status)
-        if ctype:
-            self.send_header("Content-Type", ctype)
-        for h in headers:
-            self.send_header(*h)
-        self.send_header("Content-Length", str(len(data) if length is None else length))
-        self.end_headers()
-        self.wfile.write(data)
-        self.wfile.flush()
 
     def pkiop_body(self, body):
         """The request's pkiMessage (POST body or GET message=)."""
@@ -499,6 +465,7 @@ class FaultHandler(http.server.BaseHTTPRequestHandler):
 
 def start_fault_server(stand):
     srv = FaultServer(("127.0.0.1", PORT_FAULT), FaultHandler)
+    srv.upstream_port, srv.upstream_timeout = PORT_STAND, 20
     srv.mode = "pass"
     srv.last = None
     pki = os.path.join(stand.state, "pki")

@@ -48,6 +48,20 @@ submit() {
 }
 fetches() { grep -c '"password":' "$T/ndes/passwords.json" 2>/dev/null || echo 0; }
 
+# new_request N CN FILE: key N, CSR $T/csrN.pem for CN, and certmonger's
+# request file for it made with "getcert request -l FILE" (FILE: one newline)
+new_request() {
+	openssl genrsa -out "$T/key$1.pem" 2048 2>/dev/null
+	openssl req -new -key "$T/key$1.pem" -subj "/CN=$2" -out "$T/csr$1.pem"
+	mkdir -p "$(dirname "$3")"
+	echo >"$3"
+	{
+		echo "id=2026010100000$1"
+		echo "template_challenge_password_file=$3"
+		sed '1s/^/csr=/; 2,$s/^/ /' "$T/csr$1.pem"
+	} >"$T/requests/2026010100000$1"
+}
+
 submit "$T/csr0.pem" "$T/ndes/issuing-ca.pem"; rc=$?
 [ "$rc" = 17 ] && ok "no password in the CSR: exit 17" || bad "exit $rc: $(cat "$T/out" "$T/err")"
 expect_not_in "$T/err" "thumbprint" "the page's CA thumbprint matches certmonger's CA"
@@ -76,14 +90,7 @@ submit "$T/csr1.pem"; rc=$?
 
 # another request whose CA certificates (as certmonger has them) do not
 # include the admin page's CA: a warning, no extra request
-openssl genrsa -out "$T/key2.pem" 2048 2>/dev/null
-openssl req -new -key "$T/key2.pem" -subj /CN=other.example.test -out "$T/csr2.pem"
-echo >"$T/req2.otp"
-{
-	echo "id=20260101000002"
-	echo "template_challenge_password_file=$T/req2.otp"
-	sed '1s/^/csr=/; 2,$s/^/ /' "$T/csr2.pem"
-} >"$T/requests/20260101000002"
+new_request 2 other.example.test "$T/req2.otp"
 submit "$T/csr2.pem" "$T/ndes/root-ca.pem"; rc=$?
 [ "$rc" = 17 ] && ok "second request: exit 17" || bad "exit $rc: $(cat "$T/out")"
 expect_in "$T/err" "matches none of the SCEP CA certificates" "thumbprint mismatch warned"
@@ -92,15 +99,7 @@ expect_in "$T/err" "matches none of the SCEP CA certificates" "thumbprint mismat
 # What a helper killed in the middle of a write leaves behind (a temp file
 # of FILE holding a live password, and of the record) is removed by the next
 # run; a FILE that cannot be written costs no fetch.
-openssl genrsa -out "$T/key3.pem" 2048 2>/dev/null
-openssl req -new -key "$T/key3.pem" -subj /CN=crash.example.test -out "$T/csr3.pem"
-mkdir -p "$T/crash"
-echo >"$T/crash/req3.otp"
-{
-	echo "id=20260101000003"
-	echo "template_challenge_password_file=$T/crash/req3.otp"
-	sed '1s/^/csr=/; 2,$s/^/ /' "$T/csr3.pem"
-} >"$T/requests/20260101000003"
+new_request 3 crash.example.test "$T/crash/req3.otp"
 printf '0123456789ABCDEF\n' >"$T/crash/req3.otp.ndes-submit-tmp.Ab12Cd"
 printf 'fetched=1\n' >"$T/crash/req3.otp.ndes-submit-state.ndes-submit-tmp.Xy34Zw"
 submit "$T/csr3.pem"; rc=$?
@@ -111,15 +110,7 @@ submit "$T/csr3.pem"; rc=$?
 
 # FILE's directory not writable (root ignores modes: drop that right)
 if command -v setpriv >/dev/null; then
-	openssl genrsa -out "$T/key4.pem" 2048 2>/dev/null
-	openssl req -new -key "$T/key4.pem" -subj /CN=ro.example.test -out "$T/csr4.pem"
-	mkdir -p "$T/ro"
-	echo >"$T/ro/req4.otp"
-	{
-		echo "id=20260101000004"
-		echo "template_challenge_password_file=$T/ro/req4.otp"
-		sed '1s/^/csr=/; 2,$s/^/ /' "$T/csr4.pem"
-	} >"$T/requests/20260101000004"
+	new_request 4 ro.example.test "$T/ro/req4.otp"
 	chmod 0500 "$T/ro"
 	env -i PATH="$PATH" CERTMONGER_OPERATION=SUBMIT CERTMONGER_CA_NICKNAME=ndes \
 		CERTMONGER_CSR="$(cat "$T/csr4.pem")" \
