@@ -8,22 +8,45 @@
 #   scripts/install-deps.sh --build    build only (compiler and -dev packages)
 #   scripts/install-deps.sh --packaging  build and check the .deb and the .rpm,
 #                                      run the Ansible example (tests/packaging)
+#   scripts/install-deps.sh --matrix   build and the tests scripts/matrix.sh runs
+#                                      in each release's chroot (no SELinux or
+#                                      packaging tools)
+# Works on Debian 11, 12 and 13 (library package names differ by release).
 # Runs apt-get only when something is missing, so repeated runs are fast.
 set -eu
 
-RUNTIME="libssl3 libcurl4 libtalloc2 certmonger ca-certificates"
-BUILD="autoconf automake make gcc pkg-config libssl-dev libcurl4-openssl-dev libtalloc-dev"
+# Library package names by release: OpenSSL 1.1.1 in Debian 11, the 64-bit
+# time_t rename (t64) in Debian 13.
+codename=$(. /etc/os-release 2>/dev/null && echo "${VERSION_CODENAME:-}")
+case $codename in
+bullseye) LIBS="libssl1.1 libcurl4 libtalloc2" ;;
+bookworm | "") LIBS="libssl3 libcurl4 libtalloc2" ;;
+*) LIBS="libssl3t64 libcurl4t64 libtalloc2" ;;
+esac
+RUNTIME="$LIBS certmonger ca-certificates"
+BUILD="autoconf automake make gcc libc6-dev pkg-config libssl-dev libcurl4-openssl-dev libtalloc-dev"
 # Tests: unit tests, the NDES stand-in (python), the private KDC, micromdm's
 # scep, the SELinux policy test (refpolicy devel files, the distribution's
 # modules, setools, semodule, matchpathcon), the RPM build test (rpmbuild),
 # the fault matrix's clock skew (faketime), and what the packaging tests run
-# with CI=true (the .deb build and lintian, the Ansible example).
+# with CI=true (the .deb build and lintian, the Ansible example), and
+# debootstrap for the platform matrix's chroots (scripts/matrix.sh).
 TEST="libcmocka-dev openssl curl iproute2 util-linux procps time \
 scep python3 python3-cryptography python3-asn1crypto python3-gssapi \
 krb5-kdc krb5-admin-server krb5-user \
 selinux-policy-dev selinux-policy-default setools policycoreutils selinux-utils \
 rpm cpio faketime \
-debhelper dpkg-dev fakeroot lintian ansible"
+debhelper dpkg-dev fakeroot lintian ansible debootstrap"
+
+# The platform matrix (scripts/matrix.sh): unit tests, the stand-in, the
+# e2e scenarios it runs (micromdm's scep, Kerberos), and the rest of the
+# script tests; not SELinux, packaging or the fleet.
+MATRIX="libcmocka-dev openssl curl iproute2 util-linux procps time \
+python3 python3-cryptography python3-asn1crypto python3-gssapi \
+krb5-kdc krb5-admin-server krb5-user faketime"
+# Installed where the release has them: Debian 11 has no scep package
+# (scripts/matrix.sh then lends it the host's static scepserver).
+OPTIONAL="scep"
 
 # Packaging: dpkg-buildpackage, lintian, rpmbuild (--nodeps), ansible-playbook.
 PACKAGING="debhelper dpkg-dev fakeroot lintian rpm cpio selinux-policy-dev ansible"
@@ -32,17 +55,26 @@ case "${1:-}" in
 --runtime) PKGS=$RUNTIME ;;
 --build) PKGS=$BUILD ;;
 --packaging) PKGS="$BUILD $RUNTIME $PACKAGING" ;;
+--matrix) PKGS="$BUILD $RUNTIME $MATRIX $OPTIONAL" ;;
 "" | --test) PKGS="$BUILD $RUNTIME $TEST" ;;
 -h | --help)
-	sed -n '2,10s/^# \{0,1\}//p' "$0"
+	sed -n '2,14s/^# \{0,1\}//p' "$0"
 	exit 0 ;;
 *)
-	echo "install-deps: unknown argument \"$1\" (--runtime, --build, --test, --packaging)" >&2
+	echo "install-deps: unknown argument \"$1\" (--runtime, --build, --test, --packaging, --matrix)" >&2
 	exit 2 ;;
 esac
 
 missing=""
+have_lists() { ls /var/lib/apt/lists/*_Packages >/dev/null 2>&1; }
 for p in $PKGS; do
+	# An optional package the release's (already read) lists do not have.
+	case " $OPTIONAL " in *" $p "*)
+		if have_lists && ! apt-cache show "$p" >/dev/null 2>&1 &&
+			! dpkg-query -W "$p" >/dev/null 2>&1; then
+			continue
+		fi ;;
+	esac
 	if ! dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$'; then
 		missing="$missing $p"
 	fi
@@ -58,6 +90,14 @@ fi
 echo "install-deps: installing:$missing"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
+# Optional packages this release does not have are left out, with a note.
+for p in $OPTIONAL; do
+	case " $missing " in *" $p "*) ;; *) continue ;; esac
+	if ! apt-cache show "$p" >/dev/null 2>&1; then
+		echo "install-deps: $p is not available on this release ($codename); left out"
+		missing=$(echo " $missing " | sed "s/ $p / /")
+	fi
+done
 # certmonger's and krb5's postinst try to start services; there is no init here
 # in CI containers, and we run private instances anyway.
 apt-get install -y -q --no-install-recommends $missing

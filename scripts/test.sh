@@ -3,6 +3,10 @@
 # README command 2: install what is missing, build (warnings are errors) and run
 # the whole suite: unit tests, script tests, the NDES stand-in's own tests and
 # the end-to-end scenarios through the real certmonger daemon.
+# With CI=true (or NS_MATRIX=all, or a list of releases) it then runs the
+# platform matrix, scripts/matrix.sh: the same tree built and tested in
+# Debian 11, 12 and 13 chroots (OpenSSL 1.1.1 to 3.5, certmonger 0.79.13 to
+# 0.79.20). NS_MATRIX=none skips it.
 # Ends with "N passed, N failed". Environment: BUILD_DIR (default ./build),
 # NS_SKIP_DEPS=1 to skip the package check, TESTS="..." to run a subset.
 set -eu
@@ -89,6 +93,23 @@ if { [ "${CI:-}" = true ] || [ "${NS_SANITIZE:-0}" = 1 ]; } && [ -z "${TESTS:-}"
 		failed=$(( failed + 1 ))
 	fi
 	[ "$srch" -eq 0 ] || [ -f "$alog" ] || failed=$(( failed + 1 ))
+fi
+matrix=${NS_MATRIX:-}
+[ -n "$matrix" ] || { [ "${CI:-}" = true ] && [ -z "${TESTS:-}" ] && matrix=all; }
+if [ -n "$matrix" ] && [ "$matrix" != none ]; then
+	echo "--- platform matrix (scripts/matrix.sh $matrix) ---"
+	mout=$build/matrix.out
+	# shellcheck disable=SC2086
+	"$top/scripts/matrix.sh" $matrix >"$mout" 2>&1 || true
+	grep '^matrix: ' "$mout" || tail -n 20 "$mout"
+	mtot=$(sed -n 's/^matrix: total [0-9]* s: \([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped$/\1 \2 \3/p' "$mout")
+	if [ -n "$mtot" ]; then
+		set -- $mtot
+		passed=$(( passed + $1 )); failed=$(( failed + $2 )); skip=$(( ${skip:-0} + $3 ))
+	else
+		echo "matrix: no summary (see $mout)"
+		failed=$(( failed + 1 ))
+	fi
 fi
 echo "${passed} passed, ${failed} failed, ${skip:-0} skipped"
 [ "$failed" -eq 0 ]

@@ -393,6 +393,13 @@ int ns_autopw_for_new_names(TALLOC_CTX *mem, const struct ns_ctx *ctx,
 			  "the renewal asks for other names than the certificate has", err);
 }
 
+int ns_autopw_for_renewal(TALLOC_CTX *mem, const struct ns_ctx *ctx,
+			  struct ns_cmenv *env, struct ns_err *err)
+{
+	return supply_for(mem, ctx, env, "this certmonger renews as a new enrollment, which "
+			  "needs a one-time password", err);
+}
+
 /* why: the reason a password is needed (NULL: NDES refused the request). */
 static int supply_for(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_cmenv *env,
 		      const char *why, struct ns_err *err)

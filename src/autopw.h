@@ -34,6 +34,11 @@ int ns_autopw_after_refusal(TALLOC_CTX *mem, const struct ns_ctx *ctx,
 int ns_autopw_for_new_names(TALLOC_CTX *mem, const struct ns_ctx *ctx,
 			    struct ns_cmenv *env, struct ns_err *err);
 
+/* Before a renewal that certmonger 0.79.13 can only take as the new key's
+ * request (a new enrollment to NDES): the same, for a password. */
+int ns_autopw_for_renewal(TALLOC_CTX *mem, const struct ns_ctx *ctx,
+			  struct ns_cmenv *env, struct ns_err *err);
+
 /* After the certificate was issued: erase the used password from FILE. */
 void ns_autopw_after_issue(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_cmenv *env);
 

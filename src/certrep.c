@@ -10,6 +10,7 @@
 #include <openssl/x509_vfy.h>
 
 #include "certrep.h"
+#include "sslcompat.h"
 #include "mserr.h"
 #include "pkimsg.h"
 #include "x509util.h"
@@ -243,7 +244,7 @@ static int find_signed_attrs(const unsigned char *der, size_t der_len,
 static unsigned char *recover_digest_info(EVP_PKEY *pkey, const ASN1_OCTET_STRING *sig,
 					  size_t *rlen)
 {
-	EVP_PKEY_CTX *pctx = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL);
+	EVP_PKEY_CTX *pctx = ns_pkey_ctx_new(pkey);
 	unsigned char *rec = NULL;
 
 	*rlen = 0;
@@ -301,7 +302,7 @@ static int verify_explicit(struct ns_certrep *rep, CMS_SignerInfo *si, X509 *sig
 	ASN1_OCTET_STRING *sig = CMS_SignerInfo_get0_signature(si);
 	int rc = -1;
 
-	if (pkey == NULL || EVP_PKEY_get_base_id(pkey) != EVP_PKEY_RSA) {
+	if (pkey == NULL || ns_pkey_base_id(pkey) != EVP_PKEY_RSA) {
 		ns_err_set(err, NS_CAUSE_REPLY, "%s, and its key is not RSA so it cannot be "
 			   "checked another way; allow SHA-1 signatures in the policy "
 			   "(e.g. update-crypto-policies --set DEFAULT:SHA1)", policy);
@@ -313,7 +314,7 @@ static int verify_explicit(struct ns_certrep *rep, CMS_SignerInfo *si, X509 *sig
 		goto done;
 	}
 	buf = OPENSSL_malloc(alen);
-	sha1 = EVP_MD_fetch(NULL, "SHA1", NULL);
+	sha1 = ns_md_fetch("SHA1");
 	if (buf == NULL || sha1 == NULL || sig == NULL) {
 		ns_err_set_ssl(err, NS_CAUSE_REPLY, "%s, and SHA-1 digests are unavailable", policy);
 		goto done;
@@ -329,7 +330,7 @@ static int verify_explicit(struct ns_certrep *rep, CMS_SignerInfo *si, X509 *sig
 done:
 	OPENSSL_free(rec);
 	OPENSSL_free(buf);
-	EVP_MD_free(sha1);
+	ns_md_free(sha1);
 	ERR_clear_error();
 	return rc;
 }
@@ -346,7 +347,7 @@ static int check_content_digest(struct ns_certrep *rep, CMS_SignerInfo *si, stru
 
 	if (ns_pkimsg_attr_octets(rep, si, "1.2.840.113549.1.9.4", &want, &want_len) != 0)
 		return ns_err_set(err, NS_CAUSE_REPLY, "the server's reply has no valid messageDigest");
-	alg = EVP_MD_fetch(NULL, rep->digest, NULL);
+	alg = ns_md_fetch(rep->digest);
 	if (alg == NULL) {
 		ns_err_set_ssl(err, NS_CAUSE_REPLY,
 			       "the server's reply uses the unsupported digest %s", rep->digest);
@@ -359,7 +360,7 @@ static int check_content_digest(struct ns_certrep *rep, CMS_SignerInfo *si, stru
 	} else {
 		rc = 0;
 	}
-	EVP_MD_free(alg);
+	ns_md_free(alg);
 	talloc_free(want);
 	return rc;
 }

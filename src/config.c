@@ -14,6 +14,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "cmversion.h"
 #include "settings.h"
 #include "file.h"
 
@@ -25,7 +26,7 @@ enum key {
 	K_CONNECT_TIMEOUT, K_METHOD, K_MAX_GET_LENGTH, K_POLL_INTERVAL, K_RETRY_INTERVAL,
 	K_ALLOW_SHA1, K_NO_ALLOW_SHA1, K_CAPS, K_STATE_DIR, K_ADMIN_URL, K_USER,
 	K_PASSWORD_FILE, K_AUTH, K_KEYTAB, K_CCACHE, K_AUTO_PASSWORD, K_NO_AUTO_PASSWORD,
-	K_REQUESTS_DIR, K_RENEWAL_KEY, K_RENEWAL_SUBJECT_CHECK, K_REPORT_AFTER, K_VERBOSE = 'v', K_HELP = 'h', K_VERSION = 'V',
+	K_REQUESTS_DIR, K_RENEWAL_KEY, K_CM_VERSION, K_RENEWAL_SUBJECT_CHECK, K_REPORT_AFTER, K_VERBOSE = 'v', K_HELP = 'h', K_VERSION = 'V',
 };
 
 static const struct option long_options[] = {
@@ -54,6 +55,7 @@ static const struct option long_options[] = {
 	{ "no-auto-password", no_argument, NULL, K_NO_AUTO_PASSWORD },
 	{ "certmonger-requests-dir", required_argument, NULL, K_REQUESTS_DIR },
 	{ "renewal-key", required_argument, NULL, K_RENEWAL_KEY },
+	{ "certmonger-version", required_argument, NULL, K_CM_VERSION },
 	{ "renewal-subject-check", required_argument, NULL, K_RENEWAL_SUBJECT_CHECK },
 	{ "report-after", required_argument, NULL, K_REPORT_AFTER },
 	{ "verbose", no_argument, NULL, K_VERBOSE },
@@ -296,6 +298,12 @@ static int apply(struct ns_config *cfg, int key, const struct origin *o, const c
 			return bad(err, o, value, "expected new or same");
 		cfg->renewal_new_key = c == 0;
 		return 0;
+	case K_CM_VERSION:
+		if (ns_cm_version_parse(value) == 0)
+			return bad(err, o, value, "expected a version such as 0.79.13");
+		cfg->certmonger_version = talloc_strdup(cfg, value);
+		return cfg->certmonger_version != NULL ? 0 :
+			ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
 	case K_NO_ALLOW_SHA1:
 		cfg->allow_sha1 = false;
 		return 0;

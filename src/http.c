@@ -13,6 +13,7 @@
 
 #include "file.h"
 #include "http.h"
+#include "url.h"
 #include "ns.h"
 
 struct sink {
@@ -100,17 +101,13 @@ static size_t on_header(char *buf, size_t size, size_t nitems, void *userdata)
 /* "host:port" of url for messages ("?" when it cannot be parsed). */
 static char *host_port(TALLOC_CTX *mem, const char *url)
 {
-	CURLU *u = curl_url();
-	char *host = NULL, *port = NULL, *out = NULL;
+	TALLOC_CTX *tmp = talloc_new(NULL);
+	struct ns_url u;
+	char *out = NULL;
 
-	if (u != NULL && url != NULL &&
-	    curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
-	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
-	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK)
-		out = talloc_asprintf(mem, "%s:%s", host, port);
-	curl_free(host);
-	curl_free(port);
-	curl_url_cleanup(u);
+	if (tmp != NULL && ns_url_split(tmp, url, &u) == 0)
+		out = talloc_asprintf(mem, "%s:%s", u.host, ns_url_port_or_default(&u));
+	talloc_free(tmp);
 	return out != NULL ? out : talloc_strdup(mem, "?");
 }
 
@@ -292,6 +289,15 @@ static int explain_url(CURL *h, const char *url, const char *eff, const char *de
 	return ns_err_set(err, NS_CAUSE_CONFIG, "bad URL %s: %s", url, detail);
 }
 
+static int big_header(const char *hp, long code, struct ns_err *err)
+{
+	if (code > 0)
+		return ns_err_set(err, NS_CAUSE_TOO_LARGE, "%s answered HTTP %ld with a header line "
+				  "over libcurl's limit of 100 KiB: not an NDES reply", hp, code);
+	return ns_err_set(err, NS_CAUSE_TOO_LARGE, "%s answered with a header line over "
+			  "libcurl's limit of 100 KiB: not an NDES reply", hp);
+}
+
 static int explain(TALLOC_CTX *mem, const struct ns_config *cfg, CURL *h, CURLcode rc,
 		   const char *url, const char *errbuf, const struct sink *s,
 		   struct ns_err *err)
@@ -332,10 +338,15 @@ static int explain(TALLOC_CTX *mem, const struct ns_config *cfg, CURL *h, CURLco
 		/* libcurl 7.x says "out of memory" for a header line over its
 		 * 100 KiB limit: with a status line already read, that is it. */
 		if (curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code) == CURLE_OK && code > 0)
-			return ns_err_set(err, NS_CAUSE_TOO_LARGE, "%s answered HTTP %ld with a "
-					  "header line over libcurl's limit of 100 KiB: not an "
-					  "NDES reply", hp, code);
+			return big_header(hp, code, err);
 		return ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
+#if LIBCURL_VERSION_NUM >= 0x080600
+	case CURLE_TOO_LARGE:
+		/* libcurl 8.6 and later name the oversized header line so. */
+		if (curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code) != CURLE_OK)
+			code = 0;
+		return big_header(hp, code, err);
+#endif
 	default:
 		return ns_err_set(err, NS_CAUSE_HTTP_OTHER, "request to %s failed: %s", hp, detail);
 	}
@@ -373,9 +384,14 @@ static CURLcode setup_common(CURL *h, const struct ns_config *cfg, const char *u
 	/* certmonger applies no timeout to helpers: both limits, always. */
 	SET(CURLOPT_CONNECTTIMEOUT, ctmo);
 	SET(CURLOPT_TIMEOUT, tmo);
+	/* Only http(s), redirects included. The _STR options came in 7.85 and
+	 * deprecate the bitmask ones, which older libcurl (RHEL 8's 7.61) needs. */
 #if LIBCURL_VERSION_NUM >= 0x075500
 	SET(CURLOPT_PROTOCOLS_STR, "http,https");
 	SET(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+#else
+	SET(CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+	SET(CURLOPT_REDIR_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
 #endif
 	SET(CURLOPT_USERAGENT, NS_PROGRAM "/" NS_VERSION);
 	SET(CURLOPT_WRITEFUNCTION, on_body);

@@ -18,6 +18,7 @@
 #include "ns.h"
 #include "file.h"
 #include "otp.h"
+#include "url.h"
 #include "x509util.h"
 
 #define OTP_MAX_SECRET 4096
@@ -25,8 +26,10 @@
 
 char *ns_otp_admin_url(TALLOC_CTX *mem, const struct ns_config *cfg, struct ns_err *err)
 {
-	CURLU *u = NULL;
-	char *scheme = NULL, *host = NULL, *port = NULL, *out = NULL;
+	TALLOC_CTX *tmp;
+	struct ns_url u;
+	const char *port;
+	char *out = NULL;
 
 	if (cfg->admin_url != NULL)
 		return talloc_strdup(mem, cfg->admin_url);
@@ -36,27 +39,24 @@ char *ns_otp_admin_url(TALLOC_CTX *mem, const struct ns_config *cfg, struct ns_e
 			   "or url, from which it is derived");
 		return NULL;
 	}
-	u = curl_url();
-	if (u == NULL || curl_url_set(u, CURLUPART_URL, cfg->url, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
+	tmp = talloc_new(NULL);
+	if (tmp == NULL) {
+		ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
+		return NULL;
+	}
+	if (ns_url_split(tmp, cfg->url, &u) != 0) {
 		ns_err_set(err, NS_CAUSE_CONFIG, "cannot derive the admin page URL from url %s: "
 			   "set admin-url", cfg->url);
 		goto out;
 	}
 	/* An explicit port only carries over when it already speaks TLS. */
-	if (strcasecmp(scheme, "https") != 0 ||
-	    curl_url_get(u, CURLUPART_PORT, &port, 0) != CURLUE_OK)
-		port = NULL;
-	out = talloc_asprintf(mem, "https://%s%s%s/certsrv/mscep_admin/", host,
+	port = strcmp(u.scheme, "https") == 0 ? u.port : NULL;
+	out = talloc_asprintf(mem, "https://%s%s%s/certsrv/mscep_admin/", u.host,
 			      port != NULL ? ":" : "", port != NULL ? port : "");
 	if (out == NULL)
 		ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
 out:
-	curl_free(scheme);
-	curl_free(host);
-	curl_free(port);
-	curl_url_cleanup(u);
+	talloc_free(tmp);
 	return out;
 }
 

@@ -8,6 +8,7 @@
 
 #include "csr.h"
 #include "renew.h"
+#include "sslcompat.h"
 #include "x509util.h"
 
 /* A sorted, de-duplicated list of "TYPE:value" strings. */
@@ -208,7 +209,7 @@ static int fill(struct ns_renewal *r, X509 *cert, X509_REQ *req)
 	char *bnhex = bn != NULL ? BN_bn2hex(bn) : NULL;
 	EVP_PKEY *csr_key = X509_REQ_get0_pubkey(req);
 
-	r->same_key = csr_key != NULL && EVP_PKEY_eq(csr_key, X509_get0_pubkey(cert)) == 1;
+	r->same_key = csr_key != NULL && ns_pkey_eq(csr_key, X509_get0_pubkey(cert)) == 1;
 	r->subject_differs = X509_NAME_cmp(X509_get_subject_name(cert),
 					   X509_REQ_get_subject_name(req)) != 0;
 	r->cert_subject = ns_name_str(r, X509_get_subject_name(cert));

@@ -63,6 +63,7 @@ struct ns_config {
 
 	/* renewal */
 	bool renewal_new_key;		/* renewal-key: new (default) | same */
+	const char *certmonger_version;	/* certmonger-version: the daemon's version when "certmonger -v" cannot tell (see cmversion.h) */
 	bool renewal_subject_check;	/* renewal-subject-check: refuse a renewal whose names differ from the certificate's before sending it (default yes) */
 
 	const char *config_file;	/* the file these came from, if any */

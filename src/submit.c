@@ -25,6 +25,7 @@
 #include <openssl/x509.h>
 
 #include "autopw.h"
+#include "cmversion.h"
 #include "caps.h"
 #include "certinfo.h"
 #include "certrep.h"
@@ -55,6 +56,7 @@ struct run {
 	bool has_password;		/* the CSR carries a challenge password */
 	bool password_used;		/* ... one that already got a certificate here */
 	bool stale_password;		/* ... and this is a renewal */
+	bool new_key_renewal;		/* certmonger 0.79.13: renew with the new key's request */
 	long status_seen;		/* HTTP status of the last reply */
 	const char *txid;		/* of the request sent (NULL before it is known) */
 	bool answered;			/* NDES sent a verified CertRep */
@@ -541,6 +543,30 @@ static int names_differ(TALLOC_CTX *mem, struct run *r, struct ns_err *err)
 	return outcome(err);
 }
 
+/* certmonger 0.79.13 reads only the reply to the request signed with the
+ * new key (cmversion.h). NDES takes that one as a new enrollment, so it
+ * needs a one-time password NDES has not consumed yet. Returns 0 to go on,
+ * else the exit status (err set). */
+static int legacy_renewal(TALLOC_CTX *mem, struct run *r, struct ns_err *err)
+{
+	const char *id;
+
+	r->new_key_renewal = true;
+	ns_log(r->ctx, NS_LOG_INFO, "this certmonger reads only the reply to the request signed "
+	       "with the new key: renewing as a new enrollment with a one-time password");
+	if (r->has_password && !r->password_used)
+		return 0;
+	if (ns_autopw_for_renewal(mem, r->ctx, r->env, err) == 1)
+		return autopw_status(mem, r, err);
+	id = request_id(mem, r);
+	ns_err_set(err, NS_CAUSE_REFUSED, "this certmonger (before 0.79.14) cannot take NDES' "
+		   "answer to a renewal signed with the current certificate, so the renewal goes as "
+		   "a new enrollment, which needs a new one-time password: getcert resubmit -i %s "
+		   "-L PASSWORD, or use auto-password with getcert request -l FILE; certmonger "
+		   "0.79.14 or later renews without a password", id);
+	return outcome(err);
+}
+
 /* Renewal policy (ndes.md "Renewal"), before anything is sent. Returns 0 to
  * go on, else the exit status (err set). */
 static int check_renewal(TALLOC_CTX *mem, struct run *r, struct ns_err *err)
@@ -569,6 +595,8 @@ static int check_renewal(TALLOC_CTX *mem, struct run *r, struct ns_err *err)
 	if (r->renewal->same_key)
 		ns_log(r->ctx, NS_LOG_WARN, "renewing with the same key (renewal-key = same): NDES "
 		       "may answer with the existing certificate instead of a new one");
+	else if (!ns_cm_renews_with_old_cert(ns_cm_version(r->ctx->cfg)))
+		return legacy_renewal(mem, r, err);
 	if (ns_renewal_names_differ(r->renewal) && !r->has_password)
 		return names_differ(mem, r, err);
 	return 0;
@@ -617,14 +645,14 @@ static int read_messages(TALLOC_CTX *mem, struct run *r, struct ns_pkimsg **req,
 			 struct ns_pkimsg **gci, struct ns_err *err)
 {
 	const struct ns_cmenv *e = r->env;
-	bool rekey = e->pkcsreq == NULL && e->pkcsreq_rekey != NULL;
+	bool rekey = e->pkcsreq_rekey != NULL && (e->pkcsreq == NULL || r->new_key_renewal);
 	const char *req_pem = rekey ? e->pkcsreq_rekey : e->pkcsreq;
 	const char *gci_pem = rekey ? e->gci_rekey : e->gci;
 	const char *req_name = rekey ? "CERTMONGER_PKCSREQ_REKEY" : "CERTMONGER_PKCSREQ";
 	const char *gci_name = rekey ? "CERTMONGER_GETCERTINITIAL_REKEY" : "CERTMONGER_GETCERTINITIAL";
 
 	*gci = NULL;
-	if (rekey)
+	if (rekey && !r->new_key_renewal)
 		ns_log(r->ctx, e->cert ? NS_LOG_WARN : NS_LOG_INFO,
 		       "certmonger gave only the messages signed with the new key%s",
 		       e->cert ? " although a certificate exists: it may fail to decrypt the reply" : "");

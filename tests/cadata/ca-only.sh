@@ -5,8 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/root.key" -out "$T/root.pem" -days 30 \
-	-subj "/CN=Plain Root CA" -addext basicConstraints=critical,CA:TRUE \
-	-addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null || fail "openssl req"
+	-subj "/CN=Plain Root CA" -config "$top_srcdir/tests/lib/ca.cnf" -extensions ca 2>/dev/null || fail "openssl req"
 openssl x509 -in "$T/root.pem" -outform DER -out "$T/root.der"
 openssl req -newkey rsa:2048 -nodes -keyout "$T/sub.key" -out "$T/sub.csr" \
 	-subj "/CN=Plain Issuing CA" 2>/dev/null || fail "openssl req (sub)"

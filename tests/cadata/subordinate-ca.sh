@@ -14,8 +14,7 @@ mk() { # mk NAME SUBJECT ISSUER EXTENSIONS
 		-days 30 -extfile "$T/$1.ext" -out "$T/$1.pem" 2>/dev/null || fail "openssl x509 $1"
 }
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/root.key" -out "$T/root.pem" -days 30 \
-	-subj "/CN=Corp Root CA" -addext basicConstraints=critical,CA:TRUE \
-	-addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null || fail "openssl req root"
+	-subj "/CN=Corp Root CA" -config "$top_srcdir/tests/lib/ca.cnf" -extensions ca 2>/dev/null || fail "openssl req root"
 mk sub "/DC=test/DC=corp/CN=Corp Issuing CA" root \
 	'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n'
 mk enc "/C=US/CN=NDES-RA" sub \

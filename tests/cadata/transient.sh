@@ -10,8 +10,7 @@
 . "$(dirname "$0")/lib.sh"
 
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/ca.key" \
-	-out "$T/ca.pem" -days 30 -subj "/CN=Test CA" -addext basicConstraints=critical,CA:TRUE \
-	-addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null || fail "openssl req CA"
+	-out "$T/ca.pem" -days 30 -subj "/CN=Test CA" -config "$top_srcdir/tests/lib/ca.cnf" -extensions ca 2>/dev/null || fail "openssl req CA"
 FP=$(openssl x509 -in "$T/ca.pem" -noout -fingerprint -sha256 | sed 's/.*=//')
 openssl crl2pkcs7 -nocrl -certfile "$T/ca.pem" -outform DER -out "$T/one.p7b" ||
 	fail "openssl crl2pkcs7"

@@ -7,11 +7,12 @@
 #include <openssl/pkcs7.h>
 #include <openssl/x509v3.h>
 
+#include "sslcompat.h"
 #include "core_certs.h"
 
 EVP_PKEY *tc_key(void)
 {
-	return EVP_EC_gen("P-256");
+	return ns_ec_generate("P-256");
 }
 
 static void add_ext(X509 *cert, X509 *issuer, int nid, const char *value)

@@ -6,12 +6,13 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "sslcompat.h"
 #include "otp_testcsr.h"
 #include "x509util.h"
 
 EVP_PKEY *testcsr_key(void)
 {
-	return EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)1024);
+	return ns_rsa_generate(1024);
 }
 
 char *testcsr_make(TALLOC_CTX *mem, EVP_PKEY *key, const char *cn, const char *challenge,

@@ -6,6 +6,7 @@
 #include <openssl/rsa.h>
 #include <openssl/x509v3.h>
 
+#include "sslcompat.h"
 #include "scepbuild.h"
 
 EVP_PKEY *sb_key(int bits)
@@ -23,8 +24,8 @@ EVP_PKEY *sb_key(int bits)
 	for (i = 0; i < 4 && cache[i] != NULL; i++)
 		;
 	if (i == 4)
-		return EVP_RSA_gen((unsigned int)bits);
-	cache[i] = EVP_RSA_gen((unsigned int)bits);
+		return ns_rsa_generate((unsigned int)bits);
+	cache[i] = ns_rsa_generate((unsigned int)bits);
 	sizes[i] = bits;
 	if (cache[i] != NULL)
 		EVP_PKEY_up_ref(cache[i]);

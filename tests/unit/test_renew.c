@@ -11,11 +11,12 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
+#include "sslcompat.h"
 #include "renew.h"
 
 static EVP_PKEY *key(void)
 {
-	return EVP_EC_gen("P-256");
+	return ns_ec_generate("P-256");
 }
 
 static X509_NAME *name(const char *cn)

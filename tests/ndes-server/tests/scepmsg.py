@@ -19,7 +19,10 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives import padding as sympad
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
-from cryptography.x509.name import _ASN1Type
+try:
+    from cryptography.x509.name import _ASN1Type
+except ImportError:  # cryptography < 3.1
+    _ASN1Type = None
 from cryptography.x509.oid import AttributeOID, NameOID
 
 SCEP = "2.16.840.1.113733.1.9."
@@ -46,7 +49,7 @@ def csr(k, cn="client.example.test", password=None, pw_type="printable",
         usage=None, dns=(), ips=()):
     b = x509.CertificateSigningRequestBuilder().subject_name(
         x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)]))
-    if password is not None:
+    if password is not None and _HAS_ATTR_TAG:
         tag = (_ASN1Type.PrintableString if pw_type == "printable"
                else _ASN1Type.UTF8String)
         b = b.add_attribute(AttributeOID.CHALLENGE_PASSWORD,
@@ -62,7 +65,42 @@ def csr(k, cn="client.example.test", password=None, pw_type="printable",
         b = b.add_extension(x509.SubjectAlternativeName(
             [x509.DNSName(d) for d in dns] +
             [x509.IPAddress(ipaddress.ip_address(i)) for i in ips]), critical=False)
-    return b.sign(k, hashes.SHA256())
+    req = b.sign(k, hashes.SHA256())
+    if password is not None and not _HAS_ATTR_TAG:
+        req = _with_password(req, k, password, pw_type)
+    return req
+
+
+# cryptography < 38 (Debian 11 has 3.3) cannot choose the challengePassword's
+# string type: there the attribute is added with asn1crypto and re-signed.
+try:
+    import inspect
+    _HAS_ATTR_TAG = "_tag" in inspect.signature(
+        x509.CertificateSigningRequestBuilder.add_attribute).parameters
+except (AttributeError, ValueError):
+    _HAS_ATTR_TAG = False
+
+
+def _with_password(req, k, password, pw_type):
+    from asn1crypto import core, csr as acsr
+    r = acsr.CertificationRequest.load(req.public_bytes(serialization.Encoding.DER))
+    info = r["certification_request_info"]
+    value = (core.PrintableString(password) if pw_type == "printable"
+             else core.UTF8String(password))
+    attrs = list(info["attributes"]) if info["attributes"] else []
+    attrs.append(acsr.CRIAttribute({"type": "challenge_password",
+                                    "values": [acsr.DirectoryString(
+                                        name=("printable_string" if pw_type == "printable"
+                                              else "utf8_string"), value=value)]}))
+    info = acsr.CertificationRequestInfo({
+        "version": info["version"], "subject": info["subject"],
+        "subject_pk_info": info["subject_pk_info"], "attributes": attrs})
+    sig = k.sign(info.dump(), padding.PKCS1v15(), hashes.SHA256())
+    out = acsr.CertificationRequest({
+        "certification_request_info": info,
+        "signature_algorithm": {"algorithm": "sha256_rsa"},
+        "signature": sig})
+    return x509.load_der_x509_csr(out.dump())
 
 
 def der(obj):
