@@ -549,12 +549,21 @@ static int names_differ(TALLOC_CTX *mem, struct run *r, struct ns_err *err)
  * else the exit status (err set). */
 static int legacy_renewal(TALLOC_CTX *mem, struct run *r, struct ns_err *err)
 {
+	struct ns_roles *roles = NULL;
+	struct ns_err e;
+	bool ndes = true;	/* unknown roles: assume NDES, the strict case */
 	const char *id;
 
 	r->new_key_renewal = true;
 	ns_log(r->ctx, NS_LOG_INFO, "this certmonger reads only the reply to the request signed "
 	       "with the new key: renewing as a new enrollment with a one-time password");
-	if (r->has_password && !r->password_used)
+	ns_err_clear(&e);
+	if (ns_cmenv_certs(r->env, &e) == 0 && sk_X509_num(r->env->certs) > 0 &&
+	    ns_roles_assign(mem, r->env->certs, &roles, &e) == 0)
+		ndes = ns_roles_is_ndes(roles);
+	/* Only NDES consumes passwords: a plain SCEP server's static
+	 * challenge works again. */
+	if (r->has_password && (!r->password_used || !ndes))
 		return 0;
 	if (ns_autopw_for_renewal(mem, r->ctx, r->env, err) == 1)
 		return autopw_status(mem, r, err);

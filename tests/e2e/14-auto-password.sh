@@ -63,8 +63,15 @@ getcert resubmit -i auto >"$T/resubmit.out" 2>&1 ||
 	e2e_fail "getcert resubmit failed: $(cat "$T/resubmit.out")"
 wait_new_cert auto "$old_serial" 180
 check_cert "$T/auto.crt" "$T/auto.key" "CN=auto1.example.test" DNS:auto1.example.test
-assert_ge "renewals refused on the way" 1 \
-	"$(log_count 's("message_type") == "19" and s("signer_kind") == "issued-valid" and s("pki_status") == "failure"')"
+if cm_legacy; then
+	# certmonger 0.79.13: the helper fetches the password before sending
+	# anything, and the renewal goes as the new key's request (lib.sh).
+	assert_eq "renewals signed by the old certificate" 0 \
+		"$(log_count 's("message_type") == "19" and s("signer_kind") == "issued-valid"')"
+else
+	assert_ge "renewals refused on the way" 1 \
+		"$(log_count 's("message_type") == "19" and s("signer_kind") == "issued-valid" and s("pki_status") == "failure"')"
+fi
 assert_eq "admin page fetches (one fresh password for the recovery)" $((fetches + 1)) \
 	"$(log_count 's("operation") == "admin" and s("admin_result") == "password"')"
 assert_eq "password outcome of the recovered renewal" ok \

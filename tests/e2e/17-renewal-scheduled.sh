@@ -25,6 +25,10 @@ assert_ge "age of the first certificate's notBefore in seconds" 3700 $(($(date +
 # restarts is retried by the helper (retry-interval 5 s).
 ndes_stop
 ndes_start
+if cm_legacy; then
+	legacy_renewal sched "$old_serial" sched1.example.test
+	e2e_pass
+fi
 wait_new_cert sched "$old_serial" 180
 assert_ne "key replaced" "$old_key" "$(key_pubkey "$T/sched.key")"
 check_cert "$T/sched.crt" "$T/sched.key" "CN=sched1.example.test" DNS:sched1.example.test

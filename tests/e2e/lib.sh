@@ -402,6 +402,47 @@ wait_new_cert() {
 	wait_for_state "$req" MONITORING 30
 }
 
+# certmonger's version as a number (0.79.13 -> 79013), and whether it is
+# one from before 0.79.14: no [scep] challenge_password_otp, and it reads
+# only the reply to the request signed with the new key, so a renewal
+# through NDES is a new enrollment with a fresh password (README,
+# "certmonger versions"; src/cmversion.h).
+cm_version_num() {
+	certmonger -v 2>/dev/null | awk '{ split($2, v, "."); print v[1] * 1000000 + v[2] * 1000 + v[3] }'
+}
+cm_legacy() { [ "$(cm_version_num)" -lt 79014 ] 2>/dev/null; }
+
+# legacy_renewal REQ OLD_SERIAL CN: on such a certmonger, the renewal that
+# was just started stops before anything is sent, with a ca-error that asks
+# for a new one-time password; with one it is issued for a new key as a new
+# enrollment (signed by the new key, password in the CSR).
+legacy_renewal() {
+	local req=$1 old=$2 cn=$3 old_key pw r
+	old_key=$(key_pubkey "$T/$req.key")
+	e2e_log "certmonger $(certmonger -v | awk '{print $2}'): renewal needs a new password"
+	# A refused renewal leaves the request MONITORING (the certificate
+	# still works) with the reason in ca-error.
+	wait_until 150 "ca-error of $req asks for a new password" \
+		sh -c 'getcert list -i "$1" | grep -q "ca-error: .*new one-time password"' sh "$req"
+	assert_match "ca-error asks for a new password" \
+		'cannot take NDES. answer to a renewal signed with the current certificate.*new one-time password: getcert resubmit -i '"$req"' -L PASSWORD' \
+		"$(cm_field "$req" ca-error)"
+	assert_eq "renewals sent without a fresh password" 0 \
+		"$(log_count 's("message_type") == "19" and s("renewal") == "true"')"
+	pw=$(otp_fetch) || e2e_fail "no one-time password from the admin page"
+	getcert resubmit -i "$req" -L "$pw" >"$T/resubmit2.out" 2>&1 ||
+		e2e_fail "getcert resubmit -L failed: $(cat "$T/resubmit2.out")"
+	wait_new_cert "$req" "$old" 150
+	assert_ne "key replaced on renewal" "$old_key" "$(key_pubkey "$T/$req.key")"
+	check_cert "$T/$req.crt" "$T/$req.key" "CN=$cn" "DNS:$cn"
+	assert_eq "ca-error" "" "$(cm_field "$req" ca-error)"
+	r='s("message_type") == "19" and s("pki_status") == "success" and s("renewal") != "true"'
+	assert_eq "renewal issued as a new enrollment with a password" PrintableString \
+		"$(log_last "$r" password_type)"
+	assert_eq "serial issued" "$(cert_serial "$T/$req.crt" | tr 'A-F' 'a-f' | sed 's/^0*//')" \
+		"$(log_last "$r" issued_serial | sed 's/^0*//')"
+}
+
 # wait_until TIMEOUT WHAT COMMAND...: poll a command until it succeeds.
 wait_until() {
 	local timeout=$1 what=$2 start
