@@ -100,6 +100,10 @@ def helper(url, op, extra=None, opts=()):
     # NS_VALGRIND=1: run the helper under valgrind; its errors fail the checks
     pre = (["valgrind", "-q", "--leak-check=full", "--errors-for-leak-kinds=definite",
             "--error-exitcode=99"] if os.environ.get("NS_VALGRIND") else [])
+    # These cases play certmonger 0.79.14 or later, whatever certmonger is
+    # installed here (the 0.79.13 ones say so).
+    if "--certmonger-version" not in opts:
+        opts = ("--certmonger-version", "0.79.17") + tuple(opts)
     argv = pre + [HELPER, "--url", url, "--state-dir", os.path.join(TMP, "cache"),
             "--timeout", "5", "--connect-timeout", "2"] + list(opts)
     t0 = time.time()
@@ -579,6 +583,22 @@ def cases_renewal(stand):
     rc, out, err, _ = renew(other, opts=("--renewal-subject-check", "no"))
     check("renewal-subject-check = no: sent anyway (16) with a warning",
           rc == 16 and "other names" in err, (rc, out, err))
+
+    # certmonger 0.79.13 reads only the reply to the new key's request: the
+    # renewal goes as a new enrollment and needs a password NDES has not
+    # consumed (cmversion.h).
+    legacy = ("--certmonger-version", "0.79.13")
+    rc, out, err, _ = renew(ok, opts=legacy)
+    check("certmonger 0.79.13, renewal without a password: refused before sending (2)",
+          rc == 2 and "before 0.79.14" in out and "new one-time password" in out
+          and "getcert resubmit -i REQUEST -L PASSWORD" in out, (rc, out, err))
+    rc, out, err, _ = renew(Client(stand.url, "renew1.example.test", password=PW), opts=legacy)
+    check("certmonger 0.79.13, renewal with the consumed password: refused before sending (2)",
+          rc == 2 and "new one-time password" in out and PW not in out + err, (rc, out, err))
+    rc, out, err, _ = renew(Client(stand.url, "renew1.example.test", password="Fresh0ne"),
+                            opts=legacy)
+    check("certmonger 0.79.13, renewal with a fresh password: goes on (16)",
+          rc == 16, (rc, out, err))
     check("nothing was sent to NDES for these renewals",
           not pkiops(stand, n0), pkiops(stand, n0))
 
