@@ -101,7 +101,8 @@ make_chroot() {
 	say "$rel: debootstrap from the local apt mirror (about a minute)"
 	if ! debootstrap --variant=minbase "$rel" "$tmp" "$m" >"$cache/$rel.debootstrap.log" 2>&1; then
 		tail -n 5 "$cache/$rel.debootstrap.log"
-		echo "debootstrap $rel failed (log: $cache/$rel.debootstrap.log)"
+		echo "debootstrap $rel from $m failed: $(grep -E '^(E|W):' "$cache/$rel.debootstrap.log" |
+			tail -n 1) (log: $cache/$rel.debootstrap.log)"
 		rm -rf "$tmp"
 		return 1
 	fi
