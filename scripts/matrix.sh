@@ -35,7 +35,7 @@ ALL="bullseye bookworm trixie"
 # cryptography and certmonger. e2e: 01 first enrollment, 02 renewal with a new
 # key, 13 micromdm, 14 automatic password, 15 Kerberos, 17 certmonger's own
 # renewal schedule.
-DEFAULT_TESTS='^tests/(unit/test_|ndes-server/|enroll/|cadata/|otp/|lint/curl-symbols)|^tests/e2e/(01|02|13|14|15|17)-'
+DEFAULT_TESTS='^tests/(unit/test_|ndes-server/|enroll/|cadata/|otp/|lint/curl-symbols|lint/configure-versions)|^tests/e2e/(01|02|13|14|15|17)-'
 TESTS_RE=${NS_MATRIX_TESTS:-$DEFAULT_TESTS}
 logs=${NS_MATRIX_LOGS:-$cache/logs}
 
