@@ -117,7 +117,11 @@ make_chroot() {
 # Everything mounted is in a private mount namespace, gone when it ends.
 run_release() {
 	local rel=$1 root=$cache/$1 out rc
-	out=$(make_chroot "$rel" 2>&1) || { unavailable "$rel" "chroot not built: $(echo "$out" | tail -n 1)"; return; }
+	# One run per release at a time: a second one waits for the first.
+	mkdir -p "$cache"
+	exec 9>"$cache/.$rel.lock"
+	flock 9
+	out=$(make_chroot "$rel" 2>&1) || { unavailable "$rel" "chroot not built: $(echo "$out" | tail -n 1)"; exec 9>&-; return; }
 	[ -n "$out" ] && echo "$out"
 	rm -rf "$root/ndes"
 	mkdir -p "$root/ndes/main" "$root/ndes/shared" "$logs"
@@ -185,6 +189,7 @@ EOF
 		tail -n 30 "$logs/$rel.log"
 		say "$rel: the suite did not run (exit $rc; log: $logs/$rel.log)"
 		record "$rel" 0 1 0
+		exec 9>&-
 		return
 	fi
 	cp "$log" "$logs/$rel.test-suite.log"
@@ -203,6 +208,7 @@ EOF
 		sed "s/^/matrix: $rel: /"
 	say "$rel: ${p:-0} passed, $f failed, ${s:-0} skipped (log: $logs/$rel.log)"
 	record "$rel" "${p:-0}" "$f" "${s:-0}"
+	exec 9>&-
 }
 
 [ "$(id -u)" = 0 ] || { echo "matrix: needs root (debootstrap, chroot, mounts)" >&2; exit 2; }

@@ -16,14 +16,14 @@ class H(http.server.BaseHTTPRequestHandler):
         self.wfile.write(b"DES3")
     def log_message(self, *a):
         pass
-s = http.server.HTTPServer(("127.0.0.1", 18108), H)
+s = http.server.HTTPServer(("127.0.0.1", 18148), H)
 open(sys.argv[1], "w").write("up")
 s.serve_forever()
 PY
 "$PYTHON" "$T/bighdr.py" "$T/up" 2>/dev/null &
 SERVER_PIDS="$SERVER_PIDS $!"
 for _ in $(seq 100); do [ -f "$T/up" ] && break; sleep 0.1; done
-run_helper FETCH-SCEP-CA-CAPS --url http://127.0.0.1:18108/certsrv/mscep/mscep.dll
+run_helper FETCH-SCEP-CA-CAPS --url http://127.0.0.1:18148/certsrv/mscep/mscep.dll
 expect_rc 3 "a 2 MB header line"
 expect_out 'header line over libcurl'"'"'s limit of 100 KiB'
 grep -qi 'out of memory' "$T/err" "$T/out" && fail "a 2 MB header was reported as out of memory"
