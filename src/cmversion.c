@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,7 +71,8 @@ static long ask_certmonger(void)
 		close(fd[0]);
 		buf[n] = '\0';
 		while (waitpid(pid, &st, 0) < 0)
-			;
+			if (errno != EINTR)
+				return 0;
 		if (WIFEXITED(st) && WEXITSTATUS(st) == 0 && strncmp(buf, "certmonger ", 11) == 0)
 			return ns_cm_version_parse(buf + 11);
 	}

@@ -79,7 +79,7 @@ static int load_ca_certs(struct run *r, struct ns_err *err)
 		return ns_err_set(err, NS_CAUSE_CA_CERTS_STALE,
 				  "certmonger passed no CA certificates (CERTMONGER_SCEP_*): run "
 				  "getcert refresh-ca -c %s", r->env->ca_name);
-	if (ns_roles_assign(r, r->env->certs, &r->roles, err) != 0) {
+	if (r->roles == NULL && ns_roles_assign(r, r->env->certs, &r->roles, err) != 0) {
 		char why[sizeof(err->msg)];
 
 		snprintf(why, sizeof(why), "%s", err->msg);
@@ -549,7 +549,6 @@ static int names_differ(TALLOC_CTX *mem, struct run *r, struct ns_err *err)
  * else the exit status (err set). */
 static int legacy_renewal(TALLOC_CTX *mem, struct run *r, struct ns_err *err)
 {
-	struct ns_roles *roles = NULL;
 	struct ns_err e;
 	bool ndes = true;	/* unknown roles: assume NDES, the strict case */
 	const char *id;
@@ -558,9 +557,10 @@ static int legacy_renewal(TALLOC_CTX *mem, struct run *r, struct ns_err *err)
 	ns_log(r->ctx, NS_LOG_INFO, "this certmonger reads only the reply to the request signed "
 	       "with the new key: renewing as a new enrollment with a one-time password");
 	ns_err_clear(&e);
+	/* The roles are kept for load_ca_certs, which would work them out again. */
 	if (ns_cmenv_certs(r->env, &e) == 0 && sk_X509_num(r->env->certs) > 0 &&
-	    ns_roles_assign(mem, r->env->certs, &roles, &e) == 0)
-		ndes = ns_roles_is_ndes(roles);
+	    ns_roles_assign(r, r->env->certs, &r->roles, &e) == 0)
+		ndes = ns_roles_is_ndes(r->roles);
 	/* Only NDES consumes passwords: a plain SCEP server's static
 	 * challenge works again. */
 	if (r->has_password && (!r->password_used || !ndes))
