@@ -156,8 +156,12 @@ if [ -d "$top/../shared" ]; then
 	mount --bind "$top/../shared" "$root/ndes/shared"
 	mount -o remount,bind,ro "$root/ndes/shared"
 fi
+# run [--no-net] SCRIPT: SCRIPT in the chroot with a clean environment;
+# --no-net: on a private loopback of its own.
 run() {
-	chroot "$root" /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+	local pre=""
+	[ "$1" = --no-net ] && { pre="unshare -n"; shift; }
+	$pre chroot "$root" /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
 		HOME=/root LANG=C.UTF-8 TERM=dumb CI="${CI:-}" RE="$re" /bin/sh -c "$1"
 }
 # With the network: the release's packages.
@@ -167,10 +171,9 @@ run 'cd /ndes/main && ./scripts/install-deps.sh --matrix &&
 		certmonger python3-cryptography gcc 2>/dev/null'
 # Without it: build and test on a private loopback, so nothing else on this
 # machine (another release's run, a service) shares a port with the tests.
-unshare -n /bin/sh -c 'ip link set lo up 2>/dev/null || true; "$@"' sh chroot "$root" \
-	/usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-	HOME=/root LANG=C.UTF-8 TERM=dumb CI="${CI:-}" RE="$re" /bin/sh -c '
+run --no-net '
 set -e
+ip link set lo up
 cd /ndes/main
 autoreconf -fi >/dev/null 2>&1
 mkdir -p build && cd build
