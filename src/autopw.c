@@ -26,12 +26,11 @@
 #include "file.h"
 #include "ns.h"
 #include "otp.h"
+#include "servers.h"
 #include "x509util.h"
 
 /* A password we wrote is stale after this (NDES default validity 60 min). */
 #define AUTOPW_MAX_AGE (57 * 60)
-/* A refusal of a password fetched less than this ago is not "expired". */
-#define AUTOPW_FRESH 120
 /* Fetches per request within one hour (NDES caches 5 for everybody). */
 #define AUTOPW_MAX_FETCHES 3
 /* Exit 17 without a new fetch, at most this many times per password. */
@@ -45,6 +44,7 @@ struct record {
 	char sha256[65];	/* SHA-256 hex of that password ("" none) */
 	int nudges;		/* exit 17 since then without a fetch */
 	int refused_fresh;	/* fresh passwords refused in a row */
+	char server[17];	/* ns_servers_id of the server that issued it ("" unknown) */
 };
 
 /* Everything one call needs: found once, used by the three entry points. */
@@ -56,6 +56,7 @@ struct job {
 	char *file_pw;		/* FILE's current password, NULL if empty/absent */
 	struct record rec;
 	time_t now;
+	int skip;		/* a server not to fetch from (down), -1: none */
 };
 
 /* ---- files ------------------------------------------------------------- */
@@ -177,6 +178,8 @@ static void load_record(struct job *j)
 			j->rec.nudges = (int)v;
 		} else if (sscanf(line, "refused_fresh=%lld", &v) == 1) {
 			j->rec.refused_fresh = (int)v;
+		} else if (sscanf(line, "server=%16[0-9a-f]", hex) == 1) {
+			memcpy(j->rec.server, hex, sizeof(j->rec.server));
 		}
 	}
 	talloc_free(text);
@@ -190,9 +193,9 @@ static int save_record(TALLOC_CTX *mem, struct job *j, struct ns_err *err)
 	for (i = 0; s != NULL && i < j->rec.nfetches; i++)
 		s = talloc_asprintf_append(s, "fetched=%lld\n", (long long)j->rec.fetches[i]);
 	if (s != NULL)
-		s = talloc_asprintf_append(s, "written=%lld\nsha256=%s\nnudges=%d\nrefused_fresh=%d\n",
-					   (long long)j->rec.written, j->rec.sha256, j->rec.nudges,
-					   j->rec.refused_fresh);
+		s = talloc_asprintf_append(s, "written=%lld\nsha256=%s\nnudges=%d\nrefused_fresh=%d\n"
+					   "server=%s\n", (long long)j->rec.written, j->rec.sha256,
+					   j->rec.nudges, j->rec.refused_fresh, j->rec.server);
 	if (s == NULL)
 		return ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
 	return write_atomic(mem, j->state_path, s, err);
@@ -209,6 +212,7 @@ static int job_start(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_cmenv 
 							 : NS_DEFAULT_REQUESTS_DIR;
 
 	memset(j, 0, sizeof(*j));
+	j->skip = -1;
 	j->ctx = ctx;
 	j->env = env;
 	j->now = time(NULL);
@@ -296,6 +300,8 @@ static int supply(TALLOC_CTX *mem, struct job *j, const char *why, struct ns_err
 	struct ns_otp *otp = NULL;
 	char *text;
 	struct ns_err e;
+	int server = -1;
+	const struct ns_ctx *sc;
 
 	if (j->rec.nfetches >= AUTOPW_MAX_FETCHES) {
 		time_t next = j->rec.fetches[j->rec.nfetches - AUTOPW_MAX_FETCHES] + 3600;
@@ -317,7 +323,7 @@ static int supply(TALLOC_CTX *mem, struct job *j, const char *why, struct ns_err
 	ns_log(j->ctx, NS_LOG_INFO, "automatic password: %s; fetching one for %s", why,
 	       j->req->pw_file);
 	ns_err_clear(&e);
-	if (ns_otp_fetch(mem, j->ctx, &otp, &e) != 0) {
+	if (ns_servers_otp(mem, j->ctx, j->skip, &otp, &server, &e) != 0) {
 		ns_err_set(err, e.cause, "automatic password: %s", e.msg);
 		return 1;
 	}
@@ -337,6 +343,13 @@ static int supply(TALLOC_CTX *mem, struct job *j, const char *why, struct ns_err
 		return 1;
 	j->rec.written = j->now;
 	ns_sha256_hex(NULL, otp->password, 32, j->rec.sha256);
+	/* The request carrying it must go to this server (servers.h). */
+	sc = ns_servers_ctx(mem, j->ctx, server);
+	if (sc != NULL && sc->cfg->url != NULL)
+		ns_servers_id(sc->cfg->url, j->rec.server);
+	if (ns_servers_count(j->ctx->cfg) > 1)
+		ns_log(j->ctx, NS_LOG_INFO, "automatic password: issued by %s; the request goes there",
+		       otp->admin_url);
 	j->rec.nudges = 0;
 	if (save_record(mem, j, &e) != 0)
 		ns_log(j->ctx, NS_LOG_WARN, "automatic password: %s", e.msg);
@@ -378,31 +391,39 @@ int ns_autopw_before_submit(TALLOC_CTX *mem, const struct ns_ctx *ctx,
 }
 
 static int supply_for(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_cmenv *env,
-		      const char *why, struct ns_err *err);
+		      const char *why, bool unknown, int skip, struct ns_err *err);
 
 int ns_autopw_after_refusal(TALLOC_CTX *mem, const struct ns_ctx *ctx,
-			    struct ns_cmenv *env, struct ns_err *err)
+			    struct ns_cmenv *env, bool unknown, struct ns_err *err)
 {
-	return supply_for(mem, ctx, env, NULL, err);
+	return supply_for(mem, ctx, env, NULL, unknown, -1, err);
+}
+
+int ns_autopw_server_down(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_cmenv *env,
+			  int down, struct ns_err *err)
+{
+	return supply_for(mem, ctx, env, "the NDES server that issued the request's password "
+			  "is down, and a password is good only on its own server", false, down, err);
 }
 
 int ns_autopw_for_new_names(TALLOC_CTX *mem, const struct ns_ctx *ctx,
 			    struct ns_cmenv *env, struct ns_err *err)
 {
 	return supply_for(mem, ctx, env,
-			  "the renewal asks for other names than the certificate has", err);
+			  "the renewal asks for other names than the certificate has", false, -1, err);
 }
 
 int ns_autopw_for_renewal(TALLOC_CTX *mem, const struct ns_ctx *ctx,
 			  struct ns_cmenv *env, struct ns_err *err)
 {
 	return supply_for(mem, ctx, env, "this certmonger renews as a new enrollment, which "
-			  "needs a one-time password", err);
+			  "needs a one-time password", false, -1, err);
 }
 
-/* why: the reason a password is needed (NULL: NDES refused the request). */
+/* why: the reason a password is needed (NULL: NDES refused the request;
+ * unknown: as a password it does not know); skip: a server that is down. */
 static int supply_for(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_cmenv *env,
-		      const char *why, struct ns_err *err)
+		      const char *why, bool unknown, int skip, struct ns_err *err)
 {
 	TALLOC_CTX *tmp;
 	char *csr_pw = NULL, h[65];
@@ -415,6 +436,7 @@ static int supply_for(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_cmenv
 	tmp = talloc_new(mem);
 	ns_err_clear(&e);
 	rc = job_start(tmp, ctx, env, &j, &e);
+	j.skip = skip;
 	if (rc <= 0) {
 		if (rc < 0)
 			ns_log(ctx, NS_LOG_WARN, "%s", e.msg);
@@ -424,19 +446,26 @@ static int supply_for(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_cmenv
 	if (ns_csr_challenge(tmp, env->csr, &csr_pw) == 0 && csr_pw != NULL)
 		ns_secret(csr_pw);
 	ns_sha256_hex(NULL, csr_pw, 32, h);
-	if (csr_pw != NULL && strcmp(h, j.rec.sha256) == 0 && j.now - j.rec.written < AUTOPW_FRESH) {
+	/* skip >= 0: not a refusal, the password's server is down */
+	if (skip < 0 && csr_pw != NULL && strcmp(h, j.rec.sha256) == 0 &&
+	    j.now - j.rec.written < NS_AUTOPW_FRESH) {
 		/* Refused within minutes of the fetch: not an expired password. */
 		if (++j.rec.refused_fresh >= AUTOPW_MAX_REFUSED_FRESH) {
 			save_record(tmp, &j, &e);
-			ns_err_set(err, NS_CAUSE_REFUSED,
-				   "NDES refused %d freshly fetched one-time passwords in a row; not "
-				   "fetching more (do admin-url and url name the same NDES server? does "
-				   "the account have Enroll permission on the template?)",
-				   j.rec.refused_fresh);
+			if (unknown)
+				ns_err_set(err, NS_CAUSE_REFUSED, "NDES did not know %d one-time "
+					   "passwords it had issued moments before; not fetching more: %s",
+					   j.rec.refused_fresh, NS_AUTOPW_OTHER_SERVER);
+			else
+				ns_err_set(err, NS_CAUSE_REFUSED,
+					   "NDES refused %d freshly fetched one-time passwords in a row; not "
+					   "fetching more (do admin-url and url name the same NDES server? does "
+					   "the account have Enroll permission on the template?)",
+					   j.rec.refused_fresh);
 			talloc_free(tmp);
 			return 1;
 		}
-	} else {
+	} else if (skip < 0) {
 		j.rec.refused_fresh = 0;
 	}
 	if (j.file_pw != NULL && !same_pw(j.file_pw, csr_pw) &&
@@ -480,7 +509,37 @@ void ns_autopw_after_issue(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_
 	j.rec.sha256[0] = '\0';
 	j.rec.nudges = 0;
 	j.rec.refused_fresh = 0;
+	j.rec.server[0] = '\0';
 	if (save_record(tmp, &j, &e) != 0)
 		ns_log(ctx, NS_LOG_WARN, "%s", e.msg);
 	talloc_free(tmp);
+}
+
+int ns_autopw_origin(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_cmenv *env,
+		     int *server, long *age)
+{
+	TALLOC_CTX *tmp;
+	char *csr_pw = NULL, h[65];
+	struct ns_err e;
+	struct job j;
+	int rc = 0;
+
+	*server = -1;
+	*age = -1;
+	if (!ctx->cfg->auto_otp || ns_csr_has_challenge(env->csr) != 1)
+		return 0;
+	tmp = talloc_new(mem);
+	ns_err_clear(&e);
+	if (job_start(tmp, ctx, env, &j, &e) == 1 &&
+	    ns_csr_challenge(tmp, env->csr, &csr_pw) == 0 && csr_pw != NULL) {
+		ns_secret(csr_pw);
+		ns_sha256_hex(NULL, csr_pw, 32, h);
+		if (j.rec.sha256[0] != '\0' && strcmp(h, j.rec.sha256) == 0) {
+			rc = 1;
+			*age = (long)(j.now - j.rec.written);
+			*server = ns_servers_find(ctx->cfg, j.rec.server);
+		}
+	}
+	talloc_free(tmp);
+	return rc;
 }

@@ -27,7 +27,34 @@ int ns_autopw_before_submit(TALLOC_CTX *mem, const struct ns_ctx *ctx,
  * (NS_CAUSE_NEED_REKEY) when a fresh password was supplied, 0 when automatic mode
  * cannot help (the caller then reports the refusal). */
 int ns_autopw_after_refusal(TALLOC_CTX *mem, const struct ns_ctx *ctx,
-			    struct ns_cmenv *env, struct ns_err *err);
+			    struct ns_cmenv *env, bool unknown, struct ns_err *err);
+/* unknown: NDES did not know the password (0x80070490); refused twice
+ * right after the fetch, that is a password that went to another server. */
+
+/* A refusal of a password fetched less than this many seconds ago is not
+ * an expired password. */
+#define NS_AUTOPW_FRESH 120
+
+/* What an admin is told when NDES does not know a password it issued
+ * moments before. */
+#define NS_AUTOPW_OTHER_SERVER \
+	"the password was fetched from one NDES server and the request reached another " \
+	"(each NDES server knows only the passwords it issued): a load balancer in front " \
+	"of several NDES servers must keep a client on one server (session stickiness, " \
+	"source-IP affinity for /certsrv/), or list the servers themselves in url " \
+	"(url = https://ndes1/certsrv/mscep/mscep.dll https://ndes2/...) so that " \
+	"ndes-submit sends each request to the server that issued its password"
+
+/* The CSR's password came from this automatic mode: returns 1 with *server
+ * the index of the server that issued it (-1: not known or no longer in
+ * url) and *age the seconds since; 0 when it did not (or no password). */
+int ns_autopw_origin(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_cmenv *env,
+		     int *server, long *age);
+
+/* The server that issued the CSR's password is down: fetch one from
+ * another server (never server down). Same returns as after_refusal. */
+int ns_autopw_server_down(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_cmenv *env,
+			  int down, struct ns_err *err);
 
 /* Before a renewal whose CSR asks for other names than the certificate
  * has: NDES takes it only with a password. Same returns as after_refusal. */

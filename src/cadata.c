@@ -14,6 +14,7 @@
 #include "ns.h"
 #include "ops.h"
 #include "roles.h"
+#include "servers.h"
 #include "x509util.h"
 
 static int op_identify(void)
@@ -56,13 +57,34 @@ static bool is_ndes(TALLOC_CTX *mem, const struct ns_ctx *ctx)
 	return ndes;
 }
 
+/* GetCACaps from the first server that answers (each server's answer is
+ * cached under its own url for SUBMIT). */
+static int caps_any(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_caps **caps,
+		    const struct ns_ctx **used, struct ns_err *err)
+{
+	int i, n = ns_servers_count(ctx->cfg);
+
+	for (i = 0; i < n; i++) {
+		*used = ns_servers_ctx(mem, ctx, i);
+		if (*used == NULL)
+			return ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
+		ns_err_clear(err);
+		if (ns_caps_fetch(mem, *used, caps, err) == 0)
+			return 0;
+		if (i + 1 == n || !ns_servers_down(err))
+			return -1;
+		ns_log(ctx, NS_LOG_WARN, "NDES server %s is skipped: %s", (*used)->cfg->url, err->msg);
+	}
+	return ns_err_set(err, NS_CAUSE_CONFIG, "no SCEP URL configured");
+}
+
 static int op_caps(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_err *err)
 {
 	struct ns_caps *caps;
 
 	/* Always ask (and refresh the cache): certmonger runs this on start
 	 * and on "getcert refresh-ca". With caps configured, no request. */
-	if (ns_caps_fetch(mem, ctx, &caps, err) != 0)
+	if (caps_any(mem, ctx, &caps, &ctx, err) != 0)
 		return ns_cause_transient(err->cause) ? cadata_retry(ctx, "FETCH-SCEP-CA-CAPS", err) : ns_outcome(NS_OPC_HELPER, err);
 	if (caps->aes && is_ndes(mem, ctx) && ns_caps_without_aes(caps) == 1)
 		ns_log(ctx, NS_LOG_WARN, "warning: the capabilities%s offer AES, but this server is "
@@ -202,7 +224,7 @@ static int op_ca_certs(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_err 
 	const char *note = NULL;
 	int rc;
 
-	if (ns_cacert_fetch(mem, ctx, &cc, err) != 0)
+	if (ns_servers_cacert(mem, ctx, &cc, err) != 0)
 		return ns_cause_transient(err->cause) ? cadata_retry(ctx, "FETCH-SCEP-CA-CERTS", err) : ns_outcome(NS_OPC_HELPER, err);
 	/* Expired RA certificates are still returned: certmonger keeps
 	 * working data, and the admin learns why NDES fails. */
@@ -406,7 +428,7 @@ static int roots_from_pin(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_e
 	X509 *pinned = NULL;
 	int i, rc = -1;
 
-	if (ns_cacert_fetch(mem, ctx, &cc, err) != 0)
+	if (ns_servers_cacert(mem, ctx, &cc, err) != 0)
 		return ns_cause_transient(err->cause) ? cadata_retry(ctx, "FETCH-ROOTS", err) : ns_outcome(NS_OPC_HELPER, err);
 	for (i = 0; i < sk_X509_num(cc->certs) && pinned == NULL; i++) {
 		X509 *c = sk_X509_value(cc->certs, i);

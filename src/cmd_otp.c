@@ -126,6 +126,10 @@ int ns_cmd_otp(TALLOC_CTX *mem, const struct ns_ctx *ctx, int argc, char **argv,
 		       "(PasswordMax, shared by all clients, each valid 60 minutes): expect "
 		       "\"The password cache is full\" unless the NDES administrator raised it",
 		       args.count, NS_OTP_NDES_CACHE);
+	if (ctx->cfg->nurls > 1)
+		ns_log(ctx, NS_LOG_INFO, "asking the first NDES server in url, %s: its passwords "
+		       "are good only there, and ndes-submit sends a typed-in password (getcert -L) "
+		       "there", ctx->cfg->url);
 	/* Each password is printed as soon as it is fetched: it holds a cache
 	 * slot on NDES, so a later failure must not lose the earlier ones. */
 	for (got = 0; got < args.count; got++) {

@@ -192,17 +192,44 @@ static int set_string(TALLOC_CTX *mem, const struct origin *o, const char *value
 	return 0;
 }
 
+/* A list of URLs separated by spaces or commas; a later setting replaces
+ * an earlier one (the command line wins over the file). */
+static int set_urls(TALLOC_CTX *mem, const struct origin *o, const char *value,
+		    const char **out, int *n, struct ns_err *err)
+{
+	char *copy = talloc_strdup(mem, value), *save = NULL, *tok;
+	int count = 0;
+
+	if (copy == NULL)
+		return ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
+	for (tok = strtok_r(copy, " \t,", &save); tok != NULL; tok = strtok_r(NULL, " \t,", &save)) {
+		if (count == NS_MAX_SERVERS) {
+			char why[48];
+
+			snprintf(why, sizeof(why), "more than %d URLs", NS_MAX_SERVERS);
+			return bad(err, o, value, why);
+		}
+		if (set_url(mem, o, tok, &out[count], err) != 0)
+			return -1;
+		count++;
+	}
+	if (count == 0)
+		return bad(err, o, value, "empty value");
+	*n = count;
+	return 0;
+}
+
 /* Applies one setting; the only place that knows what each key means. */
 /* Settings of a plain type: where each goes and its bounds. */
-enum kind { T_STRING, T_URL, T_FILE, T_FINGERPRINT, T_LONG, T_BOOL, T_YES_BOOL };
+enum kind { T_STRING, T_URL, T_URLS, T_FILE, T_FINGERPRINT, T_LONG, T_BOOL, T_YES_BOOL };
 
 static const struct setting {
 	int key;
 	enum kind kind;
 	size_t off;		/* offsetof(struct ns_config, ...) */
-	long min, max;		/* T_LONG */
+	long min, max;		/* T_LONG; T_URLS: min is the offset of the count */
 } settings[] = {
-	{ K_URL, T_URL, offsetof(struct ns_config, url), 0, 0 },
+	{ K_URL, T_URLS, offsetof(struct ns_config, urls), offsetof(struct ns_config, nurls), 0 },
 	{ K_CA_BUNDLE, T_FILE, offsetof(struct ns_config, ca_bundle), 0, 0 },
 	{ K_TRUSTED_CA, T_FILE, offsetof(struct ns_config, trusted_ca), 0, 0 },
 	{ K_CA_FINGERPRINT, T_FINGERPRINT, offsetof(struct ns_config, ca_fingerprint), 0, 0 },
@@ -218,7 +245,7 @@ static const struct setting {
 	{ K_RENEWAL_SUBJECT_CHECK, T_BOOL, offsetof(struct ns_config, renewal_subject_check), 0, 0 },
 	{ K_CAPS, T_STRING, offsetof(struct ns_config, caps_override), 0, 0 },
 	{ K_STATE_DIR, T_STRING, offsetof(struct ns_config, state_dir), 0, 0 },
-	{ K_ADMIN_URL, T_URL, offsetof(struct ns_config, admin_url), 0, 0 },
+	{ K_ADMIN_URL, T_URLS, offsetof(struct ns_config, admin_urls), offsetof(struct ns_config, nadmin_urls), 0 },
 	{ K_USER, T_STRING, offsetof(struct ns_config, user), 0, 0 },
 	/* Its permissions are checked where it is read (otp.c). */
 	{ K_PASSWORD_FILE, T_STRING, offsetof(struct ns_config, password_file), 0, 0 },
@@ -237,6 +264,8 @@ static int apply_plain(struct ns_config *cfg, const struct setting *st, const st
 	switch (st->kind) {
 	case T_URL:
 		return set_url(cfg, o, value, field, err);
+	case T_URLS:
+		return set_urls(cfg, o, value, field, (int *)((char *)cfg + st->min), err);
 	case T_FILE:
 		return set_readable_file(cfg, o, value, field, err);
 	case T_FINGERPRINT:
@@ -598,6 +627,24 @@ static int sort_argv(int argc, char **argv, struct sorted *s, struct ns_err *err
 	return 0;
 }
 
+/* url and admin-url as lists: admin-url names one page per server, in
+ * the same order, or is left to be derived from each url. */
+static int servers_settle(struct ns_config *cfg, struct ns_err *err)
+{
+	if (cfg->nadmin_urls > 0 && cfg->nurls > 1 && cfg->nadmin_urls != cfg->nurls)
+		return ns_err_set(err, NS_CAUSE_CONFIG, "invalid configuration: url names %d "
+				  "servers and admin-url %d pages; give one admin-url per url, in "
+				  "the same order, or none (each is then derived from its url)",
+				  cfg->nurls, cfg->nadmin_urls);
+	if (cfg->nadmin_urls > 1 && cfg->nurls <= 1)
+		return ns_err_set(err, NS_CAUSE_CONFIG, "invalid configuration: admin-url names "
+				  "%d pages but url one server; a password must go to the server "
+				  "that issued it", cfg->nadmin_urls);
+	cfg->url = cfg->nurls > 0 ? cfg->urls[0] : NULL;
+	cfg->admin_url = cfg->nadmin_urls > 0 ? cfg->admin_urls[0] : NULL;
+	return 0;
+}
+
 /* Pass 2: the file, then the options in order. Without --config the
  * installed file is read when it exists, so that a bare
  * "getcert add-ca -e /path/ndes-submit" works as admins expect. */
@@ -625,7 +672,7 @@ static int apply_all(struct ns_config *cfg, const struct sorted *s, struct ns_er
 	}
 	if (cfg->connect_timeout > cfg->timeout)
 		cfg->connect_timeout = cfg->timeout;
-	return 0;
+	return servers_settle(cfg, err);
 }
 
 int ns_config_load(TALLOC_CTX *mem, int argc, char **argv,

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include <ctype.h>
+#include <stdbool.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,8 +34,9 @@ char *ns_cookie_encode(TALLOC_CTX *mem, const struct ns_cookie *c)
 		b64 = ns_base64(mem, c->certpoll, c->certpoll_len);
 		if (b64 == NULL)
 			return NULL;
-		s = talloc_asprintf(mem, PREFIX "P:%c:%d:%lld:%s", (char)c->transport,
-				    c->issuer_ok ? 1 : 0, (long long)c->since, b64);
+		s = talloc_asprintf(mem, PREFIX "P:%c:%d:%lld:%s%s%s", (char)c->transport,
+				    c->issuer_ok ? 1 : 0, (long long)c->since, c->server,
+				    c->server[0] != '\0' ? ":" : "", b64);
 		talloc_free(b64);
 		return s;
 	}
@@ -78,7 +80,18 @@ static int parse_time(const char *s, time_t *out)
 	return 0;
 }
 
-/* "P:TRANSPORT:ISSUER_OK:SINCE:CERTPOLL" after the kind. */
+/* 16 lower-case hex digits. */
+static bool is_server_id(const char *f)
+{
+	size_t i;
+
+	for (i = 0; f[i] != '\0'; i++)
+		if (!isxdigit((unsigned char)f[i]) || isupper((unsigned char)f[i]))
+			return false;
+	return i == 16;
+}
+
+/* "P:TRANSPORT:ISSUER_OK:SINCE[:SERVER]:CERTPOLL" after the kind. */
 static int decode_pending(struct ns_cookie *c, char *p)
 {
 	char *f = field(&p);
@@ -94,6 +107,12 @@ static int decode_pending(struct ns_cookie *c, char *p)
 	if (parse_time(field(&p), &c->since) != 0)
 		return -1;
 	f = field(&p);
+	if (f != NULL && p != NULL) {
+		if (!is_server_id(f))
+			return -1;
+		memcpy(c->server, f, sizeof(c->server));
+		f = field(&p);
+	}
 	if (f == NULL || p != NULL)
 		return -1;
 	c->certpoll = ns_unbase64(c, f, &c->certpoll_len);

@@ -6,10 +6,13 @@
  * as is (same transactionID and senderNonce, no new password).
  *
  * One line of printable ASCII, colon-separated:
- *   ndes1:P:<g|p>:<issuer ok 0|1>:<since>:<base64 CertPoll DER>
+ *   ndes1:P:<g|p>:<issuer ok 0|1>:<since>[:<server>]:<base64 CertPoll DER>
  *   ndes1:R:<since>:<reason>
  * P = pending at the CA; R = a transient failure before the server took
  * the request: POLL then asks certmonger for fresh messages (exit 16).
+ * <server> (16 hex digits, servers.h ns_servers_id) names the NDES server
+ * that holds the pending request when url names several; absent with one
+ * server, and in cookies of earlier versions.
  * A 2048-bit CertPoll makes a cookie of about 3 KB; certmonger 0.79 reads
  * stored lines of up to 1 MiB (src/store-files.c, my_getline). */
 #ifndef NS_COOKIE_H
@@ -35,6 +38,7 @@ struct ns_cookie {
 	enum ns_transport transport;
 	bool issuer_ok;			/* certmonger's CertPoll names the issuing CA */
 	unsigned char *certpoll;	/* the GetCertInitial pkiMessage (DER) */
+	char server[17];		/* ns_servers_id of its server, "" none */
 	size_t certpoll_len;
 	/* RETRY */
 	char *reason;			/* why (shown to admins reading the cookie) */

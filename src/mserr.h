@@ -39,6 +39,9 @@ int ns_mserr_parse_hresult(const char *text, uint32_t *out);
 
 /* Is this refusal about the challenge password (failInfo badMessageCheck, or
  * one of the password HRESULTs)? have_hr tells whether hr is meaningful. */
+/* NDES does not know the password (or it expired). */
+#define NS_HR_ERROR_NOT_FOUND 0x80070490u
+
 bool ns_mserr_is_password_refusal(int failinfo, bool have_hr, uint32_t hr);
 /* Is it a transient server-side problem worth retrying? */
 bool ns_mserr_is_transient(bool have_hr, uint32_t hr);

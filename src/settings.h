@@ -20,6 +20,9 @@
 #define NS_DEFAULT_REPORT_AFTER		3600
 #define NS_DEFAULT_STATE_DIR		"/var/lib/ndes-submit"
 #define NS_DEFAULT_REQUESTS_DIR		"/var/lib/certmonger/requests"
+/* NDES servers in one configuration (url = A B ...): a site has two or
+ * three; the bound keeps the lists fixed-size. */
+#define NS_MAX_SERVERS			8
 
 enum ns_method {
 	NS_METHOD_AUTO = 0,	/* POST when GetCACaps says POSTPKIOperation */
@@ -36,7 +39,9 @@ enum ns_auth {
 
 struct ns_config {
 	/* SCEP side */
-	const char *url;		/* url: SCEP endpoint .../certsrv/mscep/mscep.dll */
+	const char *url;		/* the server an operation talks to: urls[0] unless servers.c chose another */
+	const char *urls[NS_MAX_SERVERS];	/* url: one or more SCEP endpoints .../certsrv/mscep/mscep.dll, space separated */
+	int nurls;
 	const char *ca_bundle;		/* ca-bundle: TLS trust for every request */
 	const char *trusted_ca;		/* trusted-ca: PEM file of trust anchors for FETCH-ROOTS */
 	const char *ca_fingerprint;	/* ca-fingerprint: pinned SHA-256 of the CA cert (hex, ':' allowed) */
@@ -52,7 +57,9 @@ struct ns_config {
 	const char *state_dir;		/* state-dir: cache of GetCACaps etc. (default /var/lib/ndes-submit; unusable = no cache) */
 
 	/* one-time passwords (mscep_admin) */
-	const char *admin_url;		/* admin-url: default https://HOST/certsrv/mscep_admin/ from url */
+	const char *admin_url;		/* admin-url of the server in url; NULL: derived from url */
+	const char *admin_urls[NS_MAX_SERVERS];	/* admin-url: one per url, same order (default https://HOST/certsrv/mscep_admin/ from each url) */
+	int nadmin_urls;
 	const char *user;		/* user: DOMAIN\name or name@domain */
 	const char *password_file;	/* password-file: the user's password, mode 0600/0400 */
 	enum ns_auth auth;		/* auth: any|ntlm|negotiate|basic */

@@ -41,13 +41,16 @@
 #include "pkimsg.h"
 #include "renew.h"
 #include "roles.h"
+#include "servers.h"
 #include "usedpw.h"
 #include "transport.h"
 #include "x509util.h"
 
 /* Everything one SUBMIT or POLL run works with; freed with its context. */
 struct run {
-	const struct ns_ctx *ctx;
+	const struct ns_ctx *ctx;	/* names the server in use (servers.h) */
+	const struct ns_ctx *all;	/* names every server */
+	int server;			/* the index of the one in ctx */
 	bool poll;
 	struct ns_cmenv *env;		/* certmonger's request, read once */
 	struct ns_roles *roles;
@@ -233,6 +236,19 @@ static int issued(TALLOC_CTX *mem, struct run *r, const struct ns_certrep *rep,
 	return outcome(err);
 }
 
+/* NDES does not know a password this helper fetched moments ago: it went
+ * to another server than the one that issued it (ndes.md "Several NDES
+ * servers"). */
+static bool unknown_fresh(TALLOC_CTX *mem, const struct run *r, const struct ns_certrep *rep)
+{
+	int server;
+	long age;
+
+	return rep->have_hresult && rep->hresult == NS_HR_ERROR_NOT_FOUND &&
+	       ns_autopw_origin(mem, r->all, r->env, &server, &age) == 1 && age >= 0 &&
+	       age < NS_AUTOPW_FRESH;
+}
+
 /* What the request itself did to earn a refusal, when we know: a consumed
  * password still in a renewal CSR, or names NDES does not renew. */
 static const char *refusal_hint(TALLOC_CTX *mem, const struct run *r,
@@ -249,6 +265,8 @@ static const char *refusal_hint(TALLOC_CTX *mem, const struct run *r,
 	    ns_mserr_is_password_refusal(rep->fail_info, rep->have_hresult, rep->hresult))
 		return "; this password already got a certificate on this host (NDES takes each "
 		       "one-time password once): fetch a new one";
+	if (unknown_fresh(mem, r, rep))
+		return "; " NS_AUTOPW_OTHER_SERVER;
 	if (r->renewal != NULL && ns_renewal_names_differ(r->renewal) && !r->has_password)
 		hint = talloc_asprintf(mem, "; the renewal's names differ from the certificate's "
 				       "(%s)", ns_renewal_diff_str(mem, r->renewal));
@@ -272,7 +290,7 @@ static int refused(TALLOC_CTX *mem, struct run *r, const struct ns_certrep *rep,
 	if (!r->poll && ns_mserr_is_password_refusal(rep->fail_info, rep->have_hresult,
 						     rep->hresult)) {
 		ns_log(r->ctx, NS_LOG_WARN, "NDES refused the challenge password: %s", why);
-		if (ns_autopw_after_refusal(mem, r->ctx, r->env, err) == 1)
+		if (ns_autopw_after_refusal(mem, r->all, r->env, unknown_fresh(mem, r, rep), err) == 1)
 			return autopw_status(mem, r, err);
 	}
 	if (r->poll)
@@ -306,6 +324,9 @@ static int held(TALLOC_CTX *mem, struct run *r, const struct ns_pkimsg *gci,
 	c.since = time(NULL);
 	c.certpoll = gci->der;
 	c.certpoll_len = gci->len;
+	/* NDES keeps a pending request in its own memory: poll the same server. */
+	if (ns_servers_count(r->all->cfg) > 1)
+		ns_servers_id(r->ctx->cfg->url, c.server);
 	ns_log(r->ctx, NS_LOG_WARN, "the request waits for a CA manager's approval; polling "
 	       "every %ld seconds", secs);
 	return wait_with(err, secs, ns_cookie_encode(mem, &c));
@@ -471,6 +492,101 @@ static int exchange(TALLOC_CTX *mem, struct run *r, enum ns_transport t,
 	if (read_reply(mem, r, reply, msg, &rep, err) != 0)
 		return outcome(err);
 	return answer(mem, r, rep, gci, pending, t, err);
+}
+
+/* ---- Several NDES servers (servers.h). */
+
+/* Makes server i the one r talks to. */
+static int use_server(TALLOC_CTX *mem, struct run *r, int i, struct ns_err *err)
+{
+	const struct ns_ctx *sc = ns_servers_ctx(mem, r->all, i);
+
+	if (sc == NULL)
+		return ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
+	r->ctx = sc;
+	r->server = i;
+	return 0;
+}
+
+/* The servers a new request may go to, in order: with a password only the
+ * server that issued it (each NDES server knows only its own), else every
+ * server. *bound tells which. */
+static int route(TALLOC_CTX *mem, struct run *r, int *list, bool *bound)
+{
+	int n = ns_servers_count(r->all->cfg), server, i;
+	long age;
+
+	*bound = n > 1 && r->has_password;
+	if (!*bound) {
+		for (i = 0; i < n; i++)
+			list[i] = i;
+		return n;
+	}
+	if (ns_autopw_origin(mem, r->all, r->env, &server, &age) == 1 && server >= 0) {
+		list[0] = server;
+		return 1;
+	}
+	ns_log(r->ctx, NS_LOG_INFO, "the request's password was not fetched by ndes-submit: "
+	       "sending it only to the first server, %s (a password is good only on the NDES "
+	       "server that issued it)", r->all->cfg->url);
+	list[0] = 0;
+	return 1;
+}
+
+/* Sends a new request to the first of its servers that answers. Returns 0
+ * with *reply, or -1 (err set; *t the transport of the last try). */
+static int send_new(TALLOC_CTX *mem, struct run *r, const struct ns_pkimsg *req,
+		    enum ns_transport *t, struct ns_http_reply **reply, bool *bound,
+		    struct ns_err *err)
+{
+	int list[NS_MAX_SERVERS], n, k;
+	struct ns_caps *caps;
+
+	n = route(mem, r, list, bound);
+	for (k = 0; k < n; k++) {
+		if (use_server(mem, r, list[k], err) != 0)
+			return -1;
+		/* Cached by the CA-data operations: normally no HTTP request here. */
+		if (ns_caps_get(mem, r->ctx, &caps, err) == 0) {
+			*t = ns_transport_choose(r->ctx->cfg->method, caps);
+			if (send_message(mem, r, *t, req->der, req->len, reply, err) == 0)
+				return 0;
+		}
+		if (k + 1 == n || !ns_servers_down(err))
+			return -1;
+		ns_log(r->ctx, NS_LOG_WARN, "NDES server %s cannot take the request now (%s); "
+		       "trying %s", r->ctx->cfg->url, err->msg, r->all->cfg->urls[list[k + 1]]);
+	}
+	return ns_err_set(err, NS_CAUSE_CONFIG, "no SCEP URL configured");
+}
+
+/* SUBMIT's exchange: the request goes to a server that may take it; when
+ * the server that issued its password is down, automatic mode gets a
+ * password from another. */
+static int submit_new(TALLOC_CTX *mem, struct run *r, const struct ns_pkimsg *req,
+		      const struct ns_pkimsg *gci, struct ns_err *err)
+{
+	struct ns_http_reply *reply = NULL;
+	enum ns_transport t = NS_TRANSPORT_POST;
+	struct ns_certrep *rep;
+	bool bound = false;
+	struct ns_err e;
+
+	if (send_new(mem, r, req, &t, &reply, &bound, err) != 0) {
+		if (bound && ns_servers_down(err)) {
+			ns_err_clear(&e);
+			ns_log(r->ctx, NS_LOG_WARN, "the NDES server that issued the request's "
+			       "password cannot take it now: %s", err->msg);
+			if (ns_autopw_server_down(mem, r->all, r->env, r->server, &e) == 1) {
+				*err = e;
+				return autopw_status(mem, r, err);
+			}
+		}
+		return ns_cause_transient(err->cause) ? retry_later(mem, r, NULL, err) : outcome(err);
+	}
+	if (read_reply(mem, r, reply, req, &rep, err) != 0)
+		return outcome(err);
+	return answer(mem, r, rep, gci, NULL, t, err);
 }
 
 /* ---- Policy before anything is sent: renewals, passwords, certmonger's messages. */
@@ -692,7 +808,6 @@ static int read_messages(TALLOC_CTX *mem, struct run *r, struct ns_pkimsg **req,
 static int do_submit(TALLOC_CTX *mem, struct run *r, struct ns_err *err)
 {
 	struct ns_pkimsg *req = NULL, *gci = NULL;
-	struct ns_caps *caps = NULL;
 	int rc;
 
 	if (ns_autopw_before_submit(mem, r->ctx, r->env, err) != 0)
@@ -707,10 +822,7 @@ static int do_submit(TALLOC_CTX *mem, struct run *r, struct ns_err *err)
 	r->txid = req->txid;
 	ns_outage_load(mem, r->ctx, r->txid, &r->outage);
 
-	/* Cached by the CA-data operations: normally no HTTP request here. */
-	if (ns_caps_get(mem, r->ctx, &caps, err) != 0)
-		return ns_cause_transient(err->cause) ? retry_later(mem, r, NULL, err) : outcome(err);
-	rc = exchange(mem, r, ns_transport_choose(r->ctx->cfg->method, caps), req, gci, NULL, err);
+	rc = submit_new(mem, r, req, gci, err);
 	if (r->outage.since != 0 && r->answered && !r->retrying)	/* the outage is over */
 		ns_outage_clear(mem, r->ctx, r->txid);
 	return rc;
@@ -740,8 +852,17 @@ static int do_poll(TALLOC_CTX *mem, struct run *r, struct ns_err *err)
 		ns_err_set(err, NS_CAUSE_INPUT, "%s; start over with getcert resubmit", why);
 		return outcome(err);
 	}
-	ns_log(r->ctx, NS_LOG_INFO, "polling transaction %s (pending since %lld)", poll->txid,
-	       (long long)c->since);
+	if (c->server[0] != '\0' && ns_servers_count(r->all->cfg) > 1) {
+		int i = ns_servers_find(r->all->cfg, c->server);
+
+		if (i < 0)
+			ns_log(r->ctx, NS_LOG_WARN, "the NDES server that holds this pending request "
+			       "is no longer in url; polling %s", r->all->cfg->url);
+		if (use_server(mem, r, i < 0 ? 0 : i, err) != 0)
+			return outcome(err);
+	}
+	ns_log(r->ctx, NS_LOG_INFO, "polling transaction %s (pending since %lld) at %s", poll->txid,
+	       (long long)c->since, r->ctx->cfg->url);
 	if (load_ca_certs(r, err) != 0)
 		return outcome(err);
 	return exchange(mem, r, c->transport, poll, NULL, c, err);
@@ -760,6 +881,7 @@ int ns_op_submit(TALLOC_CTX *mem, const struct ns_ctx *ctx, bool poll, struct ns
 		return outcome(err);
 	}
 	r->ctx = ctx;
+	r->all = ctx;
 	r->poll = poll;
 	if (ns_config_require_url(ctx->cfg, err) != 0)
 		rc = outcome(err);

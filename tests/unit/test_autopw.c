@@ -314,7 +314,7 @@ static void test_renewal_and_refusals(void **state)
 	assert_int_equal(testsrv_count(&f->srv), 0);
 
 	/* NDES refuses it: fetch one */
-	assert_int_equal(ns_autopw_after_refusal(f->mem, &f->ctx, cm(f->mem, c0), &err), 1);
+	assert_int_equal(ns_autopw_after_refusal(f->mem, &f->ctx, cm(f->mem, c0), false, &err), 1);
 	assert_int_equal(ns_outcome(NS_OPC_HELPER, &err), NS_NEED_REKEY);
 	assert_int_equal(testsrv_count(&f->srv), 1);
 	assert_string_equal(slurp(f->mem, f->pwfile), "0000000000000001\n");
@@ -322,7 +322,7 @@ static void test_renewal_and_refusals(void **state)
 	/* NDES refuses the fresh password too: one more try ... */
 	c1 = csr(f, "0000000000000001");
 	write_request(f, "20260101000001", c1, f->pwfile);
-	assert_int_equal(ns_autopw_after_refusal(f->mem, &f->ctx, cm(f->mem, c1), &err), 1);
+	assert_int_equal(ns_autopw_after_refusal(f->mem, &f->ctx, cm(f->mem, c1), false, &err), 1);
 	assert_int_equal(ns_outcome(NS_OPC_HELPER, &err), NS_NEED_REKEY);
 	assert_int_equal(testsrv_count(&f->srv), 2);
 	assert_string_equal(slurp(f->mem, f->pwfile), "0000000000000002\n");
@@ -330,7 +330,7 @@ static void test_renewal_and_refusals(void **state)
 	/* ... then a clear failure instead of a loop */
 	c2 = csr(f, "0000000000000002");
 	write_request(f, "20260101000001", c2, f->pwfile);
-	assert_int_equal(ns_autopw_after_refusal(f->mem, &f->ctx, cm(f->mem, c2), &err), 1);
+	assert_int_equal(ns_autopw_after_refusal(f->mem, &f->ctx, cm(f->mem, c2), false, &err), 1);
 	assert_int_equal(ns_outcome(NS_OPC_HELPER, &err), NS_REJECTED);
 	assert_non_null(strstr(err.msg, "freshly fetched"));
 	assert_int_equal(testsrv_count(&f->srv), 2);
@@ -338,7 +338,7 @@ static void test_renewal_and_refusals(void **state)
 
 	/* off: the caller reports the refusal */
 	f->cfg->auto_otp = false;
-	assert_int_equal(ns_autopw_after_refusal(f->mem, &f->ctx, cm(f->mem, c2), &err), 0);
+	assert_int_equal(ns_autopw_after_refusal(f->mem, &f->ctx, cm(f->mem, c2), false, &err), 0);
 }
 
 static void test_rate_limit(void **state)
@@ -444,7 +444,7 @@ static void test_failures(void **state)
 	/* request made without -l FILE: go on without */
 	write_request(f, "20260101000001", c0, NULL);
 	assert_int_equal(ns_autopw_before_submit(f->mem, &f->ctx, cm(f->mem, c0), &err), 0);
-	assert_int_equal(ns_autopw_after_refusal(f->mem, &f->ctx, cm(f->mem, c0), &err), 0);
+	assert_int_equal(ns_autopw_after_refusal(f->mem, &f->ctx, cm(f->mem, c0), false, &err), 0);
 	assert_int_equal(testsrv_count(&f->srv), 0);
 
 	/* the request is not there at all */

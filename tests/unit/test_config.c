@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "ns.h"	/* settings.h (was src/config.h) and the rest */
+#include "servers.h"
 #include "status.h"
 
 #define FP "2FCD0A56BA6C8F893383027BF0AFED2468EA4D57FE5E2650306D0B6DEED4391D"
@@ -159,6 +160,90 @@ static void test_file_and_precedence(void **state)
 	assert_int_equal(r.rc, 0);
 	assert_true(r.cfg->allow_sha1);
 	assert_int_equal(r.cfg->verbose, 2);
+	unlink(path);
+	talloc_free(mem);
+}
+
+/* url and admin-url as lists of servers (servers.h). */
+static void test_servers(void **state)
+{
+	TALLOC_CTX *mem = talloc_new(NULL);
+	const struct ns_ctx *sc;
+	struct ns_ctx ctx = { 0 };
+	struct ns_err e;
+	struct run r;
+	char id[17];
+	char *path = write_file(
+		"url = http://a.example/certsrv/mscep/mscep.dll  https://b.example:8443/certsrv/mscep/mscep.dll\n");
+
+	(void)state;
+	load(mem, &r, "--config", path, NULL);
+	assert_int_equal(r.rc, 0);
+	assert_int_equal(r.cfg->nurls, 2);
+	assert_int_equal(ns_servers_count(r.cfg), 2);
+	assert_string_equal(r.cfg->url, "http://a.example/certsrv/mscep/mscep.dll");
+	assert_string_equal(r.cfg->urls[1], "https://b.example:8443/certsrv/mscep/mscep.dll");
+	assert_null(r.cfg->admin_url);
+	ctx.cfg = r.cfg;
+	assert_ptr_equal(ns_servers_ctx(mem, &ctx, 0), &ctx);
+	sc = ns_servers_ctx(mem, &ctx, 1);
+	assert_non_null(sc);
+	assert_string_equal(sc->cfg->url, "https://b.example:8443/certsrv/mscep/mscep.dll");
+	assert_int_equal(sc->cfg->nurls, 2);		/* the list stays whole */
+	assert_string_equal(r.cfg->url, "http://a.example/certsrv/mscep/mscep.dll");	/* untouched */
+	assert_null(ns_servers_ctx(mem, &ctx, 2));
+	assert_int_equal(ns_servers_find(r.cfg, "https://b.example:8443/certsrv/mscep/mscep.dll"), 1);
+	ns_servers_id(r.cfg->urls[1], id);
+	assert_int_equal(strlen(id), 16);
+	assert_int_equal(ns_servers_find(r.cfg, id), 1);
+	ns_servers_id(r.cfg->urls[0], id);
+	assert_int_equal(ns_servers_find(r.cfg, id), 0);
+	assert_int_equal(ns_servers_find(r.cfg, "0123456789abcdef"), -1);
+
+	/* The command line replaces the whole list; commas separate too. */
+	load(mem, &r, "--config", path, "--url", "http://c.example/x,http://d.example/y",
+	     "--admin-url", "https://c.example/certsrv/mscep_admin/ https://d.example/certsrv/mscep_admin/",
+	     NULL);
+	assert_int_equal(r.rc, 0);
+	assert_int_equal(r.cfg->nurls, 2);
+	assert_string_equal(r.cfg->urls[1], "http://d.example/y");
+	assert_string_equal(r.cfg->admin_url, "https://c.example/certsrv/mscep_admin/");
+	ctx.cfg = r.cfg;
+	sc = ns_servers_ctx(mem, &ctx, 1);
+	assert_string_equal(sc->cfg->admin_url, "https://d.example/certsrv/mscep_admin/");
+
+	/* admin-url must pair with url. */
+	load(mem, &r, "--config", path, "--admin-url", "https://x/a/ https://y/a/ https://z/a/", NULL);
+	assert_int_equal(r.rc, -1);
+	assert_non_null(strstr(r.err.msg, "one admin-url per url"));
+	load(mem, &r, "--url", "http://one/x", "--admin-url", "https://x/a/ https://y/a/", NULL);
+	assert_int_equal(r.rc, -1);
+	assert_non_null(strstr(r.err.msg, "admin-url names 2 pages"));
+	load(mem, &r, "--url", "http://1/ http://2/ http://3/ http://4/ http://5/ http://6/ "
+	     "http://7/ http://8/ http://9/", NULL);
+	assert_int_equal(r.rc, -1);
+	assert_non_null(strstr(r.err.msg, "more than 8 URLs"));
+	load(mem, &r, "--url", "http://a/ ftp://b/", NULL);
+	assert_int_equal(r.rc, -1);
+	/* One server: server 0 is the context itself. */
+	load(mem, &r, "--url", "http://only/x", NULL);
+	assert_int_equal(r.rc, 0);
+	assert_int_equal(ns_servers_count(r.cfg), 1);
+	ctx.cfg = r.cfg;
+	assert_ptr_equal(ns_servers_ctx(mem, &ctx, 0), &ctx);
+
+	/* Which failures send us to the next server. */
+	ns_err_clear(&e);
+	e.cause = NS_CAUSE_HTTP_CONNECT;
+	assert_true(ns_servers_down(&e));
+	e.cause = NS_CAUSE_HTTP_5XX;
+	assert_true(ns_servers_down(&e));
+	e.cause = NS_CAUSE_RA_EXPIRED;
+	assert_false(ns_servers_down(&e));
+	e.cause = NS_CAUSE_REFUSED;
+	assert_false(ns_servers_down(&e));
+	e.cause = NS_CAUSE_TLS;
+	assert_false(ns_servers_down(&e));
 	unlink(path);
 	talloc_free(mem);
 }
@@ -363,6 +448,7 @@ int main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_options),
 		cmocka_unit_test(test_file_and_precedence),
+		cmocka_unit_test(test_servers),
 		cmocka_unit_test(test_renewal_settings),
 		cmocka_unit_test(test_file_errors),
 		cmocka_unit_test(test_bad_values),

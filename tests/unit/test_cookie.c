@@ -47,6 +47,46 @@ static void test_pending_round_trip(void **state)
 	talloc_free(s);
 }
 
+/* Several servers: the pending cookie names the server that holds the
+ * request; cookies without it (one server, earlier versions) still read. */
+static void test_pending_server(void **state)
+{
+	unsigned char poll[40];
+	struct ns_cookie c = { 0 }, *d = NULL;
+	struct ns_err err;
+	char *s;
+
+	(void)state;
+	memset(poll, 0x5a, sizeof(poll));
+	c.kind = NS_COOKIE_PENDING;
+	c.transport = NS_TRANSPORT_GET;
+	c.issuer_ok = true;
+	c.since = 7;
+	c.certpoll = poll;
+	c.certpoll_len = sizeof(poll);
+	memcpy(c.server, "0123456789abcdef", 17);
+	s = ns_cookie_encode(NULL, &c);
+	assert_non_null(s);
+	assert_true(strncmp(s, "ndes1:P:g:1:7:0123456789abcdef:", 31) == 0);
+	assert_int_equal(ns_cookie_decode(NULL, s, &d, &err), 0);
+	assert_string_equal(d->server, "0123456789abcdef");
+	assert_int_equal(d->certpoll_len, sizeof(poll));
+	assert_memory_equal(d->certpoll, poll, sizeof(poll));
+	talloc_free(d);
+	talloc_free(s);
+	/* without a server */
+	c.server[0] = '\0';
+	s = ns_cookie_encode(NULL, &c);
+	assert_int_equal(ns_cookie_decode(NULL, s, &d, &err), 0);
+	assert_string_equal(d->server, "");
+	talloc_free(d);
+	talloc_free(s);
+	/* a damaged server field */
+	assert_int_equal(ns_cookie_decode(NULL, "ndes1:P:g:1:7:0123456789ABCDEF:WlpaWg==", &d, &err), -1);
+	assert_int_equal(ns_cookie_decode(NULL, "ndes1:P:g:1:7:abc:WlpaWg==", &d, &err), -1);
+	assert_int_equal(ns_cookie_decode(NULL, "ndes1:P:g:1:7:0123456789abcdef:x:WlpaWg==", &d, &err), -1);
+}
+
 static void test_retry_round_trip(void **state)
 {
 	struct ns_cookie c = { 0 }, *d = NULL;
@@ -98,6 +138,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pending_round_trip),
+		cmocka_unit_test(test_pending_server),
 		cmocka_unit_test(test_retry_round_trip),
 		cmocka_unit_test(test_garbage),
 	};
