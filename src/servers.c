@@ -93,24 +93,23 @@ static bool subset(STACK_OF(X509) *a, STACK_OF(X509) *b, X509 **missing)
 	return true;
 }
 
+/* The first server that answered is the reference; other is the one that
+ * differs from it. */
 static int disagree(TALLOC_CTX *mem, const struct ns_cacert *first, const struct ns_cacert *other,
 		    const char *first_url, const char *other_url, struct ns_err *err)
 {
 	X509 *m = NULL;
-	const char *who = first_url, *lacks = other_url;
+	bool lacks = !subset(first->certs, other->certs, &m);
 
-	if (subset(first->certs, other->certs, &m)) {
+	if (!lacks)
 		subset(other->certs, first->certs, &m);
-		who = other_url;
-		lacks = first_url;
-	}
 	return ns_err_set(err, NS_CAUSE_CA_CERTS, "the NDES servers send different CA "
-			  "certificates: %s sends \"%s\", which %s does not; certmonger keeps one "
-			  "set per CA and encrypts each request to its RA certificate, so every "
-			  "server in url needs the same RA certificates (export them with their "
-			  "keys from one NDES server to the others) and the same CA, or a CA of "
-			  "its own in certmonger", who,
-			  m != NULL ? ns_name_str(mem, X509_get_subject_name(m)) : "?", lacks);
+			  "certificates: %s %s \"%s\", unlike %s; certmonger keeps one set per CA "
+			  "and encrypts each request to its RA certificate, so every server in url "
+			  "needs the same RA certificates (export them with their keys from one NDES "
+			  "server to the others) and the same CA, or a CA of its own in certmonger",
+			  other_url, lacks ? "lacks" : "sends",
+			  m != NULL ? ns_name_str(mem, X509_get_subject_name(m)) : "?", first_url);
 }
 
 int ns_servers_cacert(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_cacert **out,
