@@ -336,10 +336,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.iis_error("500.0")
             return
         res = auth.authenticate(self)
+        # Extended Protection: none, zero, wrong, match, unproven or
+        # not-checked (epa off or plain HTTP); null when no binding was
+        # looked at (handshake step, wrong password)
+        rec["channel_binding"] = auth.channel_binding_of(self)
         if res is None:
             rec["http_status"] = 401
             rec["admin_result"] = "challenge"
             return
+        rec["auth_method"] = res.method
         rec["admin_user"] = res.user
         extra = list(getattr(res, "headers", []) or [])
         if cfg.admin_error:
@@ -399,8 +404,10 @@ class Server(http.server.ThreadingHTTPServer):
             except ImportError as e:
                 self._winauth_error = str(e)
                 return None
-            self._winauth = WindowsAuth(users=self.cfg.users,
-                                        keytab=self.cfg.keytab)
+            self._winauth = WindowsAuth(
+                users=self.cfg.users, keytab=self.cfg.keytab,
+                epa=getattr(self.cfg, "epa", "accept"),
+                channel_binding=getattr(self.cfg, "channel_binding", None))
         return self._winauth
 
     def finish_request(self, request, client_address):

@@ -4,10 +4,16 @@ CA (or one self-signed issuing CA with --single-ca), the two NDES RA
 certificates (signing: EnrollmentAgentOffline, encryption: CEPEncryption)
 and, with --tls, a web server certificate from the root.
 
-Everything lives in the state directory and is reused on the next start.
+Everything lives in the state directory (or a --pki directory that several
+stand-ins share, like NDES servers behind a load balancer sharing their RA
+certificates) and is reused on the next start.  Creating, loading and
+re-issuing happen under an flock on PKIDIR/pki/lock, so instances started
+at the same moment create one PKI and the others wait for it.
 """
 
+import contextlib
 import datetime
+import fcntl
 import ipaddress
 import json
 import os
@@ -139,12 +145,36 @@ class Pki:
 
     def __init__(self, state_dir, single_ca=False, expired_ra=False,
                  ca_name="NDES Test Issuing CA", ra_name="NDES-TEST-MSCEP-RA",
-                 key_bits=2048, fix_ra=True):
+                 key_bits=2048, fix_ra=True, pki_dir=None):
         """fix_ra=False (the `issue` subcommand, perhaps beside a running
-        server): an existing PKI is loaded as it is, RA certs untouched."""
-        self.dir = state_dir
-        self.kdir = os.path.join(state_dir, "pki")
+        server): an existing PKI is loaded as it is, RA certs untouched.
+        pki_dir: where the PKI lives (default state_dir); the certificate
+        copies (root-ca.pem ...) go to both directories."""
+        self.dir = pki_dir or state_dir
+        self.copy_dirs = [self.dir]
+        if state_dir and os.path.realpath(state_dir) != os.path.realpath(self.dir):
+            self.copy_dirs.append(state_dir)
+        self.kdir = os.path.join(self.dir, "pki")
         os.makedirs(self.kdir, mode=0o700, exist_ok=True)
+        for d in self.copy_dirs:
+            os.makedirs(d, exist_ok=True)
+        with self.locked():
+            self._init(state_dir, single_ca, expired_ra, ca_name, ra_name,
+                       key_bits, fix_ra)
+
+    @contextlib.contextmanager
+    def locked(self):
+        """flock on PKIDIR/pki/lock: one process creates or changes the PKI
+        files at a time (other stand-ins sharing the directory wait)."""
+        with open(os.path.join(self.kdir, "lock"), "a") as lf:
+            fcntl.flock(lf, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lf, fcntl.LOCK_UN)
+
+    def _init(self, state_dir, single_ca, expired_ra, ca_name, ra_name,
+              key_bits, fix_ra):
         meta_path = os.path.join(self.kdir, "pki.json")
         if os.path.exists(meta_path):
             with open(meta_path) as f:
@@ -153,17 +183,21 @@ class Pki:
                 single_ca = meta.get("single_ca", False)
             if meta.get("single_ca") != single_ca:
                 raise SystemExit(
-                    "ndes-server: state %s was created %s --single-ca; use a "
-                    "new --state directory" % (
-                        state_dir, "with" if meta.get("single_ca") else "without"))
+                    "ndes-server: PKI %s was created %s --single-ca; use a "
+                    "new --state (or --pki) directory" % (
+                        self.dir, "with" if meta.get("single_ca") else "without"))
             self._load()
         else:
             self._create(single_ca, ca_name, ra_name, key_bits)
-            with open(meta_path, "w") as f:
+            # written last: its presence means the PKI is complete
+            with open(meta_path + ".tmp", "w") as f:
                 json.dump({"single_ca": single_ca, "created": now().isoformat()}, f)
+            os.replace(meta_path + ".tmp", meta_path)
         self.single_ca = single_ca
         if fix_ra:
             self._fix_ra_validity(expired_ra)
+        else:
+            self._write_copies()
 
     def _p(self, n):
         return os.path.join(self.kdir, n)
@@ -206,11 +240,15 @@ class Pki:
         _write_cert(self._p("issuing.pem"), self.issuing_cert)
         _write_cert(self._p("ra-sign.pem"), self.ra_sign_cert)
         _write_cert(self._p("ra-enc.pem"), self.ra_enc_cert)
-        # copies at the top of the state dir, for tests and humans
-        _write_cert(os.path.join(self.dir, "root-ca.pem"), self.root_cert)
-        _write_cert(os.path.join(self.dir, "issuing-ca.pem"), self.issuing_cert)
-        _write_cert(os.path.join(self.dir, "ra-sign.pem"), self.ra_sign_cert)
-        _write_cert(os.path.join(self.dir, "ra-enc.pem"), self.ra_enc_cert)
+        self._write_copies()
+
+    def _write_copies(self):
+        # copies at the top of the PKI and state dirs, for tests and humans
+        for d in self.copy_dirs:
+            _write_cert(os.path.join(d, "root-ca.pem"), self.root_cert)
+            _write_cert(os.path.join(d, "issuing-ca.pem"), self.issuing_cert)
+            _write_cert(os.path.join(d, "ra-sign.pem"), self.ra_sign_cert)
+            _write_cert(os.path.join(d, "ra-enc.pem"), self.ra_enc_cert)
 
     def _load(self):
         self.root_key = _read_key(self._p("root.key"))
@@ -254,6 +292,10 @@ class Pki:
     def tls_files(self):
         """(cert chain path, key path) of the web server certificate for
         localhost and 127.0.0.1, issued by the root; created once."""
+        with self.locked():
+            return self._tls_files()
+
+    def _tls_files(self):
         cp, kp = self._p("tls.pem"), self._p("tls.key")
         if not (os.path.exists(cp) and os.path.exists(kp)):
             key = new_key(2048)
@@ -274,6 +316,7 @@ class Pki:
                                 critical=True))
             b = _aki(_ski(b, key.public_key()), self.root_cert)
             cert = b.sign(self.root_key, hashes.SHA256())
+            # key first: a reader that sees tls.pem finds its key too
             _write_key(kp, key)
             _write_cert(cp, cert)
         return cp, kp

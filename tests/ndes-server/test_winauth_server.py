@@ -3,12 +3,15 @@
 
     /usr/bin/python3 test_winauth_server.py --port N [--keytab F] [--basic]
         [--users-file F] [--ready-file F] [--tls-cert PEM --tls-key PEM]
+        [--epa off|accept|required]
 
 Every path answers 200 "user=<name> method=<scheme>" once authenticated.
 --users-file holds lines "DOMAIN\\user:password" (default: EXAMPLE\\alice
 with Secr3t! and EXAMPLE\\bob with Bob-Pw1!, the accounts of tests/lib/kdc.sh);
 passwords stay out of argv and logs.  Writes "ready" to --ready-file once
-listening.
+listening.  With --tls-cert, Extended Protection (--epa, default accept)
+checks the tls-server-end-point binding of that certificate; winauth's log
+lines (stderr) say what was seen: "[channel_binding=... epa=...]".
 """
 
 import argparse
@@ -19,7 +22,7 @@ import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from winauth import WindowsAuth  # noqa: E402
+from winauth import WindowsAuth, tls_server_end_point  # noqa: E402
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -70,6 +73,7 @@ def main():
     ap.add_argument("--ready-file")
     ap.add_argument("--tls-cert")
     ap.add_argument("--tls-key")
+    ap.add_argument("--epa", choices=["off", "accept", "required"], default="accept")
     args = ap.parse_args()
     users = {"EXAMPLE\\alice": "Secr3t!", "EXAMPLE\\bob": "Bob-Pw1!"}
     if args.users_file:
@@ -86,7 +90,17 @@ def main():
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(args.tls_cert, args.tls_key)
         srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
-    srv.auth = WindowsAuth(users=users, keytab=args.keytab, basic=args.basic)
+    binding = None
+    if args.tls_cert:
+        with open(args.tls_cert, "rb") as f:
+            pem = f.read()
+        from cryptography import x509
+        from cryptography.hazmat.primitives import serialization
+        der = x509.load_pem_x509_certificate(pem).public_bytes(
+            serialization.Encoding.DER)
+        binding = tls_server_end_point(der)
+    srv.auth = WindowsAuth(users=users, keytab=args.keytab, basic=args.basic,
+                           epa=args.epa, channel_binding=binding)
     if args.ready_file:
         with open(args.ready_file, "w", encoding="ascii") as f:
             f.write("ready\n")

@@ -3,7 +3,9 @@
 test_winauth.sh: RFC 1320 and MS-NLMP vectors, then a real loopback server
 driven by a small NTLM client written here (NTLMv1/LM-only answers, replays,
 malformed and truncated tokens, keep-alive after a 401 with a body,
-connection persistence, Basic mode).
+connection persistence, Basic mode), and Extended Protection: Type 3
+messages with no, all-zero, wrong and right MsvAvChannelBindings under
+each --epa mode.
 
     /usr/bin/python3 test_winauth_unit.py PORT
 
@@ -72,15 +74,31 @@ def parse_type2(msg):
     return flags, challenge, msg[ti_off:ti_off + ti_len]
 
 
+def with_av(target_info, av_id, value):
+    """target_info (ending in MsvAvEOL) with one more AV pair before EOL."""
+    assert target_info.endswith(b"\0\0\0\0")
+    return (target_info[:-4] + struct.pack("<HH", av_id, len(value)) + value
+            + b"\0\0\0\0")
+
+
 def type3(challenge, target_info, user, domain, password, nt_resp=None,
           lm_resp=None, flags=winauth.NEGOTIATE_UNICODE, unicode=True,
-          blob_version=1):
+          blob_version=1, cbt=None, cbt_after_proof=False):
+    """cbt: MsvAvChannelBindings value added to the blob's AV pairs (inside
+    the part the NTProofStr covers); cbt_after_proof: added after the proof
+    was computed (a forged pair)."""
     if nt_resp is None:
-        blob = (bytes([blob_version, blob_version]) + b"\0" * 6
-                + struct.pack("<Q", 0) + os.urandom(8) + b"\0" * 4
-                + target_info + b"\0" * 4)
+        av = target_info
+        if cbt is not None and not cbt_after_proof:
+            av = with_av(av, 10, cbt)
+        head = (bytes([blob_version, blob_version]) + b"\0" * 6
+                + struct.pack("<Q", 0) + os.urandom(8) + b"\0" * 4)
+        blob = head + av + b"\0" * 4
         key = winauth.ntowfv2(password, user, domain)
-        nt_resp = winauth.ntlmv2_proof(key, challenge, blob) + blob
+        proof = winauth.ntlmv2_proof(key, challenge, blob)
+        if cbt is not None and cbt_after_proof:
+            blob = head + with_av(av, 10, cbt) + b"\0" * 4
+        nt_resp = proof + blob
     if lm_resp is None:
         lm_resp = b"\0" * 24
     enc = u16 if unicode else (lambda s: s.encode("latin-1"))
@@ -291,6 +309,142 @@ def test_basic(port):
     conn.close()
 
 
+# ------------------------------------------------------------ EPA
+
+APP_DATA = b"tls-server-end-point:" + bytes(range(32))
+
+
+def my_cbt_hash(app_data):
+    """MsvAvChannelBindings, computed here independently of winauth: MD5 over
+    gss_channel_bindings_struct = initiator addrtype, address length,
+    acceptor addrtype, address length (all 0, no addresses), application
+    data length, application data; integers uint32 little-endian."""
+    import hashlib
+    raw = b"\0" * 16 + len(app_data).to_bytes(4, "little") + app_data
+    return hashlib.md5(raw).digest()
+
+
+EPA_CASES = [  # name, MsvAvChannelBindings value (None: no pair)
+    ("none", None),
+    ("zero", b"\0" * 16),
+    ("wrong", my_cbt_hash(b"tls-server-end-point:" + b"\xee" * 32)),
+    ("match", my_cbt_hash(APP_DATA)),
+]
+EPA_WANT = {  # mode -> names that get 200
+    "off": {"none", "zero", "wrong", "match"},
+    "accept": {"none", "match"},
+    "required": {"match"},
+}
+
+
+def last_cb_log(logs):
+    for line in reversed(logs):
+        if "channel_binding=" in line:
+            return line.split("channel_binding=", 1)[1].split()[0]
+    return None
+
+
+def test_epa(users, logs):
+    check(winauth.ntlm_channel_binding_hash(APP_DATA) == my_cbt_hash(APP_DATA),
+          "ntlm_channel_binding_hash matches the struct layout")
+    for mode, binding in (("off", APP_DATA), ("accept", APP_DATA),
+                          ("required", APP_DATA), ("required", None)):
+        srv = serve(winauth.WindowsAuth(users=users, log=logs.append, epa=mode,
+                                        channel_binding=binding), 0)
+        port = srv.server_address[1]
+        label = "epa=%s%s" % (mode, "" if binding else " (plain HTTP)")
+        for scheme in ("NTLM", "Negotiate"):
+            for name, value in EPA_CASES:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+                _, chal, ti = handshake1(conn, scheme)
+                del logs[:]
+                status, msg, body = request(conn, "%s %s" % (scheme, b64(type3(
+                    chal, ti, "alice", "EXAMPLE", "Secr3t!", cbt=value))))
+                ok = binding is None or name in EPA_WANT[mode]
+                want_status = 200 if ok else 401
+                check(status == want_status, "%s %s binding %s -> %s (got %s)" % (
+                    label, scheme, name, want_status, status))
+                if not ok:
+                    check((msg.get_all("WWW-Authenticate") or []) == ["Negotiate", "NTLM"],
+                          "%s %s binding %s: plain 401 with the default challenges"
+                          % (label, scheme, name))
+                    # keep-alive survives; a fresh handshake with the right
+                    # binding works
+                    _, chal, ti = handshake1(conn, scheme)
+                    status, _, _ = request(conn, "%s %s" % (scheme, b64(type3(
+                        chal, ti, "alice", "EXAMPLE", "Secr3t!",
+                        cbt=my_cbt_hash(APP_DATA)))))
+                    check(status == 200, "%s: right binding after a refusal -> 200 (got %s)"
+                          % (label, status))
+                want_log = "not-checked" if (mode == "off" or binding is None) else name
+                got_log = last_cb_log(logs) if ok else None
+                if not ok:
+                    got_log = next((ln.split("channel_binding=", 1)[1].split()[0]
+                                    for ln in logs if "401" in ln and "channel_binding=" in ln),
+                                   None)
+                check(got_log == want_log, "%s %s binding %s: log says %s (got %s)"
+                      % (label, scheme, name, want_log, got_log))
+                conn.close()
+        if binding is not None and mode != "off":
+            # A pair added after the proof was computed: the proof fails, a
+            # wrong-password 401 whatever the binding.
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            _, chal, ti = handshake1(conn)
+            status, _, _ = request(conn, "NTLM " + b64(type3(
+                chal, ti, "alice", "EXAMPLE", "Secr3t!", cbt=my_cbt_hash(APP_DATA),
+                cbt_after_proof=True)))
+            check(status == 401, "%s: binding outside the NTProofStr -> 401 (got %s)"
+                  % (label, status))
+            # Wrong password with the right binding: refused, binding unread.
+            _, chal, ti = handshake1(conn)
+            del logs[:]
+            status, _, _ = request(conn, "NTLM " + b64(type3(
+                chal, ti, "alice", "EXAMPLE", "wrong", cbt=my_cbt_hash(APP_DATA))))
+            check(status == 401 and not any("channel_binding=" in ln for ln in logs),
+                  "%s: wrong password with the right binding -> 401, binding not judged"
+                  % label)
+            # A binding pair of the wrong length counts as wrong.
+            _, chal, ti = handshake1(conn)
+            status, _, _ = request(conn, "NTLM " + b64(type3(
+                chal, ti, "alice", "EXAMPLE", "Secr3t!", cbt=my_cbt_hash(APP_DATA)[:8])))
+            check(status == 401, "%s: 8-byte binding -> 401 (got %s)" % (label, status))
+            conn.close()
+        srv.shutdown()
+        srv.server_close()
+
+
+def test_end_point():
+    """tls_server_end_point: the certificate's signature hash, MD5/SHA-1
+    replaced by SHA-256."""
+    import datetime
+    import hashlib
+    import warnings
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+    key = ec.generate_private_key(ec.SECP256R1())
+    nm = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    t = datetime.datetime(2026, 1, 1)
+    for algo, want in ((hashes.SHA256(), "sha256"), (hashes.SHA384(), "sha384"),
+                       (hashes.SHA512(), "sha512"), (hashes.SHA1(), "sha256")):
+        try:
+            with warnings.catch_warnings():  # SHA-1 signing is deprecated
+                warnings.simplefilter("ignore")
+                cert = (x509.CertificateBuilder().subject_name(nm).issuer_name(nm)
+                        .public_key(key.public_key()).serial_number(1)
+                        .not_valid_before(t)
+                        .not_valid_after(t + datetime.timedelta(days=1))
+                        .sign(key, algo))
+        except Exception:  # pylint: disable=broad-except  # SHA-1 refused
+            continue
+        der = cert.public_bytes(serialization.Encoding.DER)
+        check(winauth.tls_server_end_point(der)
+              == b"tls-server-end-point:" + hashlib.new(want, der).digest(),
+              "tls-server-end-point of a %s-signed certificate uses %s"
+              % (algo.name, want))
+
+
 def serve(auth, port):
     srv = ThreadingHTTPServer(("127.0.0.1", port), Handler)
     srv.daemon_threads = True
@@ -315,6 +469,15 @@ def main():
     test_basic(srv.server_address[1])
     srv.shutdown()
     srv.server_close()
+    epa_logs = []
+    test_epa(users, epa_logs)
+    logs.extend(epa_logs)
+    import importlib.util
+    if importlib.util.find_spec("cryptography") is None:
+        print("winauth unit: python3-cryptography missing, tls-server-end-point "
+              "checks skipped")
+    else:
+        test_end_point()
     joined = "\n".join(logs)
     for secret in ("Secr3t!", "Bob-Pw1!", winauth.ntowfv2("Secr3t!", "alice", "EXAMPLE").hex(),
                    md4.md4(u16("Secr3t!")).hexdigest()):

@@ -10,6 +10,7 @@ NDES stand-in's admin page (/certsrv/mscep_admin/).
     res.user      # "EXAMPLE\\alice" (the configured spelling)
     res.headers   # [(name, value)] to add to the 200 response
     res.method    # "NTLM", "Negotiate" or "Basic"
+    auth.channel_binding_of(handler)   # what EPA saw (also after a 401)
 
 Call authenticate() before reading the request body: on a 401 it drains a
 Content-Length body (up to 1 MiB) so that the keep-alive connection, which
@@ -24,8 +25,24 @@ Behaviour follows IIS with the providers "Negotiate, NTLM" and Basic off:
   handler, i.e. on the TCP connection (http.server makes one handler per
   connection), and is used once.  A raw NTLMSSP token sent with the
   "Negotiate" scheme is handled the same way (Windows clients do that).
-  The MIC is not checked and no channel binding is asked for (libcurl sends
-  none, IIS' Extended Protection would refuse libcurl).
+  The MIC is not checked.
+- Extended Protection for Authentication (channel binding, IIS'
+  "extendedProtection tokenChecking"): with channel_binding=APPDATA (the
+  RFC 5929 tls-server-end-point application data of the server's TLS
+  certificate, see tls_server_end_point()) and epa "accept" (IIS "Allow",
+  Windows Server 2025's default) or "required" (IIS "Require"):
+  NTLM: the MsvAvChannelBindings AV pair of the NTLMv2 blob (covered by the
+  NTProofStr, so only read once that verified) must be MD5 of the
+  gss_channel_bindings_struct holding APPDATA; "accept" lets a missing pair
+  pass, refuses an all-zero (gss-ntlmssp's default) or a wrong one;
+  "required" refuses all but the right one.
+  Kerberos: the bindings go to the acceptor context; MIT refuses a wrong one
+  (GSS_S_BAD_BINDINGS) and accepts a missing one, which "required" then
+  refuses unless the context reports the channel_bound flag (krb5 >= 1.19,
+  python-gssapi >= 1.7).  Without flag support a Kerberos logon cannot be
+  proven bound: "unproven", refused under "required".
+  channel_binding=None (plain HTTP) or epa "off": nothing is checked.
+  A refusal is IIS' plain 401; only the log says why.
 - Negotiate (RFC 4559): SPNEGO/Kerberos through python3-gssapi with the
   acceptor keytab given (or KRB5_KTNAME).  The client principal's name part
   (alice of alice@EXAMPLE.TEST) selects the configured user, whatever the
@@ -53,10 +70,14 @@ from md4 import md4
 try:  # Negotiate is optional: NTLM works without python3-gssapi.
     import gssapi
     import gssapi.exceptions
+    import gssapi.raw
 except ImportError:  # pragma: no cover - depends on the machine
     gssapi = None
 
-__all__ = ["WindowsAuth", "AuthResult", "ntowfv2", "ntlmv2_proof"]
+__all__ = ["WindowsAuth", "AuthResult", "ntowfv2", "ntlmv2_proof",
+           "tls_server_end_point", "ntlm_channel_binding_hash", "EPA_MODES"]
+
+EPA_MODES = ("off", "accept", "required")
 
 # MS-NLMP 2.2.2.5 negotiate flags.
 NEGOTIATE_UNICODE = 0x00000001
@@ -86,6 +107,7 @@ AV_NB_DOMAIN = 2
 AV_DNS_COMPUTER = 3
 AV_DNS_DOMAIN = 4
 AV_TIMESTAMP = 7
+AV_CHANNEL_BINDINGS = 10
 
 SIGNATURE = b"NTLMSSP\x00"
 # Product version sent in the Type 2: Windows Server 2022 (10.0.20348),
@@ -107,10 +129,12 @@ _BODY_401 = (b"<!DOCTYPE html>\r\n<html><head><title>401 - Unauthorized</title>"
 class AuthResult:
     """A successful authentication."""
 
-    def __init__(self, user, headers=None, method=""):
+    def __init__(self, user, headers=None, method="", channel_binding=None):
         self.user = user
         self.headers = list(headers or [])
         self.method = method
+        # none, zero, wrong, match, unproven, not-checked
+        self.channel_binding = channel_binding
 
     def __repr__(self):
         return "AuthResult(user=%r, method=%r)" % (self.user, self.method)
@@ -119,10 +143,11 @@ class AuthResult:
 class _Deny(Exception):
     """Send a 401: reason goes to the log, challenges to WWW-Authenticate."""
 
-    def __init__(self, reason, challenges=None):
+    def __init__(self, reason, challenges=None, channel_binding=None):
         super().__init__(reason)
         self.reason = reason
         self.challenges = challenges
+        self.channel_binding = channel_binding
 
 
 class _ConnState:
@@ -135,6 +160,8 @@ class _ConnState:
         self.gss_ctx = None          # unfinished SPNEGO exchange
         self.user = None             # authenticated user of this connection
         self.method = ""
+        self.logon_cb = None         # channel binding seen at that logon
+        self.last_cb = None          # channel binding seen by the last request
 
 
 # ---------------------------------------------------------------- NTLMv2 core
@@ -150,6 +177,50 @@ def ntowfv2(password, user, domain):
 def ntlmv2_proof(key, server_challenge, blob):
     """NTProofStr = HMAC-MD5(NTOWFv2, server challenge + client blob)."""
     return hmac.new(key, server_challenge + blob, "md5").digest()
+
+
+def tls_server_end_point(cert_der):
+    """RFC 5929 tls-server-end-point channel-binding application data for a
+    DER certificate: the certificate hashed with its signature's hash
+    algorithm, MD5 and SHA-1 replaced by SHA-256 (also used when the
+    signature names no hash, e.g. Ed25519)."""
+    import hashlib
+    from cryptography import x509  # only needed with EPA over TLS
+    cert = x509.load_der_x509_certificate(cert_der)
+    try:
+        algo = cert.signature_hash_algorithm
+        name = algo.name if algo is not None else "sha256"
+    except Exception:  # pylint: disable=broad-except  # unsupported algorithm
+        name = "sha256"
+    if name in ("md5", "sha1"):
+        name = "sha256"
+    return b"tls-server-end-point:" + hashlib.new(name, cert_der).digest()
+
+
+def ntlm_channel_binding_hash(app_data):
+    """MsvAvChannelBindings value: MD5 of a gss_channel_bindings_struct with
+    no addresses (types 0, lengths 0) and app_data as application data."""
+    import hashlib
+    data = app_data or b""
+    return hashlib.md5(struct.pack("<IIIII", 0, 0, 0, 0, len(data))
+                       + data).digest()
+
+
+def _av_pairs(data):
+    """{AvId: value} of an AV_PAIR list (first occurrence wins); stops at
+    MsvAvEOL or at the end; None when a pair runs past the end."""
+    out = {}
+    pos = 0
+    while pos + 4 <= len(data):
+        av_id, av_len = struct.unpack_from("<HH", data, pos)
+        pos += 4
+        if av_id == AV_EOL:
+            return out
+        if pos + av_len > len(data):
+            return None
+        out.setdefault(av_id, data[pos:pos + av_len])
+        pos += av_len
+    return out
 
 
 def _filetime_now():
@@ -204,6 +275,24 @@ def _split_user(text):
     return "", text
 
 
+def gss_channel_bound_flag():
+    """gssapi.RequirementFlag.channel_bound, or None when python-gssapi is
+    missing or too old (< 1.7) to know it.  (krb5 < 1.19 never sets it:
+    then a bound logon shows as "none".)"""
+    if gssapi is None:
+        return None
+    return getattr(gssapi.RequirementFlag, "channel_bound", None)
+
+
+def _bad_bindings(exc):
+    """True for GSS_S_BAD_BINDINGS (routine error 4)."""
+    bad = getattr(gssapi.exceptions, "BadChannelBindingsError", None)
+    if bad is not None and isinstance(exc, bad):
+        return True
+    maj = getattr(exc, "maj_code", 0) or 0
+    return (maj >> 16) & 0xFF == 4
+
+
 class WindowsAuth:
     """IIS Windows Authentication stand-in (see the module docstring).
 
@@ -216,7 +305,15 @@ class WindowsAuth:
     """
 
     def __init__(self, users, keytab=None, basic=False, netbios_domain=None,
-                 dns_domain=None, computer="NDES", persist=True, log=None):
+                 dns_domain=None, computer="NDES", persist=True, log=None,
+                 epa="accept", channel_binding=None):
+        if epa not in EPA_MODES:
+            raise ValueError("epa must be one of %s" % ", ".join(EPA_MODES))
+        self.epa = epa
+        # RFC 5929 application data (bytes) when serving TLS, else None
+        self.channel_binding = channel_binding if epa != "off" else None
+        self._cbt_ntlm = (ntlm_channel_binding_hash(self.channel_binding)
+                          if self.channel_binding is not None else None)
         self._users = []
         for key, password in dict(users).items():
             dom, name = _split_user(key)
@@ -244,17 +341,23 @@ class WindowsAuth:
         if state is None:
             state = _ConnState()
             setattr(handler, self._attr, state)
+        state.last_cb = None
         try:
             res = self._authenticate(handler, state)
+            state.last_cb = res.channel_binding
             # NTLM and Negotiate authenticate the connection; Basic is per
             # request.
             if self.persist and res.method != "Basic":
                 state.user, state.method = res.user, res.method
+                state.logon_cb = res.channel_binding
             return res
         except _Deny as deny:
-            self._log("401 for %s %s from %s: %s" % (
+            state.last_cb = deny.channel_binding
+            self._log("401 for %s %s from %s: %s%s" % (
                 getattr(handler, "command", "?"), getattr(handler, "path", "?"),
-                self._peer(handler), deny.reason))
+                self._peer(handler), deny.reason,
+                " [channel_binding=%s epa=%s]" % (deny.channel_binding, self.epa)
+                if deny.channel_binding else ""))
             challenges = deny.challenges
         except Exception as exc:  # never let a bad token kill the server
             # Type and place only: the message might quote a token.
@@ -275,6 +378,17 @@ class WindowsAuth:
             handler.close_connection = True
         return None
 
+    def channel_binding_of(self, handler):
+        """What the last authenticate() on this handler's connection saw of
+        the channel binding: "none", "zero", "wrong", "match", "unproven",
+        "not-checked", or None (no binding looked at, e.g. wrong password or
+        a handshake step)."""
+        state = getattr(handler, self._attr, None)
+        return state.last_cb if state is not None else None
+
+    def _cb_unchecked(self):
+        return "not-checked" if self.channel_binding is None else None
+
     def default_challenges(self):
         """The WWW-Authenticate values of a plain 401, in IIS order."""
         out = ["Negotiate", "NTLM"]
@@ -288,7 +402,7 @@ class WindowsAuth:
         values = handler.headers.get_all("Authorization") or []
         if not values:
             if state.user is not None:
-                return AuthResult(state.user, [], state.method)
+                return AuthResult(state.user, [], state.method, state.logon_cb)
             raise _Deny("no Authorization header")
         if len(values) > 1:
             raise _Deny("more than one Authorization header")
@@ -433,11 +547,36 @@ class WindowsAuth:
             # The client keyed the HMAC with the strings it sent.
             expect = ntlmv2_proof(ntowfv2(password, user, domain), challenge, blob)
             if hmac.compare_digest(expect, proof):
-                self._log("NTLM logon of %s%s" % (
-                    key, " (NTLMSSP in Negotiate)" if scheme != "NTLM" else ""))
-                return AuthResult(key, [], "NTLM")
+                # The AV pairs are covered by the proof: only now trusted.
+                cb = self._ntlm_binding(blob[28:], who)
+                self._log("NTLM logon of %s%s [channel_binding=%s epa=%s]" % (
+                    key, " (NTLMSSP in Negotiate)" if scheme != "NTLM" else "",
+                    cb, self.epa))
+                return AuthResult(key, [], "NTLM", cb)
         raise _Deny("NTLMv2 logon of %s failed (unknown user or wrong password)"
                     % _show(who))
+
+    def _ntlm_binding(self, av_data, who):
+        """Check MsvAvChannelBindings; the verdict word, or _Deny."""
+        if self._cbt_ntlm is None:
+            return "not-checked"
+        pairs = _av_pairs(av_data)
+        if pairs is None:
+            raise _Deny("NTLMv2 blob from %s has a broken AV pair list"
+                        % _show(who), channel_binding="wrong")
+        value = pairs.get(AV_CHANNEL_BINDINGS)
+        if value is None:
+            seen = "none"
+        elif value == b"\0" * 16:
+            seen = "zero"
+        elif hmac.compare_digest(value, self._cbt_ntlm):
+            seen = "match"
+        else:
+            seen = "wrong"
+        if seen == "match" or (seen == "none" and self.epa == "accept"):
+            return seen
+        raise _Deny("NTLM logon of %s refused by Extended Protection: channel "
+                    "binding %s" % (_show(who), seen), channel_binding=seen)
 
     # ------------------------------------------------------------ users
 
@@ -472,12 +611,20 @@ class WindowsAuth:
         try:
             if ctx is None:
                 creds = self._acceptor_creds()
-                ctx = gssapi.SecurityContext(creds=creds, usage="accept")
+                kw = {}
+                if self.channel_binding is not None:
+                    kw["channel_bindings"] = gssapi.raw.ChannelBindings(
+                        application_data=self.channel_binding)
+                ctx = gssapi.SecurityContext(creds=creds, usage="accept", **kw)
             out = ctx.step(token)
             # python-gssapi defers an error that came with an output token
             # (a SPNEGO reject) until the context is next touched.
             complete = ctx.complete
         except gssapi.exceptions.GSSError as exc:
+            if self.channel_binding is not None and _bad_bindings(exc):
+                raise _Deny("Negotiate refused by Extended Protection: channel "
+                            "binding wrong (%s)" % self._gss_text(exc),
+                            channel_binding="wrong") from None
             raise _Deny("Negotiate token refused: %s" % self._gss_text(exc)) from None
         header = ("Negotiate " + base64.b64encode(out).decode("ascii")) if out else None
         if not complete:
@@ -492,9 +639,34 @@ class WindowsAuth:
             raise _Deny("Kerberos principal %s is not a configured user"
                         % _show(principal))
         key = matches[0][0]
-        self._log("Negotiate logon of %s as %s" % (principal, key))
+        cb = self._gss_binding(ctx)
+        # accept: a missing binding passes ("unproven" is missing or
+        # right: a wrong one failed above); required: only a proven one
+        if cb not in ("match", "not-checked") and not (
+                cb in ("none", "unproven") and self.epa == "accept"):
+            raise _Deny("Negotiate logon of %s refused by Extended Protection: "
+                        "channel binding %s%s" % (
+                            _show(principal), cb,
+                            " (this python-gssapi/krb5 cannot report "
+                            "channel_bound)" if cb == "unproven" else ""),
+                        channel_binding=cb)
+        self._log("Negotiate logon of %s as %s [channel_binding=%s epa=%s]"
+                  % (principal, key, cb, self.epa))
         return AuthResult(key, [("WWW-Authenticate", header)] if header else [],
-                          "Negotiate")
+                          "Negotiate", cb)
+
+    def _gss_binding(self, ctx):
+        """none / match / unproven / not-checked for a complete context (a
+        wrong binding never gets here: the acceptor fails)."""
+        if self.channel_binding is None:
+            return "not-checked"
+        flag = gss_channel_bound_flag()
+        if flag is None:
+            return "unproven"
+        try:
+            return "match" if flag in ctx.actual_flags else "none"
+        except gssapi.exceptions.GSSError:
+            return "unproven"
 
     @staticmethod
     def _gss_text(exc):

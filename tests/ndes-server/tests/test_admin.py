@@ -184,6 +184,80 @@ def test_tls(t):
             "--tls: curl --ntlm over HTTPS gets a password", p.stderr.decode())
 
 
+def curl_https(s, *args):
+    """(status, body) of curl over HTTPS to localhost (trusting root-ca.pem)."""
+    p = subprocess.run(["curl", "-sS", "--cacert", os.path.join(s.state, "root-ca.pem"),
+                        *args, "-o", "-", "-w", "\n%{http_code}",
+                        "https://localhost:%d%s" % (s.port, ADMIN)],
+                       capture_output=True)
+    body, _, code = p.stdout.rpartition(b"\n")
+    return int(code or 0), body
+
+
+def curl_binds_spnego():
+    """libcurl >= 8.10 with OpenSSL sends the tls-server-end-point binding
+    with SPNEGO (curl PR 13098); older ones send none."""
+    first = subprocess.run(["curl", "--version"], capture_output=True,
+                           text=True).stdout.split("\n")[0]
+    m = re.match(r"curl (\d+)\.(\d+)", first)
+    return bool(m) and (int(m[1]), int(m[2])) >= (8, 10) and "OpenSSL/" in first
+
+
+def test_epa(t):
+    """Extended Protection on mscep_admin: curl's NTLM sends no binding."""
+    for switches, want, cb in ((("--tls",), 200, "none"),
+                               (("--tls", "--epa", "accept"), 200, "none"),
+                               (("--tls", "--epa", "off"), 200, "not-checked"),
+                               (("--tls", "--epa", "required"), 401, "none"),
+                               ((), 200, "not-checked"),
+                               (("--epa", "required"), 200, "not-checked")):
+        s = t.start(*switches)
+        what = " ".join(switches) or "plain HTTP"
+        if "--tls" in switches:
+            st, _ = curl_https(s, "--ntlm", "-u", ALICE)
+        else:
+            st, _, _ = curl(s, "--ntlm", "-u", ALICE)
+        t.eq(st, want, "%s: curl --ntlm -> %d" % (what, want))
+        t.eq(s.last_log("admin").get("channel_binding"), cb,
+             "%s: log channel_binding %s" % (what, cb))
+        if switches == ("--epa", "required"):
+            t.check("no effect without --tls" in
+                    open(os.path.join(s.state, "stdout.txt")).read(),
+                    "--epa without --tls: the server says it has no effect")
+    cc, kt = os.environ.get("NS_TEST_KRB5_CCACHE"), os.environ.get("NS_TEST_KEYTAB")
+    if not (cc and kt):
+        print("# skip: Kerberos EPA checks (no KDC)")
+        return
+    client = os.path.join(os.path.dirname(harness.HERE), "test_winauth_gssclient.py")
+    env = dict(os.environ, KRB5CCNAME=cc)
+    import gssapi  # the KDC part runs only where python3-gssapi is
+    flag = hasattr(gssapi.RequirementFlag, "channel_bound")
+    binds = curl_binds_spnego()
+    s = t.start("--tls", "--epa", "required", "--keytab", kt)
+    p = subprocess.run(["curl", "-sS", "--cacert", os.path.join(s.state, "root-ca.pem"),
+                        "--negotiate", "-u", ":", "-o", "/dev/null", "-w", "%{http_code}",
+                        "https://localhost:%d%s" % (s.port, ADMIN)],
+                       capture_output=True, text=True, env=env)
+    want = "200" if binds and flag else "401"
+    t.eq(p.stdout, want, "--epa required: curl --negotiate (binds: %s) -> %s"
+         % (binds, want))
+    # without the flag (python-gssapi < 1.7) a missing binding is "unproven"
+    for cb, want, log in (("right", "200", "match"), ("wrong", "401", "wrong"),
+                          ("none", "401", "none" if flag else "unproven")):
+        if cb == "right" and not flag:
+            print("# skip: python-gssapi without the channel_bound flag")
+            continue
+        p = subprocess.run(["/usr/bin/python3", client, "https://localhost:%d%s" % (
+            s.port, ADMIN), os.path.join(s.state, "root-ca.pem"), cb],
+            capture_output=True, text=True, env=env)
+        t.eq(p.stdout.strip(), want, "--epa required: python-gssapi binding %s -> %s"
+             % (cb, want))
+        t.eq(s.last_log("admin").get("channel_binding"), log,
+             "--epa required: binding %s logged as %s" % (cb, log))
+    t.eq(s.last_log("admin").get("admin_result"), "challenge",
+         "a refused binding is a plain challenge")
+
+
 def test_negotiate(t):
     cc, kt = os.environ.get("NS_TEST_KRB5_CCACHE"), os.environ.get("NS_TEST_KEYTAB")
     if not (cc and kt):
@@ -206,7 +280,7 @@ def test_negotiate(t):
 def main():
     t = harness.Run("admin")
     for fn in (test_password_page, test_encodings_and_length, test_cache_full,
-               test_refusals, test_tls, test_negotiate):
+               test_refusals, test_tls, test_epa, test_negotiate):
         t.case(fn)
     return t.finish()
 
