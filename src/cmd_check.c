@@ -4,7 +4,9 @@
  * nothing failed, else the certmonger status of the first failure. With
  * admin-page settings it also checks, without spending a password, what
  * one-time passwords need: credential file modes, the scheme over plain
- * http, and which authentication schemes the admin page offers. */
+ * http, which authentication schemes the admin page offers and, over
+ * https, whether the configured scheme can send IIS Extended Protection's
+ * channel binding (chanbind.h). */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -21,6 +23,7 @@
 #include "cacert.h"
 #include "caps.h"
 #include "certinfo.h"
+#include "chanbind.h"
 #include "http.h"
 #include "file.h"
 #include "ns.h"
@@ -361,22 +364,6 @@ static void check_secret_file(struct report *r, const char *key, const char *pat
 	   (unsigned)st.st_uid);
 }
 
-/* Does the comma-separated scheme list contain scheme (case-insensitive)? */
-static bool offers(const char *schemes, const char *scheme)
-{
-	size_t n = strlen(scheme);
-	const char *p = schemes;
-
-	while (p != NULL && *p != '\0') {
-		while (*p == ' ' || *p == ',')
-			p++;
-		if (strncasecmp(p, scheme, n) == 0 && (p[n] == '\0' || p[n] == ',' || p[n] == ' '))
-			return true;
-		p = strchr(p, ',');
-	}
-	return false;
-}
-
 /* The admin credentials at rest and in transit. */
 static void check_admin_credentials(struct report *r, const struct ns_config *cfg,
 				    const char *url)
@@ -461,22 +448,22 @@ static void check_admin_schemes(struct report *r, const struct ns_config *cfg,
 
 	switch (cfg->auth) {
 	case NS_AUTH_NTLM:
-		if (!offers(schemes, "NTLM"))
+		if (!ns_otp_offers(schemes, "NTLM"))
 			FAIL(NS_CAUSE_CONFIG, "auth ntlm, but the admin page offers no NTLM (only %s)%s",
-			     schemes, offers(schemes, "Negotiate") ?
+			     schemes, ns_otp_offers(schemes, "Negotiate") ?
 			     ": use Kerberos (auth negotiate with keytab or ccache)" : "");
 		else
 			OK("auth ntlm: offered");
 		break;
 	case NS_AUTH_NEGOTIATE:
-		if (!offers(schemes, "Negotiate"))
+		if (!ns_otp_offers(schemes, "Negotiate"))
 			FAIL(NS_CAUSE_CONFIG, "auth negotiate, but the admin page offers no Negotiate "
 			     "(only %s)", schemes);
 		else
 			OK("auth negotiate: offered");
 		break;
 	case NS_AUTH_BASIC:
-		if (!offers(schemes, "Basic"))
+		if (!ns_otp_offers(schemes, "Basic"))
 			FAIL(NS_CAUSE_CONFIG, "auth basic, but the admin page offers no Basic (only %s)",
 			     schemes);
 		else
@@ -485,19 +472,19 @@ static void check_admin_schemes(struct report *r, const struct ns_config *cfg,
 	case NS_AUTH_ANY:
 	default:
 		if (password && !kerberos) {
-			if (offers(schemes, "NTLM"))
+			if (ns_otp_offers(schemes, "NTLM"))
 				OK("auth any with a password: NTLM offered");
 			else
 				FAIL(NS_CAUSE_CONFIG, "auth any with a password needs NTLM, but the admin "
-				     "page offers only %s%s", schemes, offers(schemes, "Negotiate") ?
+				     "page offers only %s%s", schemes, ns_otp_offers(schemes, "Negotiate") ?
 				     ": use Kerberos (keytab or ccache)" : "");
 		} else if (kerberos && !password) {
-			if (offers(schemes, "Negotiate"))
+			if (ns_otp_offers(schemes, "Negotiate"))
 				OK("auth any with Kerberos: Negotiate offered");
 			else
 				FAIL(NS_CAUSE_CONFIG, "Kerberos credentials, but the admin page offers no "
 				     "Negotiate (only %s)", schemes);
-		} else if (offers(schemes, "Negotiate") || offers(schemes, "NTLM")) {
+		} else if (ns_otp_offers(schemes, "Negotiate") || ns_otp_offers(schemes, "NTLM")) {
 			OK("auth any: Negotiate or NTLM offered");
 		} else {
 			FAIL(NS_CAUSE_CONFIG, "the admin page offers neither Negotiate nor NTLM (only %s)",
@@ -505,6 +492,63 @@ static void check_admin_schemes(struct report *r, const struct ns_config *cfg,
 		}
 		break;
 	}
+}
+
+/* The scheme the helper will log on with, as ns_otp_auth and libcurl
+ * choose it ("any" with a password only: NTLM; otherwise libcurl's pick,
+ * which is Negotiate whenever offered). */
+static enum ns_auth admin_scheme(const struct ns_config *cfg, const char *schemes)
+{
+	bool password = cfg->user != NULL && cfg->password_file != NULL;
+	bool kerberos = cfg->keytab != NULL || cfg->ccache != NULL;
+
+	if (cfg->auth != NS_AUTH_ANY)
+		return cfg->auth;
+	if (password && !kerberos)
+		return NS_AUTH_NTLM;
+	if (password && schemes != NULL && !ns_otp_offers(schemes, "Negotiate"))
+		return NS_AUTH_NTLM;
+	return NS_AUTH_NEGOTIATE;
+}
+
+static const char *scheme_name(enum ns_auth a)
+{
+	return a == NS_AUTH_NTLM ? "ntlm" : a == NS_AUTH_NEGOTIATE ? "negotiate" :
+		a == NS_AUTH_BASIC ? "basic" : "any";
+}
+
+/* IIS Extended Protection (channel binding) on an https admin page: what
+ * this build can send for the configured auth, and what works instead. */
+static void check_admin_epa(TALLOC_CTX *mem, struct report *r, const struct ns_config *cfg,
+			    const char *schemes)
+{
+	struct ns_cb_curl cv;
+	enum ns_auth used = admin_scheme(cfg, schemes);
+	enum ns_cb_why why;
+
+	ns_cb_curl_running(&cv);
+	switch (ns_cb_judge(&cv, used, true, &why)) {
+	case NS_CB_NOT_APPLICABLE:
+		OK("Extended Protection: not applicable to auth %s: %s", scheme_name(used),
+		   ns_cb_reason(mem, &cv, why));
+		return;
+	case NS_CB_YES:
+		OK("Extended Protection: auth %s sends the TLS channel binding: %s. Works with "
+		   "Extended Protection Off, Accept and Required", scheme_name(used),
+		   ns_cb_reason(mem, &cv, why));
+		break;
+	case NS_CB_NO:
+	default:
+		WARN("Extended Protection: auth %s cannot send the TLS channel binding: %s. Fetches "
+		     "fail with HTTP 401 where IIS has Extended Protection set to Required on "
+		     "mscep_admin (Accept and Off work). Works there instead: %s", scheme_name(used),
+		     ns_cb_reason(mem, &cv, why), ns_cb_instead(mem, &cv));
+		break;
+	}
+	/* Only a logon would tell, and a successful one takes a password. */
+	OK("Extended Protection on mscep_admin: not visible without logging on (IIS refuses a "
+	   "missing binding with the same HTTP 401 as a wrong password); check does not log on, "
+	   "to spend no password: \"ndes-submit otp\" would tell (exit 10, explained)");
 }
 
 static void check_admin(TALLOC_CTX *mem, struct report *r, const struct ns_ctx *ctx)
@@ -532,6 +576,9 @@ static void check_admin(TALLOC_CTX *mem, struct report *r, const struct ns_ctx *
 	schemes = check_admin_reply(r, url, reply);
 	if (schemes != NULL)
 		check_admin_schemes(r, ctx->cfg, schemes);
+	/* EPA exists only over TLS; a page open to anyone asks for no logon. */
+	if (ns_url_is_https(url) && reply->status == 401)
+		check_admin_epa(mem, r, ctx->cfg, schemes);
 }
 
 static const struct ns_subopt no_options[] = { { NULL, 0, NULL } };

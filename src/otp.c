@@ -15,6 +15,7 @@
 #include <openssl/x509v3.h>
 
 #include "adminpage.h"
+#include "chanbind.h"
 #include "ns.h"
 #include "file.h"
 #include "otp.h"
@@ -221,26 +222,76 @@ static char *page_text(TALLOC_CTX *mem, const struct ns_http_reply *reply)
 	return ns_adminpage_truncate(mem, t, OTP_PAGE_TEXT_MAX);
 }
 
-/* A reply other than HTTP 200: what it means (-1, err set); 0 for 200. */
-static int judge_status(TALLOC_CTX *tmp, const struct ns_http_reply *reply,
-			const struct ns_http_auth *auth, struct ns_err *err)
+bool ns_otp_offers(const char *schemes, const char *scheme)
+{
+	size_t n = strlen(scheme);
+	const char *p = schemes;
+
+	while (p != NULL && *p != '\0') {
+		while (*p == ' ' || *p == ',')
+			p++;
+		if (strncasecmp(p, scheme, n) == 0 && (p[n] == '\0' || p[n] == ',' || p[n] == ' '))
+			return true;
+		p = strchr(p, ',');
+	}
+	return false;
+}
+
+/* The scheme libcurl answered the server's offer with: "any" is libcurl's
+ * choice, Negotiate above NTLM when offered and built in, no fallback. */
+static enum ns_auth tried_scheme(const struct ns_http_auth *auth, const struct ns_cb_curl *cv,
+				 const char *offered)
+{
+	if (auth->auth != NS_AUTH_ANY)
+		return auth->auth;
+	if (cv->spnego && ns_otp_offers(offered, "Negotiate"))
+		return NS_AUTH_NEGOTIATE;
+	return NS_AUTH_NTLM;
+}
+
+/* HTTP 401. IIS refuses a missing channel binding under Extended
+ * Protection "Required" with the same 401 as a wrong password, so over
+ * https say when EPA may be the cause and what works instead. */
+static void explain_401(TALLOC_CTX *tmp, const struct ns_http_reply *reply,
+			const struct ns_http_auth *auth, bool https, const struct ns_cb_curl *cv,
+			struct ns_err *err)
 {
 	const char *offered = reply->www_authenticate;
+	enum ns_auth used = auth != NULL ? tried_scheme(auth, cv, offered) : NS_AUTH_ANY;
+	bool user = auth != NULL && auth->user != NULL;
+	const char *how, *epa = "";
+	enum ns_cb_why why;
 
+	how = auth == NULL ? "no credentials" :
+		used == NS_AUTH_NEGOTIATE ? "Kerberos (Negotiate): check the ticket with klist, "
+					    "the ccache or keytab setting, and that the URL uses the "
+					    "server's DNS name (HTTP/NAME principal)" :
+		used == NS_AUTH_BASIC ? "Basic" : "NTLM";
+	/* NTLM only counts once the server offered it: then libcurl went
+	 * through the whole handshake and IIS still said no. */
+	if (auth != NULL && https && ns_cb_judge(cv, used, https, &why) == NS_CB_NO &&
+	    (used != NS_AUTH_NTLM || ns_otp_offers(offered, "NTLM")))
+		epa = talloc_asprintf(tmp, " %s IIS has Extended Protection set to Required on "
+				      "mscep_admin, which refuses with this same 401: %s. Works "
+				      "there instead: %s",
+				      used == NS_AUTH_NTLM ? "Either user or password-file is wrong, or" :
+				      "Or", ns_cb_reason(tmp, cv, why), ns_cb_instead(tmp, cv));
+	ns_err_set(err, NS_CAUSE_OTP_CREDENTIALS,
+		   "admin page: wrong credentials (HTTP 401) for %s%s%s, tried %s; the server "
+		   "offers: %s.%s", user ? "user \"" : "the current Kerberos identity",
+		   user ? auth->user : "", user ? "\"" : "", how,
+		   offered != NULL ? offered : "no WWW-Authenticate scheme",
+		   epa != NULL && epa[0] != '\0' ? epa :
+		   user && used != NS_AUTH_NEGOTIATE ? " Check user and password-file." : "");
+}
+
+/* A reply other than HTTP 200: what it means (-1, err set); 0 for 200. */
+static int judge_status(TALLOC_CTX *tmp, const struct ns_http_reply *reply,
+			const struct ns_http_auth *auth, bool https, const struct ns_cb_curl *cv,
+			struct ns_err *err)
+{
 	if (reply->status == 401) {
-		const char *how = auth == NULL ? "no credentials" :
-			auth->auth == NS_AUTH_NEGOTIATE ? "Kerberos (Negotiate): check the ticket with klist, "
-							  "the ccache or keytab setting, and that the URL uses the "
-							  "server's DNS name (HTTP/NAME principal)" :
-			auth->auth == NS_AUTH_BASIC ? "Basic" : "NTLM/Negotiate";
-		ns_err_set(err, NS_CAUSE_OTP_CREDENTIALS,
-			   "admin page: wrong credentials (HTTP 401) for %s%s%s, tried %s; the server "
-			   "offers: %s. Check user and password-file (Extended Protection set to "
-			   "Required on IIS also rejects libcurl's NTLM)",
-			   auth != NULL && auth->user != NULL ? "user \"" : "the current Kerberos identity",
-			   auth != NULL && auth->user != NULL ? auth->user : "",
-			   auth != NULL && auth->user != NULL ? "\"" : "",
-			   how, offered != NULL ? offered : "no WWW-Authenticate scheme");
+		explain_401(tmp, reply, auth, https, cv, err);
 		return -1;
 	}
 	if (reply->status == 403) {
@@ -308,13 +359,25 @@ static int judge_page(TALLOC_CTX *tmp, const struct ns_http_reply *reply,
 int ns_otp_judge(TALLOC_CTX *mem, const struct ns_http_reply *reply, const struct ns_http_auth *auth,
 		 struct ns_otp **out, struct ns_err *err)
 {
+	return ns_otp_judge_at(mem, reply, auth, false, NULL, out, err);
+}
+
+int ns_otp_judge_at(TALLOC_CTX *mem, const struct ns_http_reply *reply,
+		    const struct ns_http_auth *auth, bool https, const struct ns_cb_curl *curl,
+		    struct ns_otp **out, struct ns_err *err)
+{
 	TALLOC_CTX *tmp = talloc_new(mem);
 	struct ns_adminpage *page = NULL;
+	struct ns_cb_curl running;
 	struct ns_otp *otp;
 	int rc = -1;
 
 	*out = NULL;
-	if (judge_status(tmp, reply, auth, err) != 0)
+	if (curl == NULL) {
+		ns_cb_curl_running(&running);
+		curl = &running;
+	}
+	if (judge_status(tmp, reply, auth, https, curl, err) != 0)
 		goto out;
 	if (ns_adminpage_parse(tmp, reply->body, reply->len, &page) != 0) {
 		ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
@@ -361,7 +424,7 @@ int ns_otp_fetch(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_otp **out,
 	req.secret = true;	/* the page holds the password */
 	if (ns_http_request(tmp, ctx, &req, &reply, err) != 0)
 		goto out;
-	if (ns_otp_judge(tmp, reply, auth, out, err) != 0)
+	if (ns_otp_judge_at(tmp, reply, auth, ns_url_is_https(url), NULL, out, err) != 0)
 		goto out;
 	(*out)->admin_url = talloc_steal(*out, url);
 	talloc_steal(mem, *out);

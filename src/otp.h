@@ -15,6 +15,7 @@
 #include "http.h"
 
 struct ns_ctx;
+struct ns_cb_curl;
 
 struct ns_otp {
 	char *password;		/* secret: never log it */
@@ -52,6 +53,17 @@ int ns_otp_krb_setup(const struct ns_config *cfg, struct ns_err *err);
  * exit code (outcome.c). */
 int ns_otp_judge(TALLOC_CTX *mem, const struct ns_http_reply *reply, const struct ns_http_auth *auth,
 		 struct ns_otp **out, struct ns_err *err);
+
+/* ns_otp_judge for a page asked over https or not: over https a 401 also
+ * says whether IIS Extended Protection "Required" may be the cause (when
+ * the scheme libcurl used sends no channel binding) and what works there
+ * instead (chanbind.h), for the libcurl curl describes (NULL: this one). */
+int ns_otp_judge_at(TALLOC_CTX *mem, const struct ns_http_reply *reply,
+		    const struct ns_http_auth *auth, bool https, const struct ns_cb_curl *curl,
+		    struct ns_otp **out, struct ns_err *err);
+
+/* Is scheme ("NTLM") in a 401's scheme list ("Negotiate, NTLM"), any case? */
+bool ns_otp_offers(const char *schemes, const char *scheme);
 
 /* Fetches one password: one GET of the admin page (each takes one of NDES'
  * cache slots for up to an hour: never call it speculatively). */
