@@ -28,6 +28,7 @@
 #include "file.h"
 #include "ns.h"
 #include "ops.h"
+#include "servers.h"
 #include "subcmd.h"
 #include "otp.h"
 #include "x509util.h"
@@ -581,6 +582,21 @@ static void check_admin(TALLOC_CTX *mem, struct report *r, const struct ns_ctx *
 		check_admin_epa(mem, r, ctx->cfg, schemes);
 }
 
+/* Several servers (servers.h): certmonger keeps one set of CA certificates
+ * and encrypts to its RA, so every server must send the same. */
+static void check_agreement(TALLOC_CTX *mem, struct report *r, const struct ns_ctx *ctx)
+{
+	struct ns_cacert *cc = NULL;
+	struct ns_err e;
+
+	ns_err_clear(&e);
+	if (ns_servers_cacert(mem, ctx, &cc, &e) != 0)
+		FAIL(e.cause, "%s", e.msg);
+	else
+		OK("the NDES servers that answer send the same CA and RA certificates; a "
+		   "password goes only to the server that issued it");
+}
+
 static const struct ns_subopt no_options[] = { { NULL, 0, NULL } };
 
 int ns_cmd_check(TALLOC_CTX *mem, const struct ns_ctx *ctx, int argc, char **argv,
@@ -589,6 +605,7 @@ int ns_cmd_check(TALLOC_CTX *mem, const struct ns_ctx *ctx, int argc, char **arg
 	struct report rep = { 0, 0, NS_CAUSE_NONE }, *r = &rep;
 	struct ns_cacert *cc = NULL;
 	struct ns_err e;
+	int i, n, up = 0;
 
 	if (ns_subcmd_options(argc, argv, no_options, "check takes only the global options",
 			      NULL, NULL, err) != 0)
@@ -597,15 +614,29 @@ int ns_cmd_check(TALLOC_CTX *mem, const struct ns_ctx *ctx, int argc, char **arg
 		FAIL(err->cause, "%s", err->msg);
 		return ns_outcome(NS_OPC_ADMIN, err);
 	}
-	if (check_server(mem, r, ctx)) {
-		ns_err_clear(&e);
-		if (ns_cacert_fetch(mem, ctx, &cc, &e) != 0)
-			FAIL(e.cause, "%s", e.msg);
-		else
-			check_roles(mem, r, ctx, cc);
+	n = ns_servers_count(ctx->cfg);
+	for (i = 0; i < n; i++) {
+		const struct ns_ctx *sc = ns_servers_ctx(mem, ctx, i);
+
+		if (sc == NULL) {
+			ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
+			return ns_outcome(NS_OPC_ADMIN, err);
+		}
+		if (n > 1)
+			printf("NDES server %d of %d: %s\n", i + 1, n, sc->cfg->url);
+		if (check_server(mem, r, sc)) {
+			up++;
+			ns_err_clear(&e);
+			if (ns_cacert_fetch(mem, sc, &cc, &e) != 0)
+				FAIL(e.cause, "%s", e.msg);
+			else
+				check_roles(mem, r, sc, cc);
+		}
+		if (admin_configured(sc->cfg))
+			check_admin(mem, r, sc);
 	}
-	if (admin_configured(ctx->cfg))
-		check_admin(mem, r, ctx);
+	if (up > 1)
+		check_agreement(mem, r, ctx);
 	printf("%d failure(s), %d warning(s)\n", rep.fails, rep.warns);
 	if (rep.fails == 0)
 		return 0;

@@ -75,6 +75,29 @@ run_helper FETCH-SCEP-CA-CERTS --url "$U/a/ http://127.0.0.1:18162/x/"
 expect_rc 2 "a server with one certificate more"
 expect_out "http://127.0.0.1:18162/x/ sends \"CN=two CA\", unlike $U/a/"
 
+# check looks at every server, then at their agreement.
+for p in 18163 18164; do
+	start_server $p --on GetCACaps "$CAPS" --on GetCACert "file=$T/one.p7b,type=application/x-x509-ca-ra-cert"
+done
+start_server 18165 --on GetCACaps "$CAPS" --on GetCACert "file=$T/two.p7b,type=application/x-x509-ca-ra-cert"
+S1=http://127.0.0.1:18163/certsrv/mscep/mscep.dll
+S2=http://127.0.0.1:18164/certsrv/mscep/mscep.dll
+S3=http://127.0.0.1:18165/certsrv/mscep/mscep.dll
+run_admin check --url "$S1 $S2"
+expect_rc 0 "check, two servers that agree"
+expect_out "NDES server 1 of 2: $S1"
+expect_out "NDES server 2 of 2: $S2"
+expect_out 'the NDES servers that answer send the same CA and RA certificates'
+[ "$(grep -c 'is reachable' "$T/out")" = 2 ] || fail "check did not reach both servers"
+run_admin check --url "$S1 $S3"
+expect_rc 2 "check, two servers that disagree"
+expect_out "\[FAIL\] the NDES servers send different CA certificates: $S3 lacks"
+run_admin check --url "$S1 $DOWN" --connect-timeout 2
+expect_rc 3 "check, one server down"
+expect_out "NDES server 2 of 2: $DOWN"
+expect_out '\[FAIL\] not reachable'
+grep -q 'send the same CA' "$T/out" && fail "check compared servers although one was down"
+
 # admin-url pairs with url.
 run_helper FETCH-SCEP-CA-CERTS --url "$U/a/ $U/b/" \
 	--admin-url "https://x/certsrv/mscep_admin/ https://y/certsrv/mscep_admin/ https://z/certsrv/mscep_admin/"
