@@ -75,7 +75,7 @@ static int caps_any(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_caps **
 			return -1;
 		ns_log(ctx, NS_LOG_WARN, "NDES server %s is skipped: %s", (*used)->cfg->url, err->msg);
 	}
-	return ns_err_set(err, NS_CAUSE_CONFIG, "no SCEP URL configured");
+	return ns_config_require_url(ctx->cfg, err);
 }
 
 static int op_caps(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_err *err)

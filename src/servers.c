@@ -119,6 +119,8 @@ int ns_servers_cacert(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_cacer
 	struct ns_cacert *first = NULL, *cc;
 	struct ns_err e, down;
 
+	if (n == 0)
+		return ns_config_require_url(ctx->cfg, err);
 	ns_err_clear(&down);
 	for (i = 0; i < n; i++) {
 		const struct ns_ctx *sc = ns_servers_ctx(mem, ctx, i);

@@ -557,7 +557,7 @@ static int send_new(TALLOC_CTX *mem, struct run *r, const struct ns_pkimsg *req,
 		ns_log(r->ctx, NS_LOG_WARN, "NDES server %s cannot take the request now (%s); "
 		       "trying %s", r->ctx->cfg->url, err->msg, r->all->cfg->urls[list[k + 1]]);
 	}
-	return ns_err_set(err, NS_CAUSE_CONFIG, "no SCEP URL configured");
+	return ns_config_require_url(r->all->cfg, err);
 }
 
 /* SUBMIT's exchange: the request goes to a server that may take it; when
