@@ -23,6 +23,13 @@ bullseye) LIBS="libssl1.1 libcurl4 libtalloc2" ;;
 bookworm | "") LIBS="libssl3 libcurl4 libtalloc2" ;;
 *) LIBS="libssl3t64 libcurl4t64 libtalloc2" ;;
 esac
+# NTLM through GSS-API (auth = ntlm-gssapi, Extended Protection): only where
+# libcurl (>= 8.10) hands SPNEGO the TLS channel binding, Debian 13 on; on
+# older releases it would change nothing but what SPNEGO offers.
+case $codename in
+bullseye | bookworm | "") NTLMSSP="" ;;
+*) NTLMSSP="gss-ntlmssp" ;;
+esac
 RUNTIME="$LIBS certmonger ca-certificates"
 BUILD="autoconf automake make gcc libc6-dev pkg-config libssl-dev libcurl4-openssl-dev libtalloc-dev"
 # Tests: unit tests, the NDES stand-in (python), the private KDC, micromdm's
@@ -33,7 +40,7 @@ BUILD="autoconf automake make gcc libc6-dev pkg-config libssl-dev libcurl4-opens
 # debootstrap for the platform matrix's chroots (scripts/matrix.sh).
 TEST="libcmocka-dev openssl curl iproute2 util-linux procps time \
 scep python3 python3-cryptography python3-asn1crypto python3-gssapi \
-krb5-kdc krb5-admin-server krb5-user \
+krb5-kdc krb5-admin-server krb5-user $NTLMSSP \
 selinux-policy-dev selinux-policy-default setools policycoreutils selinux-utils \
 rpm cpio faketime \
 debhelper dpkg-dev fakeroot lintian ansible debootstrap"
@@ -43,7 +50,7 @@ debhelper dpkg-dev fakeroot lintian ansible debootstrap"
 # script tests; not SELinux, packaging or the fleet.
 MATRIX="libcmocka-dev openssl curl iproute2 util-linux procps time \
 python3 python3-cryptography python3-asn1crypto python3-gssapi \
-krb5-kdc krb5-admin-server krb5-user faketime"
+krb5-kdc krb5-admin-server krb5-user faketime $NTLMSSP"
 # Installed where the release has them: Debian 11 has no scep package
 # (scripts/matrix.sh then lends it the host's static scepserver).
 OPTIONAL="scep"

@@ -133,10 +133,12 @@ char *ns_cb_instead(TALLOC_CTX *mem, const struct ns_cb_curl *c)
 	enum ns_cb_why why;
 
 	if (ns_cb_judge(c, NS_AUTH_NEGOTIATE, true, &why) == NS_CB_YES)
-		return talloc_asprintf(mem, "auth = negotiate with Kerberos (keytab or ccache): "
-				       "libcurl %s sends the binding",
+		return talloc_asprintf(mem, "auth = negotiate with Kerberos (keytab or ccache), "
+				       "or auth = ntlm-gssapi with gss-ntlmssp installed: "
+				       "libcurl %s sends the binding with both",
 				       c->version != NULL ? c->version : "?");
 	return talloc_strdup(mem, "ask the NDES admin for Extended Protection Accept or Off on "
-			     "mscep_admin, or use auth = negotiate with Kerberos and libcurl 8.10 "
-			     "or later (GSS-API, OpenSSL; not 8.17.0)");
+			     "mscep_admin, or use auth = negotiate with Kerberos (or auth = "
+			     "ntlm-gssapi with gss-ntlmssp) and libcurl 8.10 or later (GSS-API, "
+			     "OpenSSL; not 8.17.0)");
 }

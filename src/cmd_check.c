@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
@@ -365,6 +366,30 @@ static void check_secret_file(struct report *r, const char *key, const char *pat
 	   (unsigned)st.st_uid);
 }
 
+static const char *scheme_name(enum ns_auth a)
+{
+	return a == NS_AUTH_NTLM ? "ntlm" : a == NS_AUTH_NEGOTIATE ? "negotiate" :
+		a == NS_AUTH_BASIC ? "basic" : a == NS_AUTH_NTLM_GSSAPI ? "ntlm-gssapi" : "any";
+}
+
+/* auth = ntlm-gssapi: SPNEGO can carry NTLM only with gss-ntlmssp. */
+static void check_ntlmssp(struct report *r)
+{
+	TALLOC_CTX *tmp = talloc_new(NULL);
+	char *so = ns_otp_ntlmssp_module(tmp, NS_GSS_CONFIG_DIR);
+
+	if (so != NULL)
+		OK("auth ntlm-gssapi: gss-ntlmssp is registered with GSS-API (%s)", so);
+	else if (getenv("GSS_MECH_CONFIG") != NULL)
+		WARN("auth ntlm-gssapi: no gss-ntlmssp under %s; GSS_MECH_CONFIG is set, so "
+		     "it may be registered there", NS_GSS_CONFIG_DIR);
+	else
+		FAIL(NS_CAUSE_CONFIG, "auth ntlm-gssapi needs gss-ntlmssp, the NTLM mechanism "
+		     "for GSS-API: none is registered under %s/mech.d (install the gss-ntlmssp "
+		     "package)", NS_GSS_CONFIG_DIR);
+	talloc_free(tmp);
+}
+
 /* The admin credentials at rest and in transit. */
 static void check_admin_credentials(struct report *r, const struct ns_config *cfg,
 				    const char *url)
@@ -379,10 +404,13 @@ static void check_admin_credentials(struct report *r, const struct ns_config *cf
 		check_secret_file(r, "keytab", cfg->keytab, false);
 	if (cfg->ccache != NULL)
 		check_secret_file(r, "ccache", cfg->ccache, true);
-	if ((cfg->auth == NS_AUTH_NTLM || cfg->auth == NS_AUTH_BASIC) &&
+	if ((cfg->auth == NS_AUTH_NTLM || cfg->auth == NS_AUTH_BASIC ||
+	     cfg->auth == NS_AUTH_NTLM_GSSAPI) &&
 	    (cfg->user == NULL || cfg->password_file == NULL))
 		FAIL(NS_CAUSE_CONFIG, "auth %s needs user and password-file",
-		     cfg->auth == NS_AUTH_NTLM ? "ntlm" : "basic");
+		     scheme_name(cfg->auth));
+	if (cfg->auth == NS_AUTH_NTLM_GSSAPI)
+		check_ntlmssp(r);
 	if (cfg->auth == NS_AUTH_NEGOTIATE && !kerberos)
 		WARN("auth negotiate without keytab or ccache: works only where the caller's "
 		     "KRB5CCNAME has tickets (certmonger clears the environment)");
@@ -457,11 +485,12 @@ static void check_admin_schemes(struct report *r, const struct ns_config *cfg,
 			OK("auth ntlm: offered");
 		break;
 	case NS_AUTH_NEGOTIATE:
+	case NS_AUTH_NTLM_GSSAPI:
 		if (!ns_otp_offers(schemes, "Negotiate"))
-			FAIL(NS_CAUSE_CONFIG, "auth negotiate, but the admin page offers no Negotiate "
-			     "(only %s)", schemes);
+			FAIL(NS_CAUSE_CONFIG, "auth %s, but the admin page offers no Negotiate "
+			     "(only %s)", scheme_name(cfg->auth), schemes);
 		else
-			OK("auth negotiate: offered");
+			OK("auth %s: Negotiate offered", scheme_name(cfg->auth));
 		break;
 	case NS_AUTH_BASIC:
 		if (!ns_otp_offers(schemes, "Basic"))
@@ -512,11 +541,6 @@ static enum ns_auth admin_scheme(const struct ns_config *cfg, const char *scheme
 	return NS_AUTH_NEGOTIATE;
 }
 
-static const char *scheme_name(enum ns_auth a)
-{
-	return a == NS_AUTH_NTLM ? "ntlm" : a == NS_AUTH_NEGOTIATE ? "negotiate" :
-		a == NS_AUTH_BASIC ? "basic" : "any";
-}
 
 /* IIS Extended Protection (channel binding) on an https admin page: what
  * this build can send for the configured auth, and what works instead. */

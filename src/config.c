@@ -301,7 +301,8 @@ static int apply(struct ns_config *cfg, int key, const struct origin *o, const c
 		 struct ns_err *err)
 {
 	static const enum ns_auth auths[] = { NS_AUTH_ANY, NS_AUTH_NTLM, NS_AUTH_NEGOTIATE,
-					      NS_AUTH_NEGOTIATE, NS_AUTH_BASIC };
+					      NS_AUTH_NEGOTIATE, NS_AUTH_BASIC,
+					      NS_AUTH_NTLM_GSSAPI };
 	size_t i;
 	long v;
 	int c;
@@ -318,8 +319,9 @@ static int apply(struct ns_config *cfg, int key, const struct origin *o, const c
 		cfg->method = c == 0 ? NS_METHOD_AUTO : c == 1 ? NS_METHOD_GET : NS_METHOD_POST;
 		return 0;
 	case K_AUTH:
-		if ((c = choice(value, "any|ntlm|negotiate|kerberos|basic")) < 0)
-			return bad(err, o, value, "expected any, ntlm, negotiate or basic");
+		if ((c = choice(value, "any|ntlm|negotiate|kerberos|basic|ntlm-gssapi")) < 0)
+			return bad(err, o, value,
+				   "expected any, ntlm, negotiate, basic or ntlm-gssapi");
 		cfg->auth = auths[c];
 		return 0;
 	case K_RENEWAL_KEY:

@@ -439,6 +439,7 @@ static CURLcode setup_auth(CURL *h, const struct ns_http_auth *auth)
 	CURLcode c = CURLE_OK;
 	unsigned long mask = auth->auth == NS_AUTH_NTLM ? CURLAUTH_NTLM
 		: auth->auth == NS_AUTH_NEGOTIATE ? CURLAUTH_NEGOTIATE
+		: auth->auth == NS_AUTH_NTLM_GSSAPI ? CURLAUTH_NEGOTIATE
 		: auth->auth == NS_AUTH_BASIC ? CURLAUTH_BASIC
 		: CURLAUTH_NEGOTIATE | CURLAUTH_NTLM;
 
@@ -447,7 +448,8 @@ static CURLcode setup_auth(CURL *h, const struct ns_http_auth *auth)
 		SET(CURLOPT_USERNAME, auth->user);
 		SET(CURLOPT_PASSWORD, auth->password != NULL ? auth->password : "");
 	} else {
-		/* Negotiate from a ccache/keytab: libcurl wants an empty user. */
+		/* Negotiate from a ccache/keytab (or gss-ntlmssp's file): libcurl
+		 * wants an empty user. */
 		SET(CURLOPT_USERPWD, ":");
 	}
 	/* Credentials stay with the host they were meant for. */

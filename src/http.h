@@ -26,6 +26,7 @@ struct ns_http_auth {
 	enum ns_auth auth;
 	const char *user;		/* NULL with Negotiate from a ccache/keytab */
 	const char *password;		/* never logged */
+	const char *gss_user;		/* ntlm-gssapi: who gss-ntlmssp logs on as (messages only) */
 };
 
 /* GET url. auth may be NULL. Returns 0 when an HTTP reply arrived (any status:

@@ -124,6 +124,8 @@ static const char *auth_name(enum ns_auth a)
 		return "negotiate";
 	case NS_AUTH_BASIC:
 		return "basic";
+	case NS_AUTH_NTLM_GSSAPI:
+		return "ntlm-gssapi";
 	default:
 		return "any";
 	}
@@ -144,7 +146,8 @@ int ns_otp_auth(TALLOC_CTX *mem, const struct ns_ctx *ctx, const char *admin_url
 
 	if (ns_http_auth_allowed(cfg->auth, admin_url, err) != 0)
 		return -1;
-	if ((cfg->auth == NS_AUTH_NTLM || cfg->auth == NS_AUTH_BASIC) &&
+	if ((cfg->auth == NS_AUTH_NTLM || cfg->auth == NS_AUTH_BASIC ||
+	     cfg->auth == NS_AUTH_NTLM_GSSAPI) &&
 	    (cfg->user == NULL || cfg->password_file == NULL))
 		return ns_err_set(err, NS_CAUSE_CONFIG,
 				  "auth = %s needs user (DOMAIN\\name or name@domain) and password-file",
@@ -158,6 +161,27 @@ int ns_otp_auth(TALLOC_CTX *mem, const struct ns_ctx *ctx, const char *admin_url
 		if (cfg->password_file != NULL)
 			ns_log(ctx, NS_LOG_INFO, "auth = negotiate: password-file is not used "
 			       "(Kerberos credentials come from the ccache or keytab)");
+		*out = a;
+		return 0;
+	}
+	if (cfg->auth == NS_AUTH_NTLM_GSSAPI) {
+		/* MIT honours GSS_MECH_CONFIG instead of /etc/gss: trust it then. */
+		if (getenv("GSS_MECH_CONFIG") == NULL &&
+		    ns_otp_ntlmssp_module(a, NS_GSS_CONFIG_DIR) == NULL)
+			return ns_err_set(err, NS_CAUSE_CONFIG,
+					  "auth = ntlm-gssapi needs gss-ntlmssp, the NTLM mechanism "
+					  "for GSS-API: none is registered under %s/mech.d (install "
+					  "the gss-ntlmssp package)", NS_GSS_CONFIG_DIR);
+		/* The password goes to gss-ntlmssp, not to libcurl. */
+		if (ns_otp_read_secret(a, cfg->password_file, "password file", &pw, err) != 0 ||
+		    ns_otp_ntlmssp_setup(a, cfg->user, pw, err) != 0)
+			return -1;
+		talloc_free(pw);
+		a->gss_user = talloc_strdup(a, cfg->user);
+		if (!ns_url_is_https(admin_url))
+			ns_log(ctx, NS_LOG_WARN, "warning: the admin page URL %s is plain http: "
+			       "the NTLM exchange can be captured and the password attacked "
+			       "offline or relayed; use https", admin_url);
 		*out = a;
 		return 0;
 	}
@@ -258,7 +282,8 @@ static void explain_401(TALLOC_CTX *tmp, const struct ns_http_reply *reply,
 {
 	const char *offered = reply->www_authenticate;
 	enum ns_auth used = auth != NULL ? tried_scheme(auth, cv, offered) : NS_AUTH_ANY;
-	bool user = auth != NULL && auth->user != NULL;
+	const char *who = auth == NULL ? NULL : auth->user != NULL ? auth->user : auth->gss_user;
+	bool user = who != NULL;
 	const char *how, *epa = "";
 	enum ns_cb_why why;
 
@@ -266,7 +291,9 @@ static void explain_401(TALLOC_CTX *tmp, const struct ns_http_reply *reply,
 		used == NS_AUTH_NEGOTIATE ? "Kerberos (Negotiate): check the ticket with klist, "
 					    "the ccache or keytab setting, and that the URL uses the "
 					    "server's DNS name (HTTP/NAME principal)" :
-		used == NS_AUTH_BASIC ? "Basic" : "NTLM";
+		used == NS_AUTH_BASIC ? "Basic" :
+		used == NS_AUTH_NTLM_GSSAPI ? "NTLM through GSS-API (gss-ntlmssp inside Negotiate)" :
+		"NTLM";
 	/* NTLM only counts once the server offered it: then libcurl went
 	 * through the whole handshake and IIS still said no. */
 	if (auth != NULL && https && ns_cb_judge(cv, used, https, &why) == NS_CB_NO &&
@@ -274,12 +301,13 @@ static void explain_401(TALLOC_CTX *tmp, const struct ns_http_reply *reply,
 		epa = talloc_asprintf(tmp, " %s IIS has Extended Protection set to Required on "
 				      "mscep_admin, which refuses with this same 401: %s. Works "
 				      "there instead: %s",
-				      used == NS_AUTH_NTLM ? "Either user or password-file is wrong, or" :
+				      used == NS_AUTH_NTLM || used == NS_AUTH_NTLM_GSSAPI ?
+				      "Either user or password-file is wrong, or" :
 				      "Or", ns_cb_reason(tmp, cv, why), ns_cb_instead(tmp, cv));
 	ns_err_set(err, NS_CAUSE_OTP_CREDENTIALS,
 		   "admin page: wrong credentials (HTTP 401) for %s%s%s, tried %s; the server "
 		   "offers: %s.%s", user ? "user \"" : "the current Kerberos identity",
-		   user ? auth->user : "", user ? "\"" : "", how,
+		   user ? who : "", user ? "\"" : "", how,
 		   offered != NULL ? offered : "no WWW-Authenticate scheme",
 		   epa != NULL && epa[0] != '\0' ? epa :
 		   user && used != NS_AUTH_NEGOTIATE ? " Check user and password-file." : "");

@@ -48,6 +48,25 @@ int ns_otp_auth(TALLOC_CTX *mem, const struct ns_ctx *ctx, const char *admin_url
  * this process' environment only. */
 int ns_otp_krb_setup(const struct ns_config *cfg, struct ns_err *err);
 
+/* NTLM through GSS-API for libcurl's Negotiate (otp_ntlmssp.c, auth =
+ * ntlm-gssapi): writes gss-ntlmssp's credential line for user and password
+ * to an in-memory file of this process, points NTLM_USER_FILE at it and
+ * Kerberos at empty caches (so SPNEGO picks NTLM). The file lives as long as
+ * owner (a talloc child with a destructor). A password with ':' is refused:
+ * gss-ntlmssp's format cannot hold it. */
+int ns_otp_ntlmssp_setup(TALLOC_CTX *owner, const char *user, const char *password,
+			 struct ns_err *err);
+
+/* The credential line, "DOMAIN:name:password\n" for DOMAIN\name and
+ * ":name@domain:password\n" for a UPN (exposed for tests). */
+int ns_otp_ntlmssp_line(TALLOC_CTX *mem, const char *user, const char *password, char **out,
+			struct ns_err *err);
+
+/* The gss-ntlmssp module MIT's mechglue would load from the configuration
+ * under gss_dir (normally /etc/gss), NULL when none is registered. */
+char *ns_otp_ntlmssp_module(TALLOC_CTX *mem, const char *gss_dir);
+#define NS_GSS_CONFIG_DIR "/etc/gss"
+
 /* Judges an admin page reply (exposed for tests). Failures: the admin
  * page's answers are NS_CAUSE_OTP_*; "ndes-submit otp" gives each its own
  * exit code (outcome.c). */

@@ -35,6 +35,8 @@ enum ns_auth {
 	NS_AUTH_NTLM,
 	NS_AUTH_NEGOTIATE,
 	NS_AUTH_BASIC,		/* only over TLS, only when asked for */
+	NS_AUTH_NTLM_GSSAPI,	/* NTLM inside Negotiate through gss-ntlmssp: binds the
+				 * TLS channel (Extended Protection) with libcurl >= 8.10 */
 };
 
 struct ns_config {
@@ -62,7 +64,7 @@ struct ns_config {
 	int nadmin_urls;
 	const char *user;		/* user: DOMAIN\name or name@domain */
 	const char *password_file;	/* password-file: the user's password, mode 0600/0400 */
-	enum ns_auth auth;		/* auth: any|ntlm|negotiate|basic */
+	enum ns_auth auth;		/* auth: any|ntlm|negotiate|basic|ntlm-gssapi */
 	const char *keytab;		/* keytab: client keytab for Negotiate (host joined to AD) */
 	const char *ccache;		/* ccache: Kerberos credential cache for Negotiate */
 	bool auto_otp;			/* auto-password: fetch passwords for requests made with getcert -l FILE */

@@ -662,3 +662,159 @@ enroll() {
 	wait_for_state "$req" MONITORING 90
 	check_cert "$T/$req.crt" "$T/$req.key" "CN=$cn" "DNS:$cn"
 }
+
+# ---- several NDES stand-ins (22-24) --------------------------------------
+# Stand-ins named a, b, ... with their own state (passwords, pending
+# requests, log.jsonl) in $T/ndes-NAME and one shared PKI (CA and RA
+# certificates) in $T/pki, as several NDES servers of one CA behind one
+# DNS name or load balancer (the stand-in's --pki DIR).
+declare -A NDES_M_PID=() NDES_M_PORT=() NDES_M_SCHEME=()
+NDES_PKI="$T/pki"
+
+ndes_has_pki_switch() {
+	"$E2E_PY" "$NDES_SERVER" --help 2>/dev/null | grep -q -- '--pki'
+}
+
+# ndes_multi_start NAME PORT [switches...]: start stand-in NAME on
+# 127.0.0.1:PORT (state $T/ndes-NAME, kept across restarts) and wait until
+# it listens. With --tls its URLs are https (trust $NDES_PKI/root-ca.pem).
+# The first start creates the shared PKI (the stand-in locks it while it
+# does; this function waits for each start anyway).
+ndes_multi_start() {
+	local name=$1 port=$2
+	shift 2
+	e2e_require_ndes
+	local dir="$T/ndes-$name"
+	mkdir -p "$dir" "$NDES_PKI"
+	# Part of this repository: a stand-in without --pki is a broken tree.
+	ndes_has_pki_switch || e2e_fail "the NDES stand-in has no --pki switch: $NDES_SERVER"
+	rm -f "$dir"/port
+	"$E2E_PY" "$NDES_SERVER" --listen "127.0.0.1:$port" --state "$dir" --pki "$NDES_PKI" \
+		--user "$NDES_USER:$NDES_PASSWORD" "$@" >>"$dir"/server.log 2>&1 &
+	local pid=$! i
+	e2e_track "$pid"
+	for ((i = 0; i < 300; i++)); do
+		[ -s "$dir"/port ] && break
+		kill -0 "$pid" 2>/dev/null ||
+			e2e_fail "NDES stand-in $name exited at start: $(tail -n 20 "$dir"/server.log)"
+		sleep 0.1
+	done
+	[ -s "$dir"/port ] || e2e_fail "NDES stand-in $name did not listen within 30 s"
+	NDES_M_PID[$name]=$pid
+	NDES_M_PORT[$name]=$port
+	NDES_M_SCHEME[$name]=http
+	for i in "$@"; do [ "$i" = --tls ] && NDES_M_SCHEME[$name]=https; done
+	e2e_log "NDES stand-in $name at $(ndes_url "$name") (pid $pid, state $dir, --pki $NDES_PKI) $*"
+}
+
+# ndes_multi_stop NAME: SIGTERM (the port closes: connection refused).
+ndes_multi_stop() {
+	local name=$1
+	[ -n "${NDES_M_PID[$name]:-}" ] || return 0
+	stop_pid "${NDES_M_PID[$name]}"
+	NDES_M_PID[$name]=
+	e2e_log "NDES stand-in $name stopped"
+}
+
+ndes_url() { echo "${NDES_M_SCHEME[$1]}://127.0.0.1:${NDES_M_PORT[$1]}/certsrv/mscep/mscep.dll"; }
+ndes_admin_url() { echo "${NDES_M_SCHEME[$1]}://127.0.0.1:${NDES_M_PORT[$1]}/certsrv/mscep_admin/"; }
+
+# ndes_use NAME: point NDES_DIR, NDES_PORT, NDES_PID, NDES_URL and
+# NDES_ADMIN_URL at stand-in NAME, so that log_count, log_last, otp_fetch,
+# ndes_ctl and check_cert work on it (the stand-in writes root-ca.pem and
+# issuing-ca.pem into its state directory as well as into the --pki one).
+ndes_use() {
+	local name=$1
+	NDES_DIR="$T/ndes-$name"
+	NDES_PORT=${NDES_M_PORT[$name]}
+	NDES_PID=${NDES_M_PID[$name]:-}
+	NDES_SCHEME=${NDES_M_SCHEME[$name]}
+	NDES_URL=$(ndes_url "$name")
+	NDES_ADMIN_URL=$(ndes_admin_url "$name")
+}
+
+# ndes_log_count NAME PYEXPR: log_count over stand-in NAME's log.jsonl.
+ndes_log_count() {
+	local NDES_DIR="$T/ndes-$1"
+	log_count "$2"
+}
+
+# ndes_passwords NAME [all|used|unused]: the passwords stand-in NAME handed
+# out, one a line (for comparisons in the script; never print them).
+ndes_passwords() {
+	"$E2E_PY" - "$T/ndes-$1/passwords.json" "${2:-all}" <<'PY'
+import json, sys
+try:
+    entries = json.load(open(sys.argv[1]))
+except FileNotFoundError:
+    entries = []
+for e in entries:
+    if sys.argv[2] == "all" or (sys.argv[2] == "used") == bool(e.get("used")):
+        print(e["password"])
+PY
+}
+
+# rr_proxy_start PORT [--admin-to I] BACKEND_PORT...: the round-robin TCP
+# proxy tests/lib/rr-proxy.py on 127.0.0.1:PORT in front of the stand-ins
+# on 127.0.0.1:BACKEND_PORT..., its connection log in $T/rr-proxy.log. Sets
+# RR_PROXY_PID, RR_PROXY_URL and RR_PROXY_ADMIN_URL.
+RR_PROXY="$E2E_SRCDIR/tests/lib/rr-proxy.py"
+RR_PROXY_PID=
+rr_proxy_start() {
+	local port=$1 args=() p
+	shift
+	[ -f "$RR_PROXY" ] || e2e_fail "proxy not found: $RR_PROXY"
+	if [ "${1:-}" = --admin-to ]; then
+		args=(--admin-to "$2")
+		shift 2
+	fi
+	for p in "$@"; do args+=(--backend "127.0.0.1:$p"); done
+	rm -f "$T"/rr-proxy.port
+	"$E2E_PY" "$RR_PROXY" --listen "127.0.0.1:$port" --log "$T"/rr-proxy.log \
+		--port-file "$T"/rr-proxy.port "${args[@]}" 2>>"$T"/rr-proxy.log &
+	RR_PROXY_PID=$!
+	e2e_track "$RR_PROXY_PID"
+	local i
+	for ((i = 0; i < 100; i++)); do
+		[ -s "$T"/rr-proxy.port ] && break
+		kill -0 "$RR_PROXY_PID" 2>/dev/null ||
+			e2e_fail "rr-proxy.py exited at start: $(tail -n 5 "$T"/rr-proxy.log)"
+		sleep 0.1
+	done
+	[ -s "$T"/rr-proxy.port ] || e2e_fail "rr-proxy.py did not listen within 10 s"
+	RR_PROXY_URL="http://127.0.0.1:$port/certsrv/mscep/mscep.dll"
+	RR_PROXY_ADMIN_URL="http://127.0.0.1:$port/certsrv/mscep_admin/"
+	export RR_PROXY_URL RR_PROXY_ADMIN_URL
+	e2e_log "round-robin proxy on 127.0.0.1:$port -> ${args[*]} (pid $RR_PROXY_PID)"
+}
+
+# ndes_multi_diagnostics: on failure, before the usual diagnostics, also
+# show every stand-in's log.jsonl and server log, a summary of its
+# passwords (counts, not the passwords) and the proxy's connection log.
+ndes_multi_dump() {
+	local d f
+	echo "======== several stand-ins (T=$T) ========"
+	for d in "$T"/ndes-*; do
+		[ -d "$d" ] || continue
+		echo "---- $d: passwords issued $(ndes_passwords "${d##*/ndes-}" all | wc -l)," \
+			"used $(ndes_passwords "${d##*/ndes-}" used | wc -l) ----"
+		for f in "$d"/log.jsonl "$d"/server.log; do
+			[ -s "$f" ] || continue
+			echo "---- $f (last 100 lines) ----"
+			tail -n 100 "$f"
+		done
+	done
+	if [ -s "$T"/rr-proxy.log ]; then
+		echo "---- $T/rr-proxy.log (last 100 lines) ----"
+		tail -n 100 "$T"/rr-proxy.log
+	fi
+}
+ndes_multi_exit() {
+	local rc=$?
+	if [ "$E2E_RESULT" = fail ] && [ "$rc" != 77 ]; then
+		ndes_multi_dump
+	fi
+	(exit "$rc")
+	e2e_cleanup
+}
+ndes_multi_diagnostics() { trap ndes_multi_exit EXIT; }

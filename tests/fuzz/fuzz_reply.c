@@ -15,7 +15,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	TALLOC_CTX *tmp = talloc_new(NULL);
 	struct ns_http_reply r = { 0 };
 	/* A password no message can hold: messages are printable. */
-	struct ns_http_auth auth = { NS_AUTH_NTLM, "DOM\\user", "\x01pw\x02" };
+	struct ns_http_auth auth = { .auth = NS_AUTH_NTLM, .user = "DOM\\user", .password = "\x01pw\x02" };
 	struct ns_otp *otp = NULL;
 	struct ns_err err = { 0 };
 	int rc;

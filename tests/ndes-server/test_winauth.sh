@@ -388,6 +388,14 @@ if [ -s "$work/tls.pem" ]; then
                 required/right) want=200 cbw=(match) ;;
                 required/none) want=401 cbw=(none unproven) ;;
             esac
+            if [ $cb = wrong ] && [ $gss_flag = no ]; then
+                # krb5 < 1.19 (Debian 11): SPNEGO does not hand the bindings
+                # to the Kerberos mechanism, so a wrong one is not seen:
+                # "unproven", which only "required" refuses
+                cbw=(unproven) want=200
+                [ $mode = required ] && want=401
+                [ $mode = off ] && cbw=(not-checked)
+            fi
             if [ $mode/$cb = required/right ] && [ $gss_flag = no ]; then
                 # python-gssapi < 1.7 (Debian 11): a bound Kerberos logon
                 # cannot be told from an unbound one (README: "unproven")

@@ -5,7 +5,10 @@ driven by a small NTLM client written here (NTLMv1/LM-only answers, replays,
 malformed and truncated tokens, keep-alive after a 401 with a body,
 connection persistence, Basic mode), and Extended Protection: Type 3
 messages with no, all-zero, wrong and right MsvAvChannelBindings under
-each --epa mode.
+each --epa mode.  NTLMSSP in SPNEGO (RFC 4178): MS-NLMP 4.2.4.4 signing
+vectors, RC4 vectors, hand-built NegTokenInit/NegTokenResp tokens (a token
+libcurl 8.14 + gss-ntlmssp sent), the mechListMIC exchange both ways,
+NTLMSSP reselected after a Kerberos-first offer, EPA through SPNEGO.
 
     /usr/bin/python3 test_winauth_unit.py PORT
 
@@ -83,7 +86,7 @@ def with_av(target_info, av_id, value):
 
 def type3(challenge, target_info, user, domain, password, nt_resp=None,
           lm_resp=None, flags=winauth.NEGOTIATE_UNICODE, unicode=True,
-          blob_version=1, cbt=None, cbt_after_proof=False):
+          blob_version=1, cbt=None, cbt_after_proof=False, session_key=b""):
     """cbt: MsvAvChannelBindings value added to the blob's AV pairs (inside
     the part the NTProofStr covers); cbt_after_proof: added after the proof
     was computed (a forged pair)."""
@@ -105,7 +108,7 @@ def type3(challenge, target_info, user, domain, password, nt_resp=None,
     dom, usr, host = enc(domain), enc(user), enc("WS")
     off = 64
     fields, payload = b"", b""
-    for item in (lm_resp, nt_resp, dom, usr, host, b""):
+    for item in (lm_resp, nt_resp, dom, usr, host, session_key):
         fields += struct.pack("<HHI", len(item), len(item), off + len(payload))
         payload += item
     return winauth.SIGNATURE + struct.pack("<I", 3) + fields + struct.pack("<I", flags) + payload
@@ -413,6 +416,294 @@ def test_epa(users, logs):
         srv.server_close()
 
 
+# ------------------------------------------------------------ SPNEGO/NTLMSSP
+
+# What libcurl 8.14.1 + MIT krb5 1.21 + gss-ntlmssp 1.2.0 sent (Debian 13):
+# NegTokenInit, mechTypes [NTLMSSP], mechToken = NTLM Type 1.
+CURL_NEG_INIT = base64.b64decode(
+    "YEgGBisGAQUFAqA+MDygDjAMBgorBgEEAYI3AgIKoioEKE5UTE1TU1AAAQAAABeCCOIAAAAA"
+    "AAAAAAAAAAAAAAAABgIAAAAAAA8=")
+# DER of the OID 1.3.6.1.4.1.311.2.2.10 (NTLMSSP), by hand
+NTLMSSP_OID_DER = bytes.fromhex("060a2b06010401823702020a")
+# KRB5 1.2.840.113554.1.2.2
+KRB5_OID_DER = bytes.fromhex("06092a864886f712010202")
+SPNEGO_FLAGS = (winauth.NEGOTIATE_UNICODE | winauth.REQUEST_TARGET
+                | winauth.NEGOTIATE_SIGN | winauth.NEGOTIATE_NTLM
+                | winauth.NEGOTIATE_ALWAYS_SIGN
+                | winauth.NEGOTIATE_EXTENDED_SESSIONSECURITY
+                | winauth.NEGOTIATE_TARGET_INFO | winauth.NEGOTIATE_VERSION
+                | winauth.NEGOTIATE_128 | winauth.NEGOTIATE_KEY_EXCH
+                | winauth.NEGOTIATE_56)
+
+
+def der(tag, content):
+    """DER element, built here independently of winauth."""
+    n = len(content)
+    if n < 128:
+        return bytes([tag, n]) + content
+    if n < 256:
+        return bytes([tag, 0x81, n]) + content
+    return bytes([tag, 0x82, n >> 8, n & 0xFF]) + content
+
+
+def neg_init(mech_oids_der, mech_token=None):
+    mech_list = der(0x30, b"".join(mech_oids_der))
+    fields = der(0xA0, mech_list)
+    if mech_token is not None:
+        fields += der(0xA2, der(0x04, mech_token))
+    return der(0x60, bytes.fromhex("06062b0601050502") + der(0xA0, der(0x30, fields))), mech_list
+
+
+def neg_resp(token=None, mic=None, state=None):
+    fields = b""
+    if state is not None:
+        fields += der(0xA0, der(0x0A, bytes([state])))
+    if token is not None:
+        fields += der(0xA2, der(0x04, token))
+    if mic is not None:
+        fields += der(0xA3, der(0x04, mic))
+    return der(0xA1, der(0x30, fields))
+
+
+def read_der(data, pos=0):
+    """(tag, content) at pos, and the next position."""
+    tag, n = data[pos], data[pos + 1]
+    pos += 2
+    if n & 0x80:
+        k = n & 0x7F
+        n = int.from_bytes(data[pos:pos + k], "big")
+        pos += k
+    return tag, data[pos:pos + n], pos + n
+
+
+def parse_resp(token):
+    """{field number: content} of a NegTokenResp, parsed here."""
+    tag, seq, _ = read_der(token)
+    assert tag == 0xA1
+    tag, body, _ = read_der(seq)
+    assert tag == 0x30
+    out, pos = {}, 0
+    while pos < len(body):
+        tag, content, pos = read_der(body, pos)
+        _, inner, _ = read_der(content)
+        out[tag & 0x1F] = inner
+    return out
+
+
+def test_spnego_vectors():
+    # RC4 (the well-known "Key"/"Wiki"/"Secret" vectors)
+    for key, pt, ct in ((b"Key", b"Plaintext", "bbf316e8d940af0ad3"),
+                        (b"Wiki", b"pedia", "1021bf0420"),
+                        (b"Secret", b"Attack at dawn", "45a01f645fc35b383552544b9bf5")):
+        check(winauth.RC4(key).crypt(pt).hex() == ct, "RC4 vector %r" % key)
+    # MS-NLMP 4.2.4: NTLMv2 with KEY_EXCH; 4.2.4.4 GSS_WrapEx signature
+    owf = winauth.ntowfv2("Password", "User", "Domain")
+    proof = bytes.fromhex("68cd0ab851e51c96aabc927bebef6a1c")
+    flags = 0xE28A8233
+    exported = winauth.ntlm_exported_session_key(
+        owf, proof, flags, bytes.fromhex("c5dad2544fc9799094ce1ce90bc9d03e"))
+    check(exported == b"\x55" * 16, "MS-NLMP 4.2.4 ExportedSessionKey (RandomSessionKey)")
+    sign, seal = winauth.ntlm_sign_keys(exported, flags, True)
+    check(sign.hex() == "4788dc861b4782f35d43fd98fe1a2d39", "MS-NLMP 4.2.4 SignKey")
+    check(seal.hex() == "59f600973cc4960a25480a7c196e4c58", "MS-NLMP 4.2.4 SealKey")
+    rc4 = winauth.RC4(seal)
+    pt = u16("Plaintext")
+    check(rc4.crypt(pt).hex() == "54e50165bf1936dc996020c1811b0f06fb5f",
+          "MS-NLMP 4.2.4.4 sealed data")
+    import hashlib
+    import hmac
+    checksum = hmac.new(sign, b"\0\0\0\0" + pt, hashlib.md5).digest()[:8]
+    check(rc4.crypt(checksum).hex() == "7fb38ec5c55d4976", "MS-NLMP 4.2.4.4 signature checksum")
+    # sign only (fresh RC4 handle): what mechListMIC uses
+    mac = winauth.ntlm_mac(exported, flags, True, pt)
+    check(mac[:4] == b"\1\0\0\0" and mac[12:] == b"\0\0\0\0"
+          and mac[4:12] == winauth.RC4(seal).crypt(checksum), "ntlm_mac layout")
+    # curl's NegTokenInit
+    init = winauth.parse_neg_token_init(CURL_NEG_INIT)
+    check(init["mech_types"] == [winauth.OID_NTLMSSP], "curl NegTokenInit: mechTypes")
+    check(init["mech_list"] == der(0x30, NTLMSSP_OID_DER), "curl NegTokenInit: MechTypeList DER")
+    check(init["mech_token"][:12] == winauth.SIGNATURE + b"\1\0\0\0", "curl NegTokenInit: Type 1")
+    tok, _ = neg_init([KRB5_OID_DER, NTLMSSP_OID_DER], b"x" * 300)
+    init = winauth.parse_neg_token_init(tok)
+    check(init["mech_types"] == [winauth.OID_KRB5, winauth.OID_NTLMSSP]
+          and init["mech_token"] == b"x" * 300, "NegTokenInit with long-form lengths")
+    check(winauth.build_neg_token_resp(0, None, None, b"m" * 16)
+          == bytes.fromhex("a11b3019a0030a0100a3120410") + b"m" * 16,
+          "NegTokenResp(accept-completed, mechListMIC) DER")
+    check(winauth.build_neg_token_resp(1, winauth.OID_NTLMSSP) ==
+          der(0xA1, der(0x30, bytes.fromhex("a0030a0101") + der(0xA1, NTLMSSP_OID_DER))),
+          "NegTokenResp(accept-incomplete, NTLMSSP) DER")
+    for bad in (b"", b"\x60", b"\x60\x05\x06\x03\x2b\x06\x01", CURL_NEG_INIT[:-3],
+                b"\x60\x80" + CURL_NEG_INIT[2:], b"\xa1\x03\x30\x01\x00"):
+        try:
+            winauth.parse_neg_token_init(bad)
+            check(False, "broken NegTokenInit %r refused" % bad[:8])
+        except winauth._DerError:  # pylint: disable=protected-access
+            PASSED[0] += 1
+
+
+def spnego_type3(chal, ti, mech_list, user="alice", domain="EXAMPLE",
+                 password="Secr3t!", cbt=None, mic="good", flags=SPNEGO_FLAGS):
+    """A NegTokenResp with a keyed Type 3 and (mic: "good", "bad", None) a
+    mechListMIC; returns (token, exported session key)."""
+    import hashlib
+    import hmac
+    random_key = os.urandom(16)
+    owf = winauth.ntowfv2(password, user, domain)
+    msg = type3(chal, ti, user, domain, password, flags=flags, cbt=cbt,
+                session_key=b"\0" * 16)
+    nt_len, _, nt_off = struct.unpack_from("<HHI", msg, 20)
+    proof = msg[nt_off:nt_off + 16]
+    base = hmac.new(owf, proof, hashlib.md5).digest()
+    enc = winauth.RC4(base).crypt(random_key)
+    sk_off = struct.unpack_from("<I", msg, 56)[0]
+    msg = msg[:sk_off] + enc + msg[sk_off + 16:]
+    mac = None
+    if mic is not None:
+        mac = winauth.ntlm_mac(random_key, flags, True, mech_list)
+        if mic == "bad":
+            mac = mac[:5] + bytes([mac[5] ^ 1]) + mac[6:]
+    return neg_resp(msg, mac), random_key
+
+
+def spnego_start(conn, mechs=(NTLMSSP_OID_DER,), flags=SPNEGO_FLAGS, reselect=False):
+    """Send a NegTokenInit; (status, parsed NegTokenResp, mech_list, Type 2)."""
+    tok, mech_list = neg_init(list(mechs), b"KRB5 AP-REQ?" if reselect else type1(flags))
+    status, msg, _ = request(conn, "Negotiate " + b64(tok))
+    values = msg.get_all("WWW-Authenticate") or []
+    if len(values) != 1 or not values[0].startswith("Negotiate "):
+        return status, None, mech_list, None
+    resp = parse_resp(base64.b64decode(values[0].split(" ", 1)[1]))
+    t2 = parse_type2(resp[2]) if 2 in resp else None
+    return status, resp, mech_list, t2
+
+
+def final_token(msg):
+    values = msg.get_all("WWW-Authenticate") or []
+    if len(values) != 1 or not values[0].startswith("Negotiate "):
+        return None
+    return parse_resp(base64.b64decode(values[0].split(" ", 1)[1]))
+
+
+def test_spnego(users, logs, all_logs):
+    def log(line):
+        logs.append(line)
+        all_logs.append(line)
+
+    for mode, binding in (("off", None), ("required", APP_DATA)):
+        srv = serve(winauth.WindowsAuth(users=users, log=log, epa=mode,
+                                        channel_binding=binding,
+                                        keytab="/nonexistent/winauth.keytab"), 0)
+        port = srv.server_address[1]
+        mk = lambda: http.client.HTTPConnection("127.0.0.1", port, timeout=10)  # noqa: E731
+        cbt = my_cbt_hash(APP_DATA) if binding else None
+        label = "SPNEGO epa=%s" % mode
+
+        # happy path with mechListMIC both ways, then persistence
+        conn = mk()
+        status, resp, mech_list, t2 = spnego_start(conn)
+        check(status == 401 and resp is not None and resp.get(0) == b"\1"
+              and resp.get(1) == NTLMSSP_OID_DER[2:] and t2 is not None,
+              "%s: NegTokenInit -> 401 NegTokenResp(accept-incomplete, NTLMSSP, Type 2)" % label)
+        flags2, chal, ti = t2
+        check(flags2 & winauth.NEGOTIATE_KEY_EXCH and flags2 & winauth.NEGOTIATE_SIGN,
+              "%s: Type 2 echoes KEY_EXCH and SIGN" % label)
+        del logs[:]
+        tok, key = spnego_type3(chal, ti, mech_list, cbt=cbt)
+        status, msg, body = request(conn, "Negotiate " + b64(tok))
+        check(status == 200 and body == b"user=EXAMPLE\\alice method=NTLM\n",
+              "%s: Type 3 + mechListMIC -> 200 (got %s %r)" % (label, status, body))
+        fin = final_token(msg)
+        check(fin is not None and fin.get(0) == b"\0" and 2 not in fin
+              and fin.get(3) == winauth.ntlm_mac(key, SPNEGO_FLAGS, False, mech_list),
+              "%s: 200 carries NegTokenResp(accept-completed, server mechListMIC)" % label)
+        want = "match" if binding else "not-checked"
+        check(last_cb_log(logs) == want, "%s: log says channel_binding=%s (got %s)"
+              % (label, want, last_cb_log(logs)))
+        check(any("NTLMSSP in SPNEGO" in ln for ln in logs), "%s: log names SPNEGO" % label)
+        check(request(conn)[0] == 200, "%s: connection stays authenticated" % label)
+        conn.close()
+
+        # a wrong client mechListMIC
+        conn = mk()
+        _, _, mech_list, (_, chal, ti) = spnego_start(conn)
+        tok, _ = spnego_type3(chal, ti, mech_list, cbt=cbt, mic="bad")
+        status, _, _ = request(conn, "Negotiate " + b64(tok))
+        check(status == 401, "%s: wrong mechListMIC -> 401 (got %s)" % (label, status))
+        # no MIC at all (NTLMSSP was the first choice): accepted, none sent
+        _, _, mech_list, (_, chal, ti) = spnego_start(conn)
+        tok, _ = spnego_type3(chal, ti, mech_list, cbt=cbt, mic=None)
+        status, msg, _ = request(conn, "Negotiate " + b64(tok))
+        fin = final_token(msg)
+        check(status == 200 and fin is not None and 3 not in fin,
+              "%s: no client MIC -> 200 without a server MIC (got %s)" % (label, status))
+        conn.close()
+
+        # wrong password; Type 1 where the Type 3 belongs; stray NegTokenResp
+        conn = mk()
+        _, _, mech_list, (_, chal, ti) = spnego_start(conn)
+        tok, _ = spnego_type3(chal, ti, mech_list, password="nope", cbt=cbt)
+        check(request(conn, "Negotiate " + b64(tok))[0] == 401,
+              "%s: wrong password -> 401" % label)
+        _, _, mech_list, _ = spnego_start(conn)
+        check(request(conn, "Negotiate " + b64(neg_resp(type1())))[0] == 401,
+              "%s: Type 1 instead of Type 3 -> 401" % label)
+        check(request(conn, "Negotiate " + b64(neg_resp(b"junk")))[0] == 401,
+              "%s: NegTokenResp without a pending exchange -> 401" % label)
+        for junk in (CURL_NEG_INIT[:-5], b"\x60\x03\x06\x01\x00",
+                     neg_init([NTLMSSP_OID_DER], b"NTLMSSP\0\2\0\0\0")[0]):
+            check(request(conn, "Negotiate " + b64(junk))[0] == 401,
+                  "%s: malformed SPNEGO %r -> 401" % (label, junk[:6]))
+        check(not conn.sock or request(conn)[0] == 401, "%s: connection still usable" % label)
+        conn.close()
+
+        if binding:
+            # EPA through SPNEGO: no binding / all-zero -> refused
+            for name, value in (("none", None), ("zero", b"\0" * 16)):
+                conn = mk()
+                _, _, mech_list, (_, chal, ti) = spnego_start(conn)
+                del logs[:]
+                tok, _ = spnego_type3(chal, ti, mech_list, cbt=value)
+                status, _, _ = request(conn, "Negotiate " + b64(tok))
+                got = next((ln.split("channel_binding=", 1)[1].split()[0]
+                            for ln in logs if "channel_binding=" in ln), None)
+                check(status == 401 and got == name,
+                      "%s: binding %s -> 401, logged %s (got %s, %s)"
+                      % (label, name, name, status, got))
+                conn.close()
+
+        # Kerberos offered first but not acceptable here: NTLMSSP reselected
+        # (RFC 4178 5 c), the client answers with a Type 1, MIC mandatory.
+        conn = mk()
+        status, resp, mech_list, _ = spnego_start(
+            conn, (KRB5_OID_DER, NTLMSSP_OID_DER), reselect=True)
+        check(status == 401 and resp is not None and resp.get(0) == b"\1"
+              and resp.get(1) == NTLMSSP_OID_DER[2:] and 2 not in resp,
+              "%s: Kerberos-first offer -> NTLMSSP selected, no token (got %s %r)"
+              % (label, status, resp))
+        status, msg, _ = request(conn, "Negotiate " + b64(neg_resp(type1(SPNEGO_FLAGS))))
+        fin = final_token(msg)
+        check(status == 401 and fin is not None and 2 in fin and 1 not in fin,
+              "%s: reselected: Type 1 -> Type 2 (got %s)" % (label, status))
+        _, chal, ti = parse_type2(fin[2])
+        tok, _ = spnego_type3(chal, ti, mech_list, cbt=cbt, mic=None)
+        check(request(conn, "Negotiate " + b64(tok))[0] == 401,
+              "%s: reselected without mechListMIC -> 401" % label)
+        request(conn, "Negotiate " + b64(neg_init([KRB5_OID_DER, NTLMSSP_OID_DER],
+                                                  b"KRB5 AP-REQ?")[0]))
+        status, msg, _ = request(conn, "Negotiate " + b64(neg_resp(type1(SPNEGO_FLAGS))))
+        _, chal, ti = parse_type2(final_token(msg)[2])
+        tok, key = spnego_type3(chal, ti, mech_list, cbt=cbt)
+        status, msg, _ = request(conn, "Negotiate " + b64(tok))
+        fin = final_token(msg)
+        check(status == 200 and fin is not None
+              and fin.get(3) == winauth.ntlm_mac(key, SPNEGO_FLAGS, False, mech_list),
+              "%s: reselected with mechListMIC -> 200 + server MIC (got %s)" % (label, status))
+        conn.close()
+        srv.shutdown()
+        srv.server_close()
+
+
 def test_end_point():
     """tls_server_end_point: the certificate's signature hash, MD5/SHA-1
     replaced by SHA-256."""
@@ -472,6 +763,8 @@ def main():
     epa_logs = []
     test_epa(users, epa_logs)
     logs.extend(epa_logs)
+    test_spnego_vectors()
+    test_spnego(users, [], logs)
     import importlib.util
     if importlib.util.find_spec("cryptography") is None:
         print("winauth unit: python3-cryptography missing, tls-server-end-point "

@@ -9,7 +9,7 @@ NDES stand-in's admin page (/certsrv/mscep_admin/).
         return                         # a complete 401 was sent
     res.user      # "EXAMPLE\\alice" (the configured spelling)
     res.headers   # [(name, value)] to add to the 200 response
-    res.method    # "NTLM", "Negotiate" or "Basic"
+    res.method    # "NTLM" (also NTLMSSP in SPNEGO), "Negotiate" or "Basic"
     auth.channel_binding_of(handler)   # what EPA saw (also after a 401)
 
 Call authenticate() before reading the request body: on a 401 it drains a
@@ -46,7 +46,22 @@ Behaviour follows IIS with the providers "Negotiate, NTLM" and Basic off:
 - Negotiate (RFC 4559): SPNEGO/Kerberos through python3-gssapi with the
   acceptor keytab given (or KRB5_KTNAME).  The client principal's name part
   (alice of alice@EXAMPLE.TEST) selects the configured user, whatever the
-  realm.  NTLM wrapped in SPNEGO is refused (no acceptor mechanism for it).
+  realm.
+- NTLMSSP wrapped in SPNEGO (RFC 4178; what MIT krb5's SPNEGO with the
+  gss-ntlmssp mechanism sends, e.g. curl --negotiate without a Kerberos
+  ticket) is handled here, not by python-gssapi: a NegTokenInit whose
+  mechTypes start with NTLMSSP and carry a Type 1 gets NegTokenResp
+  (accept-incomplete, supportedMech NTLMSSP, Type 2); a NegTokenInit with
+  Kerberos first that cannot be accepted here (no python3-gssapi or no
+  acceptor key) but listing NTLMSSP gets NTLMSSP selected without a token
+  (the client then sends the Type 1, and the mechListMIC becomes
+  mandatory).  The Type 3 in the next NegTokenResp is checked like plain
+  NTLM (EPA included); a mechListMIC from the client is verified
+  (MS-NLMP 3.4.4.2 signature with extended session security, client-to-
+  server keys, over the DER MechTypeList) and answered with the server's
+  own in NegTokenResp(accept-completed) on the 200.  (MIT krb5 <= 1.21
+  looks for that MIC under tag [4] instead of [3], krb5 PR #1451, so its
+  initiator fails on the final token; libcurl ignores that token.)
 - After a success the connection stays authenticated: later requests on it
   without an Authorization header are accepted as the same user (IIS does
   this for NTLM, and for Kerberos by default; libcurl relies on it and sends
@@ -135,6 +150,9 @@ class AuthResult:
         self.method = method
         # none, zero, wrong, match, unproven, not-checked
         self.channel_binding = channel_binding
+        # NTLM: (ExportedSessionKey, negotiated flags) for SPNEGO's
+        # mechListMIC; never logged
+        self._ntlm_session = None
 
     def __repr__(self):
         return "AuthResult(user=%r, method=%r)" % (self.user, self.method)
@@ -158,6 +176,12 @@ class _ConnState:
         self.ntlm_flags = 0          # flags of that Type 2
         self.ntlm_scheme = "NTLM"    # scheme the Type 1 came with
         self.gss_ctx = None          # unfinished SPNEGO exchange
+        # NTLMSSP in SPNEGO: None, "type1" (NTLMSSP reselected, Type 1
+        # awaited) or "type3" (Type 2 sent); the initiator's MechTypeList
+        # DER (what mechListMIC covers); whether a MIC is required
+        self.spnego = None
+        self.spnego_mech_list = None
+        self.spnego_mic_reqd = False
         self.user = None             # authenticated user of this connection
         self.method = ""
         self.logon_cb = None         # channel binding seen at that logon
@@ -293,6 +317,263 @@ def _bad_bindings(exc):
     return (maj >> 16) & 0xFF == 4
 
 
+# ---------------------------------------------------------------- SPNEGO
+# RFC 4178 tokens, DER-encoded; only what NTLMSSP-in-SPNEGO needs.
+
+OID_SPNEGO = "1.3.6.1.5.5.2"
+OID_NTLMSSP = "1.3.6.1.4.1.311.2.2.10"
+OID_KRB5 = "1.2.840.113554.1.2.2"
+OID_KRB5_MS = "1.2.840.48018.1.2.2"      # Windows' misspelt Kerberos OID
+# NegTokenResp negState (RFC 4178 4.2.2)
+NEG_ACCEPT_COMPLETED = 0
+NEG_ACCEPT_INCOMPLETE = 1
+NEG_REJECT = 2
+NEG_REQUEST_MIC = 3
+
+
+class _DerError(ValueError):
+    pass
+
+
+def _der_read(data, pos, end=None):
+    """(tag, content_start, content_end) of the DER element at pos; tags are
+    single bytes (all of SPNEGO's are), lengths definite, bounds checked."""
+    end = len(data) if end is None else end
+    if pos + 2 > end:
+        raise _DerError("truncated element")
+    tag, first = data[pos], data[pos + 1]
+    if tag & 0x1F == 0x1F:
+        raise _DerError("multi-byte tag")
+    pos += 2
+    if first < 0x80:
+        length = first
+    elif first == 0x80 or first > 0x84:
+        raise _DerError("indefinite or oversized length")
+    else:
+        nbytes = first & 0x7F
+        if pos + nbytes > end:
+            raise _DerError("truncated length")
+        length = int.from_bytes(data[pos:pos + nbytes], "big")
+        pos += nbytes
+    if pos + length > end:
+        raise _DerError("element runs past its container")
+    return tag, pos, pos + length
+
+
+def _der_children(data, start, end):
+    """[(tag, content_start, content_end, element_start)] inside start..end."""
+    out = []
+    pos = start
+    while pos < end:
+        tag, cstart, cend = _der_read(data, pos, end)
+        out.append((tag, cstart, cend, pos))
+        pos = cend
+    return out
+
+
+def _der(tag, content):
+    n = len(content)
+    if n < 0x80:
+        head = bytes([tag, n])
+    else:
+        raw = n.to_bytes((n.bit_length() + 7) // 8, "big")
+        head = bytes([tag, 0x80 | len(raw)]) + raw
+    return head + content
+
+
+def _oid_decode(content):
+    if not content or content[-1] & 0x80:
+        raise _DerError("bad OID")
+    arcs, value = [], 0
+    for byte in content:
+        value = (value << 7) | (byte & 0x7F)
+        if not byte & 0x80:
+            arcs.append(value)
+            value = 0
+    first = min(arcs[0] // 40, 2)
+    return ".".join(str(a) for a in [first, arcs[0] - 40 * first] + arcs[1:])
+
+
+def _oid_encode(dotted):
+    arcs = [int(a) for a in dotted.split(".")]
+    out = b""
+    for value in [arcs[0] * 40 + arcs[1]] + arcs[2:]:
+        chunk = [value & 0x7F]
+        value >>= 7
+        while value:
+            chunk.append(0x80 | (value & 0x7F))
+            value >>= 7
+        out += bytes(reversed(chunk))
+    return _der(0x06, out)
+
+
+def _octets(data, start, end):
+    tag, cstart, cend = _der_read(data, start, end)
+    if tag != 0x04 or cend != end:
+        raise _DerError("OCTET STRING expected")
+    return data[cstart:cend]
+
+
+def parse_neg_token_init(token):
+    """{"mech_types": [dotted OIDs], "mech_list": DER of the MechTypeList
+    (what mechListMIC covers), "mech_token": bytes or None, "mic": bytes or
+    None} of a SPNEGO InitialContextToken; _DerError if it is not one."""
+    tag, start, end = _der_read(token, 0)
+    if tag != 0x60 or end != len(token):
+        raise _DerError("not an InitialContextToken")
+    tag, ostart, oend = _der_read(token, start, end)
+    if tag != 0x06 or _oid_decode(token[ostart:oend]) != OID_SPNEGO:
+        raise _DerError("not SPNEGO")
+    tag, cstart, cend = _der_read(token, oend, end)
+    if tag != 0xA0 or cend != end:
+        raise _DerError("not a NegTokenInit")
+    tag, sstart, send = _der_read(token, cstart, cend)
+    if tag != 0x30 or send != cend:
+        raise _DerError("NegTokenInit is not a SEQUENCE")
+    out = {"mech_types": None, "mech_list": None, "mech_token": None, "mic": None}
+    for ctag, fstart, fend, _ in _der_children(token, sstart, send):
+        if ctag == 0xA0:
+            ltag, lstart, lend = _der_read(token, fstart, fend)
+            if ltag != 0x30 or lend != fend:
+                raise _DerError("mechTypes is not a SEQUENCE")
+            out["mech_list"] = token[fstart:fend]
+            types = []
+            for otag, o1, o2, _ in _der_children(token, lstart, lend):
+                if otag != 0x06:
+                    raise _DerError("mechTypes holds a non-OID")
+                types.append(_oid_decode(token[o1:o2]))
+            out["mech_types"] = types
+        elif ctag == 0xA2:
+            out["mech_token"] = _octets(token, fstart, fend)
+        elif ctag == 0xA3:
+            out["mic"] = _octets(token, fstart, fend)
+        elif ctag != 0xA1:  # reqFlags: ignored, as Windows does
+            raise _DerError("unknown NegTokenInit field")
+    if not out["mech_types"]:
+        raise _DerError("NegTokenInit without mechTypes")
+    return out
+
+
+def parse_neg_token_resp(token):
+    """{"state": int or None, "mech": dotted OID or None, "token": bytes or
+    None, "mic": bytes or None} of a NegTokenResp; _DerError otherwise."""
+    tag, start, end = _der_read(token, 0)
+    if tag != 0xA1 or end != len(token):
+        raise _DerError("not a NegTokenResp")
+    tag, sstart, send = _der_read(token, start, end)
+    if tag != 0x30 or send != end:
+        raise _DerError("NegTokenResp is not a SEQUENCE")
+    out = {"state": None, "mech": None, "token": None, "mic": None}
+    for ctag, fstart, fend, _ in _der_children(token, sstart, send):
+        if ctag == 0xA0:
+            etag, e1, e2 = _der_read(token, fstart, fend)
+            if etag != 0x0A or e2 != fend or e2 - e1 != 1:
+                raise _DerError("bad negState")
+            out["state"] = token[e1]
+        elif ctag == 0xA1:
+            otag, o1, o2 = _der_read(token, fstart, fend)
+            if otag != 0x06 or o2 != fend:
+                raise _DerError("bad supportedMech")
+            out["mech"] = _oid_decode(token[o1:o2])
+        elif ctag == 0xA2:
+            out["token"] = _octets(token, fstart, fend)
+        elif ctag == 0xA3:
+            out["mic"] = _octets(token, fstart, fend)
+        else:
+            raise _DerError("unknown NegTokenResp field")
+    return out
+
+
+def build_neg_token_resp(state=None, mech=None, token=None, mic=None):
+    fields = b""
+    if state is not None:
+        fields += _der(0xA0, _der(0x0A, bytes([state])))
+    if mech is not None:
+        fields += _der(0xA1, _oid_encode(mech))
+    if token is not None:
+        fields += _der(0xA2, _der(0x04, token))
+    if mic is not None:
+        fields += _der(0xA3, _der(0x04, mic))
+    return _der(0xA1, _der(0x30, fields))
+
+
+def build_neg_token_init(mech_types, mech_token=None, mic=None):
+    """The initiator's first token (for tests)."""
+    mech_list = _der(0x30, b"".join(_oid_encode(m) for m in mech_types))
+    fields = _der(0xA0, mech_list)
+    if mech_token is not None:
+        fields += _der(0xA2, _der(0x04, mech_token))
+    if mic is not None:
+        fields += _der(0xA3, _der(0x04, mic))
+    return _der(0x60, _oid_encode(OID_SPNEGO) + _der(0xA0, _der(0x30, fields)))
+
+
+# ---------------------------------------------------------------- NTLM signing
+
+class RC4:
+    """ARC4 keystream; one object per direction, state carried on."""
+
+    def __init__(self, key):
+        box = list(range(256))
+        j = 0
+        for i in range(256):
+            j = (j + box[i] + key[i % len(key)]) & 0xFF
+            box[i], box[j] = box[j], box[i]
+        self._box, self._i, self._j = box, 0, 0
+
+    def crypt(self, data):
+        box, i, j = self._box, self._i, self._j
+        out = bytearray()
+        for byte in data:
+            i = (i + 1) & 0xFF
+            j = (j + box[i]) & 0xFF
+            box[i], box[j] = box[j], box[i]
+            out.append(byte ^ box[(box[i] + box[j]) & 0xFF])
+        self._i, self._j = i, j
+        return bytes(out)
+
+
+def ntlm_exported_session_key(ntowf, proof, flags, encrypted_key):
+    """MS-NLMP 3.3.2/3.4.5.1 for NTLMv2: KeyExchangeKey = SessionBaseKey =
+    HMAC-MD5(NTOWFv2, NTProofStr); with KEY_EXCH the client's random
+    session key, RC4-encrypted with it, else that key itself."""
+    base = hmac.new(ntowf, proof, "md5").digest()
+    if flags & NEGOTIATE_KEY_EXCH:
+        if len(encrypted_key) != 16:
+            return None
+        return RC4(base).crypt(encrypted_key)
+    return base
+
+
+def ntlm_sign_keys(exported, flags, client_to_server):
+    """(SignKey, SealKey) of one direction (MS-NLMP 3.4.5.2, 3.4.5.3;
+    extended session security)."""
+    import hashlib
+    way = b"client-to-server" if client_to_server else b"server-to-client"
+    sign = hashlib.md5(exported + b"session key to " + way
+                       + b" signing key magic constant\0").digest()
+    if flags & NEGOTIATE_128:
+        base = exported
+    elif flags & NEGOTIATE_56:
+        base = exported[:7]
+    else:
+        base = exported[:5]
+    seal = hashlib.md5(base + b"session key to " + way
+                       + b" sealing key magic constant\0").digest()
+    return sign, seal
+
+
+def ntlm_mac(exported, flags, client_to_server, message, seqnum=0):
+    """NTLMSSP_MESSAGE_SIGNATURE with extended session security (MS-NLMP
+    3.4.4.2) of the first message of a direction (fresh RC4 handle)."""
+    sign, seal = ntlm_sign_keys(exported, flags, client_to_server)
+    seq = struct.pack("<I", seqnum)
+    checksum = hmac.new(sign, seq + message, "md5").digest()[:8]
+    if flags & NEGOTIATE_KEY_EXCH:
+        checksum = RC4(seal).crypt(checksum)
+    return struct.pack("<I", 1) + checksum + seq
+
+
 class WindowsAuth:
     """IIS Windows Authentication stand-in (see the module docstring).
 
@@ -418,7 +699,19 @@ class WindowsAuth:
         if scheme == "negotiate":
             token = self._b64(param, "Negotiate")
             if token.startswith(SIGNATURE):
+                state.spnego = None
                 return self._ntlm(state, token, "Negotiate")
+            if token[:1] == b"\xa1" and state.spnego is not None:
+                return self._spnego_resp(state, token)
+            state.spnego = None
+            if token[:1] == b"\x60":
+                try:
+                    init = parse_neg_token_init(token)
+                except _DerError:
+                    init = None  # python-gssapi will say what is wrong
+                if init is not None and OID_NTLMSSP in init["mech_types"]:
+                    if self._spnego_wants_ntlm(init):
+                        return self._spnego_init(state, init)
             return self._negotiate(state, token)
         if scheme == "basic" and self.basic:
             return self._basic(param)
@@ -513,13 +806,13 @@ class WindowsAuth:
         raw_domain = _security_buffer(msg, 28, "domain")
         raw_user = _security_buffer(msg, 36, "user")
         _security_buffer(msg, 44, "workstation")  # unused, but must be sane
+        enc_key = b""
         if len(msg) >= 60:
-            _security_buffer(msg, 52, "session key")
+            enc_key = _security_buffer(msg, 52, "session key")
+        flags3 = flags
         if len(msg) >= 64:
             (flags3,) = struct.unpack_from("<I", msg, 60)
-            unicode = bool(flags3 & NEGOTIATE_UNICODE)
-        else:
-            unicode = bool(flags & NEGOTIATE_UNICODE)
+        unicode = bool(flags3 & NEGOTIATE_UNICODE)
         domain = _decode_str(raw_domain, unicode, "domain")
         user = _decode_str(raw_user, unicode, "user name")
         who = "%s\\%s" % (domain, user) if domain else user
@@ -545,14 +838,18 @@ class WindowsAuth:
         for key, _cfg_dom, _cfg_name, password in self._candidates(want_dom,
                                                                    want_name):
             # The client keyed the HMAC with the strings it sent.
-            expect = ntlmv2_proof(ntowfv2(password, user, domain), challenge, blob)
+            owf = ntowfv2(password, user, domain)
+            expect = ntlmv2_proof(owf, challenge, blob)
             if hmac.compare_digest(expect, proof):
                 # The AV pairs are covered by the proof: only now trusted.
                 cb = self._ntlm_binding(blob[28:], who)
                 self._log("NTLM logon of %s%s [channel_binding=%s epa=%s]" % (
-                    key, " (NTLMSSP in Negotiate)" if scheme != "NTLM" else "",
-                    cb, self.epa))
-                return AuthResult(key, [], "NTLM", cb)
+                    key, {"NTLM": "", "SPNEGO": " (NTLMSSP in SPNEGO)"}.get(
+                        scheme, " (NTLMSSP in Negotiate)"), cb, self.epa))
+                res = AuthResult(key, [], "NTLM", cb)
+                res._ntlm_session = (ntlm_exported_session_key(
+                    owf, proof, flags3, enc_key), flags3)
+                return res
         raise _Deny("NTLMv2 logon of %s failed (unknown user or wrong password)"
                     % _show(who))
 
@@ -577,6 +874,108 @@ class WindowsAuth:
             return seen
         raise _Deny("NTLM logon of %s refused by Extended Protection: channel "
                     "binding %s" % (_show(who), seen), channel_binding=seen)
+
+    # ------------------------------------------------------------ SPNEGO/NTLM
+
+    def _spnego_wants_ntlm(self, init):
+        """Take NTLMSSP out of a NegTokenInit ourselves?  Yes when it is the
+        initiator's first choice; also when Kerberos comes first but cannot
+        be accepted here (no python3-gssapi or no acceptor key), as the MIT
+        and Windows acceptors then pick the next mechanism they support."""
+        first = init["mech_types"][0]
+        if first == OID_NTLMSSP:
+            return True
+        if gssapi is None:
+            return True
+        if first not in (OID_KRB5, OID_KRB5_MS):
+            return False  # NegoEx, IAKERB...: python-gssapi's business
+        try:
+            krb5 = gssapi.OID.from_int_seq(OID_KRB5)
+            if self.keytab:
+                gssapi.Credentials(usage="accept", mechs=[krb5],
+                                   store={"keytab": str(self.keytab)})
+            else:
+                gssapi.Credentials(usage="accept", mechs=[krb5])
+        except gssapi.exceptions.GSSError:
+            return True
+        return False
+
+    def _spnego_challenge(self, resp):
+        return ["Negotiate " + base64.b64encode(resp).decode("ascii")]
+
+    def _spnego_init(self, state, init):
+        state.gss_ctx = None
+        state.spnego_mech_list = init["mech_list"]
+        token = init["mech_token"]
+        if init["mech_types"][0] == OID_NTLMSSP and token is not None:
+            state.spnego_mic_reqd = False
+            return self._spnego_type1(state, token, first=True)
+        # Not the initiator's first choice, or no optimistic token: select
+        # NTLMSSP and ask for its Type 1 (RFC 4178 5 c); the MIC exchange
+        # is then mandatory.
+        state.spnego_mic_reqd = True
+        state.spnego = "type1"
+        raise _Deny("SPNEGO: NTLMSSP selected, awaiting its Type 1",
+                    self._spnego_challenge(build_neg_token_resp(
+                        NEG_ACCEPT_INCOMPLETE, OID_NTLMSSP)))
+
+    def _spnego_type1(self, state, token, first):
+        state.spnego = None
+        if not token.startswith(SIGNATURE) or len(token) < 16 or \
+                struct.unpack_from("<I", token, 8)[0] != 1:
+            raise _Deny("SPNEGO: NTLMSSP token is not a Type 1")
+        (client_flags,) = struct.unpack_from("<I", token, 12)
+        challenge = os.urandom(8)
+        type2, flags = self._build_type2(client_flags, challenge)
+        state.ntlm_challenge = challenge
+        state.ntlm_flags = flags
+        state.ntlm_scheme = "SPNEGO"
+        state.spnego = "type3"
+        raise _Deny("SPNEGO/NTLMSSP Type 1: sent the challenge",
+                    self._spnego_challenge(build_neg_token_resp(
+                        NEG_ACCEPT_INCOMPLETE, OID_NTLMSSP if first else None,
+                        type2)))
+
+    def _spnego_resp(self, state, token):
+        stage = state.spnego
+        state.spnego = None
+        try:
+            resp = parse_neg_token_resp(token)
+        except _DerError as exc:
+            state.ntlm_challenge = None
+            raise _Deny("SPNEGO: bad NegTokenResp (%s)" % exc) from None
+        if resp["state"] == NEG_REJECT:
+            state.ntlm_challenge = None
+            raise _Deny("SPNEGO: the client rejected the negotiation")
+        if resp["token"] is None:
+            state.ntlm_challenge = None
+            raise _Deny("SPNEGO: NegTokenResp without a responseToken")
+        if stage == "type1":
+            return self._spnego_type1(state, resp["token"], first=False)
+        msg = resp["token"]
+        if not msg.startswith(SIGNATURE) or len(msg) < 12 or \
+                struct.unpack_from("<I", msg, 8)[0] != 3:
+            state.ntlm_challenge = None
+            raise _Deny("SPNEGO: NTLMSSP token is not a Type 3")
+        res = self._ntlm_type3(state, msg, "SPNEGO")
+        exported, flags = res._ntlm_session  # pylint: disable=protected-access
+        res._ntlm_session = None  # pylint: disable=protected-access
+        mech_list = state.spnego_mech_list
+        mic_out = None
+        if resp["mic"] is not None or state.spnego_mic_reqd:
+            if resp["mic"] is None:
+                raise _Deny("SPNEGO: mechListMIC missing (NTLMSSP was not the "
+                            "client's first choice)")
+            if exported is None or not flags & NEGOTIATE_EXTENDED_SESSIONSECURITY:
+                raise _Deny("SPNEGO: cannot check the mechListMIC (no session "
+                            "key or no extended session security)")
+            want = ntlm_mac(exported, flags, True, mech_list)
+            if not hmac.compare_digest(want, resp["mic"]):
+                raise _Deny("SPNEGO: the client's mechListMIC does not verify")
+            mic_out = ntlm_mac(exported, flags, False, mech_list)
+        res.headers.append(("WWW-Authenticate", self._spnego_challenge(
+            build_neg_token_resp(NEG_ACCEPT_COMPLETED, None, None, mic_out))[0]))
+        return res
 
     # ------------------------------------------------------------ users
 

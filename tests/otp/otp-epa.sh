@@ -47,16 +47,17 @@ umask 077
 printf 'Secr3t!\n' >"$T/alice.pw"
 chmod 600 "$T/alice.pw"
 
-# channel_binding of the stand-in's last admin-page record ("null" if none)
+# FIELD (default channel_binding) of the stand-in's last admin-page record
+# ("null" if none)
 last_cb() {
-	"$PY" - "$T/ndes/log.jsonl" <<'EOF'
+	"$PY" - "$T/ndes/log.jsonl" "${1:-channel_binding}" <<'EOF'
 import json, sys
 cb = "null"
 try:
     for line in open(sys.argv[1]):
         rec = json.loads(line)
         if rec.get("operation") == "admin":
-            cb = rec.get("channel_binding") or "null"
+            cb = rec.get(sys.argv[2]) or "null"
 except FileNotFoundError:
     pass
 print(cb)
@@ -99,8 +100,8 @@ for mode in off accept required; do
 		"EPA Required named as a cause"
 	expect_in "$T/err" "libcurl's own NTLM never sends a channel binding" "NTLM's missing binding explained"
 	if [ "$binds" = yes ]; then
-		expect_in "$T/err" "Works there instead: auth = negotiate with Kerberos (keytab or ccache): libcurl $cv_ver sends the binding" \
-			"Kerberos offered instead (this libcurl binds)"
+		expect_in "$T/err" "Works there instead: auth = negotiate with Kerberos (keytab or ccache), or auth = ntlm-gssapi with gss-ntlmssp installed: libcurl $cv_ver sends the binding with both" \
+			"Kerberos and ntlm-gssapi offered instead (this libcurl binds)"
 	else
 		expect_in "$T/err" "Works there instead: ask the NDES admin for Extended Protection Accept or Off on mscep_admin" \
 			"EPA Accept/Off asked for (this libcurl cannot bind)"
@@ -125,6 +126,67 @@ for mode in off accept required; do
 		--user 'EXAMPLE\alice' --password-file "$T/alice.pw" otp
 	expect_cb not-checked "plain http: nothing checked"
 done
+
+# ---- NTLM through GSS-API (auth = ntlm-gssapi, gss-ntlmssp) ----------------
+# gss-ntlmssp registered with MIT's mechglue, as the helper looks for it.
+ntlmssp=""
+for f in /etc/gss/mech /etc/gss/mech.d/*.conf; do
+	[ -f "$f" ] || continue
+	so=$(awk '$2 == "1.3.6.1.4.1.311.2.2.10" { print $3; exit }' "$f")
+	[ -n "$so" ] && [ -e "$so" ] && ntlmssp=$so && break
+done
+G=(--auth ntlm-gssapi --user 'EXAMPLE\alice' --password-file "$T/alice.pw")
+if [ -z "$ntlmssp" ]; then
+	otp_start --tls --epa required
+	run "ntlm-gssapi without gss-ntlmssp: refused before any request" 4 --ca-bundle \
+		"$T/ndes/root-ca.pem" --admin-url "https://127.0.0.1:$PORT/certsrv/mscep_admin/" "${G[@]}" otp
+	expect_in "$T/err" "auth = ntlm-gssapi needs gss-ntlmssp" "the missing mechanism named"
+	expect_in "$T/err" "install the gss-ntlmssp package" "the package named"
+	[ "$(passwords)" = 0 ] && ok "no password handed out" || bad "$(passwords) password(s) handed out"
+	run "check: ntlm-gssapi without gss-ntlmssp" 4 --url "https://127.0.0.1:$PORT/certsrv/mscep/mscep.dll" \
+		--ca-bundle "$T/ndes/root-ca.pem" "${G[@]}" check
+	expect_in "$T/out" "[FAIL] auth ntlm-gssapi needs gss-ntlmssp" "check: gss-ntlmssp missing"
+	echo "# ntlm-gssapi logons skipped: gss-ntlmssp is not installed"
+else
+	echo "# gss-ntlmssp: $ntlmssp"
+	for mode in off accept required; do
+		otp_start --tls --epa "$mode"
+		# NTLM only: Kerberos must not be what logs on
+		A=(--ca-bundle "$T/ndes/root-ca.pem"
+			--admin-url "https://localhost:$PORT/certsrv/mscep_admin/" "${G[@]}")
+		if [ "$binds" = yes ] || [ "$mode" != required ]; then
+			run "ntlm-gssapi, EPA $mode" 0 "${A[@]}" otp
+			is_password && ok "ntlm-gssapi, EPA $mode: a password" ||
+				bad "ntlm-gssapi, EPA $mode: $(cat "$T/out")"
+			case $mode/$binds in
+			off/*) expect_cb not-checked "ntlm-gssapi, EPA off" ;;
+			*/yes) expect_cb match "ntlm-gssapi, EPA $mode: the binding sent and right" ;;
+			*) expect_cb none "ntlm-gssapi, EPA $mode: no binding from this libcurl" ;;
+			esac
+			am=$(last_cb auth_method)
+			[ "$am" = NTLM ] && ok "ntlm-gssapi, EPA $mode: the stand-in saw an NTLM logon" ||
+				bad "ntlm-gssapi, EPA $mode: the stand-in saw auth_method $am, not NTLM"
+		else
+			run "ntlm-gssapi, EPA required, libcurl without binding" 10 "${A[@]}" otp
+			expect_in "$T/err" "tried NTLM through GSS-API" "ntlm-gssapi named"
+			expect_in "$T/err" "IIS has Extended Protection set to Required" "EPA named"
+		fi
+		expect_not_in "$T/err" "Secr3t!" "ntlm-gssapi, EPA $mode: no admin password in the message"
+	done
+	run "check: ntlm-gssapi" 0 --url "https://localhost:$PORT/certsrv/mscep/mscep.dll" "${A[@]}" check
+	expect_in "$T/out" "[ OK ] auth ntlm-gssapi: gss-ntlmssp is registered with GSS-API ($ntlmssp)" \
+		"check: gss-ntlmssp found"
+	if [ "$binds" = yes ]; then
+		expect_in "$T/out" "[ OK ] Extended Protection: auth ntlm-gssapi sends the TLS channel binding" \
+			"check: ntlm-gssapi binds"
+	fi
+	printf 'pa:ss\n' >"$T/colon.pw"
+	run "ntlm-gssapi: a password with ':'" 4 --ca-bundle "$T/ndes/root-ca.pem" \
+		--admin-url "https://localhost:$PORT/certsrv/mscep_admin/" --auth ntlm-gssapi \
+		--user 'EXAMPLE\alice' --password-file "$T/colon.pw" otp
+	expect_in "$T/err" "cannot use a password that contains ':'" "':' refused with the reason"
+	expect_not_in "$T/err" "pa:ss" "the password not shown"
+fi
 
 # ---- Negotiate (Kerberos) --------------------------------------------------
 # shellcheck source=../lib/kdc.sh

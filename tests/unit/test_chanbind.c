@@ -146,8 +146,11 @@ static void test_running(void **state)
 static const char *msg_401(TALLOC_CTX *mem, const struct ns_cb_curl *c, enum ns_auth a,
 			   const char *user, bool https, const char *offered)
 {
-	struct ns_http_auth auth = { .auth = a, .user = user,
-				     .password = user != NULL ? "Secr3t!" : NULL };
+	/* ntlm-gssapi hands libcurl no user: gss-ntlmssp has it */
+	bool gss = a == NS_AUTH_NTLM_GSSAPI;
+	struct ns_http_auth auth = { .auth = a, .user = gss ? NULL : user,
+				     .password = user != NULL && !gss ? "Secr3t!" : NULL,
+				     .gss_user = gss ? user : NULL };
 	struct ns_http_reply reply = { .status = 401, .body = (unsigned char *)"",
 				       .www_authenticate = (char *)offered };
 	struct ns_otp *otp = NULL;
@@ -172,8 +175,22 @@ static void test_401(void **state)
 	expect(m, "Either user or password-file is wrong, or IIS has Extended Protection set to "
 	       "Required on mscep_admin, which refuses with this same 401");
 	expect(m, "libcurl's own NTLM never sends a channel binding");
-	expect(m, "Works there instead: auth = negotiate with Kerberos (keytab or ccache): "
-	       "libcurl 8.14.1 sends the binding");
+	expect(m, "Works there instead: auth = negotiate with Kerberos (keytab or ccache), "
+	       "or auth = ntlm-gssapi with gss-ntlmssp installed: libcurl 8.14.1 sends the "
+	       "binding with both");
+	/* NTLM through GSS-API: no EPA clause where this libcurl binds ... */
+	m = msg_401(mem, &curl_deb13, NS_AUTH_NTLM_GSSAPI, "EXAMPLE\\alice", true,
+		    "Negotiate, NTLM");
+	expect(m, "for user \"EXAMPLE\\alice\", tried NTLM through GSS-API (gss-ntlmssp inside "
+	       "Negotiate)");
+	expect(m, "Check user and password-file.");
+	reject(m, "Extended Protection");
+	/* ... and the reason where it does not */
+	m = msg_401(mem, &curl_deb12, NS_AUTH_NTLM_GSSAPI, "EXAMPLE\\alice", true,
+		    "Negotiate, NTLM");
+	expect(m, "Either user or password-file is wrong, or IIS has Extended Protection set to "
+	       "Required");
+	expect(m, "libcurl 7.88.1 sends no channel binding");
 	/* ... and one that cannot */
 	m = msg_401(mem, &curl_deb12, NS_AUTH_NTLM, "EXAMPLE\\alice", true, "Negotiate, NTLM");
 	expect(m, "Extended Protection set to Required");

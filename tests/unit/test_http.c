@@ -306,7 +306,8 @@ static void test_proxy_from_env(void **state)
 static void test_basic_needs_tls(void **state)
 {
 	struct fixture *f = *state;
-	struct ns_http_auth auth = { NS_AUTH_BASIC, "EXAMPLE\\alice", "s3cret-pw" };
+	struct ns_http_auth auth = { .auth = NS_AUTH_BASIC, .user = "EXAMPLE\\alice",
+				     .password = "s3cret-pw" };
 	struct ns_http_reply *r = NULL;
 	struct ns_err err;
 
@@ -329,7 +330,8 @@ static void reply_auth_echo(int fd, const char *req, size_t len, void *arg)
 static void test_ntlm_not_basic(void **state)
 {
 	struct fixture *f = *state;
-	struct ns_http_auth auth = { NS_AUTH_ANY, "EXAMPLE\\alice", "s3cret-pw" };
+	struct ns_http_auth auth = { .auth = NS_AUTH_ANY, .user = "EXAMPLE\\alice",
+				     .password = "s3cret-pw" };
 	struct ns_http_reply *r = NULL;
 	struct ns_err err;
 	char *log;
