@@ -490,7 +490,8 @@ static void check_admin_schemes(struct report *r, const struct ns_config *cfg,
 			FAIL(NS_CAUSE_CONFIG, "auth %s, but the admin page offers no Negotiate "
 			     "(only %s)", scheme_name(cfg->auth), schemes);
 		else
-			OK("auth %s: Negotiate offered", scheme_name(cfg->auth));
+			OK("auth %s: %soffered", scheme_name(cfg->auth),
+			   cfg->auth == NS_AUTH_NTLM_GSSAPI ? "Negotiate " : "");
 		break;
 	case NS_AUTH_BASIC:
 		if (!ns_otp_offers(schemes, "Basic"))
