@@ -21,18 +21,10 @@ done
 "$E2E_PY" -c 'import gssapi' 2>/dev/null || e2e_skip "python3-gssapi not installed"
 [ -f /etc/krb5.conf ] || e2e_skip "/etc/krb5.conf missing (cannot bind-mount over it)"
 
-# "libcurl/8.14.1 OpenSSL/3.5.1 ... GSS-API ... SPNEGO" from the curl the
-# system ships with the library the helper links.
-ver=$(curl --version | sed -n '1s/.*libcurl\/\([0-9.]*\).*/\1/p')
-[ -n "$ver" ] || e2e_skip "cannot read libcurl's version from curl --version"
-IFS=. read -r v1 v2 v3 <<<"$ver"
-vnum=$(( (v1 << 16) | (v2 << 8) | ${v3:-0} ))
-binds=no
-if [ "$vnum" -ge $(( (8 << 16) | (10 << 8) )) ] && [ "$vnum" -ne $(( (8 << 16) | (17 << 8) )) ] &&
-	curl --version | head -n 1 | grep -q ' OpenSSL/' &&
-	curl --version | grep -q '^Features:.*GSS-API' && curl --version | grep -q '^Features:.*SPNEGO'; then
-	binds=yes
-fi
+# shellcheck source=tests/lib/epa.sh
+. "$E2E_SRCDIR/tests/lib/epa.sh"
+epa_libcurl || e2e_skip "cannot read libcurl's version from curl --version"
+ver=$EPA_CURL_VER binds=$EPA_BINDS
 e2e_log "libcurl $ver: sends the channel binding with Negotiate: $binds"
 
 . "$KDC_LIB"

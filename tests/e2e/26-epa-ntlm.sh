@@ -17,22 +17,11 @@ e2e_require_helper
 e2e_require_ndes
 command -v curl >/dev/null 2>&1 || e2e_skip "curl not installed (tells the libcurl version)"
 
-ver=$(curl --version | sed -n '1s/.*libcurl\/\([0-9.]*\).*/\1/p')
-[ -n "$ver" ] || e2e_skip "cannot read libcurl's version from curl --version"
-IFS=. read -r v1 v2 v3 <<<"$ver"
-vnum=$(( (v1 << 16) | (v2 << 8) | ${v3:-0} ))
-binds=no
-if [ "$vnum" -ge $(( (8 << 16) | (10 << 8) )) ] && [ "$vnum" -ne $(( (8 << 16) | (17 << 8) )) ] &&
-	curl --version | head -n 1 | grep -q ' OpenSSL/' &&
-	curl --version | grep -q '^Features:.*GSS-API' && curl --version | grep -q '^Features:.*SPNEGO'; then
-	binds=yes
-fi
-ntlmssp=""
-for f in /etc/gss/mech /etc/gss/mech.d/*.conf; do
-	[ -f "$f" ] || continue
-	so=$(awk '$2 == "1.3.6.1.4.1.311.2.2.10" { print $3; exit }' "$f")
-	[ -n "$so" ] && [ -e "$so" ] && ntlmssp=$so && break
-done
+# shellcheck source=tests/lib/epa.sh
+. "$E2E_SRCDIR/tests/lib/epa.sh"
+epa_libcurl || e2e_skip "cannot read libcurl's version from curl --version"
+ver=$EPA_CURL_VER binds=$EPA_BINDS
+ntlmssp=$(epa_ntlmssp_module)
 e2e_log "libcurl $ver: sends the channel binding with Negotiate: $binds; gss-ntlmssp: ${ntlmssp:-not installed}"
 
 ndes_start --tls --epa required

@@ -18,29 +18,10 @@ otp_netns "$@"
 otp_require
 
 # ---- the running libcurl, by its own account --------------------------------
-# "curl --version" names the libcurl the system's curl (and the helper) load;
-# curl-config describes the development package otherwise.
-if command -v curl >/dev/null; then
-	cv_line=$(curl --version 2>/dev/null | head -n 1)
-	cv_features=$(curl --version 2>/dev/null | sed -n 's/^Features: //p')
-	cv_ver=$(printf '%s\n' "$cv_line" | sed -n 's|.* libcurl/\([0-9][0-9.]*\).*|\1|p')
-	cv_tls=$(printf '%s\n' "$cv_line" | sed -n 's|.* libcurl/[^ ]* \([^ ]*\).*|\1|p')
-elif command -v curl-config >/dev/null; then
-	cv_features=$(curl-config --features | tr '\n' ' ')
-	cv_ver=$(curl-config --version | sed 's/^libcurl //')
-	cv_tls=$(curl-config --ssl-backends 2>/dev/null)
-else
-	echo "SKIP: neither curl nor curl-config to tell the libcurl version"; exit 77
-fi
-[ -n "$cv_ver" ] || { echo "SKIP: cannot read the libcurl version"; exit 77; }
-IFS=. read -r v1 v2 v3 <<<"$cv_ver"
-cv_num=$(( (v1 << 16) | (v2 << 8) | ${v3:-0} ))
-binds=no
-if [ "$cv_num" -ge $((0x080a00)) ] && [ "$cv_num" -ne $((0x081100)) ] &&
-	[[ " $cv_features " == *" GSS-API "* ]] && [[ " $cv_features " == *" SPNEGO "* ]] &&
-	[[ "$cv_tls" == OpenSSL* ]]; then
-	binds=yes
-fi
+# shellcheck source=../lib/epa.sh
+. "$srcdir/tests/lib/epa.sh"
+epa_libcurl || { echo "SKIP: cannot tell the libcurl version (neither curl nor curl-config)"; exit 77; }
+cv_ver=$EPA_CURL_VER cv_tls=$EPA_CURL_TLS cv_features=$EPA_CURL_FEATURES binds=$EPA_BINDS
 echo "# libcurl $cv_ver ($cv_tls): sends a channel binding with Negotiate: $binds"
 
 umask 077
@@ -128,13 +109,7 @@ for mode in off accept required; do
 done
 
 # ---- NTLM through GSS-API (auth = ntlm-gssapi, gss-ntlmssp) ----------------
-# gss-ntlmssp registered with MIT's mechglue, as the helper looks for it.
-ntlmssp=""
-for f in /etc/gss/mech /etc/gss/mech.d/*.conf; do
-	[ -f "$f" ] || continue
-	so=$(awk '$2 == "1.3.6.1.4.1.311.2.2.10" { print $3; exit }' "$f")
-	[ -n "$so" ] && [ -e "$so" ] && ntlmssp=$so && break
-done
+ntlmssp=$(epa_ntlmssp_module)
 G=(--auth ntlm-gssapi --user 'EXAMPLE\alice' --password-file "$T/alice.pw")
 if [ -z "$ntlmssp" ]; then
 	otp_start --tls --epa required
