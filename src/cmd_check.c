@@ -366,27 +366,21 @@ static void check_secret_file(struct report *r, const char *key, const char *pat
 	   (unsigned)st.st_uid);
 }
 
-static const char *scheme_name(enum ns_auth a)
-{
-	return a == NS_AUTH_NTLM ? "ntlm" : a == NS_AUTH_NEGOTIATE ? "negotiate" :
-		a == NS_AUTH_BASIC ? "basic" : a == NS_AUTH_NTLM_GSSAPI ? "ntlm-gssapi" : "any";
-}
-
 /* auth = ntlm-gssapi: SPNEGO can carry NTLM only with gss-ntlmssp. */
 static void check_ntlmssp(struct report *r)
 {
 	TALLOC_CTX *tmp = talloc_new(NULL);
-	char *so = ns_otp_ntlmssp_module(tmp, NS_GSS_CONFIG_DIR);
+	struct ns_err e;
+	char *so = NULL;
 
-	if (so != NULL)
+	ns_err_clear(&e);
+	if (ns_otp_ntlmssp_require(tmp, &so, &e) != 0)
+		FAIL(e.cause, "auth ntlm-gssapi " NS_OTP_NTLMSSP_MISSING);
+	else if (so != NULL)
 		OK("auth ntlm-gssapi: gss-ntlmssp is registered with GSS-API (%s)", so);
-	else if (getenv("GSS_MECH_CONFIG") != NULL)
+	else
 		WARN("auth ntlm-gssapi: no gss-ntlmssp under %s; GSS_MECH_CONFIG is set, so "
 		     "it may be registered there", NS_GSS_CONFIG_DIR);
-	else
-		FAIL(NS_CAUSE_CONFIG, "auth ntlm-gssapi needs gss-ntlmssp, the NTLM mechanism "
-		     "for GSS-API: none is registered under %s/mech.d (install the gss-ntlmssp "
-		     "package)", NS_GSS_CONFIG_DIR);
 	talloc_free(tmp);
 }
 
@@ -408,7 +402,7 @@ static void check_admin_credentials(struct report *r, const struct ns_config *cf
 	     cfg->auth == NS_AUTH_NTLM_GSSAPI) &&
 	    (cfg->user == NULL || cfg->password_file == NULL))
 		FAIL(NS_CAUSE_CONFIG, "auth %s needs user and password-file",
-		     scheme_name(cfg->auth));
+		     ns_auth_name(cfg->auth));
 	if (cfg->auth == NS_AUTH_NTLM_GSSAPI)
 		check_ntlmssp(r);
 	if (cfg->auth == NS_AUTH_NEGOTIATE && !kerberos)
@@ -488,9 +482,9 @@ static void check_admin_schemes(struct report *r, const struct ns_config *cfg,
 	case NS_AUTH_NTLM_GSSAPI:
 		if (!ns_otp_offers(schemes, "Negotiate"))
 			FAIL(NS_CAUSE_CONFIG, "auth %s, but the admin page offers no Negotiate "
-			     "(only %s)", scheme_name(cfg->auth), schemes);
+			     "(only %s)", ns_auth_name(cfg->auth), schemes);
 		else
-			OK("auth %s: %soffered", scheme_name(cfg->auth),
+			OK("auth %s: %soffered", ns_auth_name(cfg->auth),
 			   cfg->auth == NS_AUTH_NTLM_GSSAPI ? "Negotiate " : "");
 		break;
 	case NS_AUTH_BASIC:
@@ -542,7 +536,6 @@ static enum ns_auth admin_scheme(const struct ns_config *cfg, const char *scheme
 	return NS_AUTH_NEGOTIATE;
 }
 
-
 /* IIS Extended Protection (channel binding) on an https admin page: what
  * this build can send for the configured auth, and what works instead. */
 static void check_admin_epa(TALLOC_CTX *mem, struct report *r, const struct ns_config *cfg,
@@ -555,19 +548,19 @@ static void check_admin_epa(TALLOC_CTX *mem, struct report *r, const struct ns_c
 	ns_cb_curl_running(&cv);
 	switch (ns_cb_judge(&cv, used, true, &why)) {
 	case NS_CB_NOT_APPLICABLE:
-		OK("Extended Protection: not applicable to auth %s: %s", scheme_name(used),
+		OK("Extended Protection: not applicable to auth %s: %s", ns_auth_name(used),
 		   ns_cb_reason(mem, &cv, why));
 		return;
 	case NS_CB_YES:
 		OK("Extended Protection: auth %s sends the TLS channel binding: %s. Works with "
-		   "Extended Protection Off, Accept and Required", scheme_name(used),
+		   "Extended Protection Off, Accept and Required", ns_auth_name(used),
 		   ns_cb_reason(mem, &cv, why));
 		break;
 	case NS_CB_NO:
 	default:
 		WARN("Extended Protection: auth %s cannot send the TLS channel binding: %s. Fetches "
 		     "fail with HTTP 401 where IIS has Extended Protection set to Required on "
-		     "mscep_admin (Accept and Off work). Works there instead: %s", scheme_name(used),
+		     "mscep_admin (Accept and Off work). Works there instead: %s", ns_auth_name(used),
 		     ns_cb_reason(mem, &cv, why), ns_cb_instead(mem, &cv));
 		break;
 	}

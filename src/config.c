@@ -722,6 +722,23 @@ out:
 	return rc;
 }
 
+const char *ns_auth_name(enum ns_auth auth)
+{
+	switch (auth) {
+	case NS_AUTH_NTLM:
+		return "ntlm";
+	case NS_AUTH_NEGOTIATE:
+		return "negotiate";
+	case NS_AUTH_BASIC:
+		return "basic";
+	case NS_AUTH_NTLM_GSSAPI:
+		return "ntlm-gssapi";
+	case NS_AUTH_ANY:
+	default:
+		return "any";
+	}
+}
+
 int ns_config_require_url(const struct ns_config *cfg, struct ns_err *err)
 {
 	if (cfg == NULL || cfg->url == NULL)

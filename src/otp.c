@@ -115,22 +115,6 @@ int ns_otp_read_secret(TALLOC_CTX *mem, const char *path, const char *what, char
 	return 0;
 }
 
-static const char *auth_name(enum ns_auth a)
-{
-	switch (a) {
-	case NS_AUTH_NTLM:
-		return "ntlm";
-	case NS_AUTH_NEGOTIATE:
-		return "negotiate";
-	case NS_AUTH_BASIC:
-		return "basic";
-	case NS_AUTH_NTLM_GSSAPI:
-		return "ntlm-gssapi";
-	default:
-		return "any";
-	}
-}
-
 int ns_otp_auth(TALLOC_CTX *mem, const struct ns_ctx *ctx, const char *admin_url,
 		struct ns_http_auth **out, struct ns_err *err)
 {
@@ -151,7 +135,7 @@ int ns_otp_auth(TALLOC_CTX *mem, const struct ns_ctx *ctx, const char *admin_url
 	    (cfg->user == NULL || cfg->password_file == NULL))
 		return ns_err_set(err, NS_CAUSE_CONFIG,
 				  "auth = %s needs user (DOMAIN\\name or name@domain) and password-file",
-				  auth_name(cfg->auth));
+				  ns_auth_name(cfg->auth));
 	if (cfg->auth == NS_AUTH_NEGOTIATE || cfg->auth == NS_AUTH_ANY) {
 		if (ns_otp_krb_setup(cfg, err) != 0)
 			return -1;
@@ -165,15 +149,11 @@ int ns_otp_auth(TALLOC_CTX *mem, const struct ns_ctx *ctx, const char *admin_url
 		return 0;
 	}
 	if (cfg->auth == NS_AUTH_NTLM_GSSAPI) {
-		/* MIT honours GSS_MECH_CONFIG instead of /etc/gss: trust it then. */
-		if (getenv("GSS_MECH_CONFIG") == NULL &&
-		    ns_otp_ntlmssp_module(a, NS_GSS_CONFIG_DIR) == NULL)
-			return ns_err_set(err, NS_CAUSE_CONFIG,
-					  "auth = ntlm-gssapi needs gss-ntlmssp, the NTLM mechanism "
-					  "for GSS-API: none is registered under %s/mech.d (install "
-					  "the gss-ntlmssp package)", NS_GSS_CONFIG_DIR);
+		char *so;
+
 		/* The password goes to gss-ntlmssp, not to libcurl. */
-		if (ns_otp_read_secret(a, cfg->password_file, "password file", &pw, err) != 0 ||
+		if (ns_otp_ntlmssp_require(a, &so, err) != 0 ||
+		    ns_otp_read_secret(a, cfg->password_file, "password file", &pw, err) != 0 ||
 		    ns_otp_ntlmssp_setup(a, cfg->user, pw, err) != 0)
 			return -1;
 		talloc_free(pw);
@@ -445,7 +425,7 @@ int ns_otp_fetch(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_otp **out,
 	if (ns_otp_auth(tmp, ctx, url, &auth, err) != 0)
 		goto out;
 	ns_log(ctx, NS_LOG_INFO, "fetching a one-time password from %s (auth %s%s%s)", url,
-	       auth_name(auth->auth), auth->user != NULL ? ", user " : "",
+	       ns_auth_name(auth->auth), auth->user != NULL ? ", user " : "",
 	       auth->user != NULL ? auth->user : "");
 	req.url = url;
 	req.auth = auth;

@@ -66,6 +66,14 @@ int ns_otp_ntlmssp_line(TALLOC_CTX *mem, const char *user, const char *password,
  * under gss_dir (normally /etc/gss), NULL when none is registered. */
 char *ns_otp_ntlmssp_module(TALLOC_CTX *mem, const char *gss_dir);
 #define NS_GSS_CONFIG_DIR "/etc/gss"
+/* Why ntlm-gssapi cannot work here, after "auth[ =] ntlm-gssapi ". */
+#define NS_OTP_NTLMSSP_MISSING "needs gss-ntlmssp, the NTLM mechanism for GSS-API: none is " \
+	"registered under " NS_GSS_CONFIG_DIR "/mech.d (install the gss-ntlmssp package)"
+
+/* auth = ntlm-gssapi's prerequisite: 0 with *module the registered
+ * gss-ntlmssp (NULL when GSS_MECH_CONFIG points MIT elsewhere, which is
+ * trusted), -1 with a CONFIG error naming the package when none is. */
+int ns_otp_ntlmssp_require(TALLOC_CTX *mem, char **module, struct ns_err *err);
 
 /* Judges an admin page reply (exposed for tests). Failures: the admin
  * page's answers are NS_CAUSE_OTP_*; "ndes-submit otp" gives each its own

@@ -139,6 +139,15 @@ static char *ntlmssp_in(TALLOC_CTX *mem, const char *file)
 	return found;
 }
 
+int ns_otp_ntlmssp_require(TALLOC_CTX *mem, char **module, struct ns_err *err)
+{
+	*module = ns_otp_ntlmssp_module(mem, NS_GSS_CONFIG_DIR);
+	/* MIT honours GSS_MECH_CONFIG instead of /etc/gss: trust it then. */
+	if (*module != NULL || getenv("GSS_MECH_CONFIG") != NULL)
+		return 0;
+	return ns_err_set(err, NS_CAUSE_CONFIG, "auth = ntlm-gssapi " NS_OTP_NTLMSSP_MISSING);
+}
+
 char *ns_otp_ntlmssp_module(TALLOC_CTX *mem, const char *gss_dir)
 {
 	/* MIT's mechglue reads DIR/mech and DIR/mech.d/ *.conf. */

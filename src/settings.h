@@ -90,6 +90,10 @@ int ns_config_load(TALLOC_CTX *mem, int argc, char **argv,
 /* Checks that the settings an operation needs are there (e.g. url). */
 int ns_config_require_url(const struct ns_config *cfg, struct ns_err *err);
 
+/* The auth setting's name for messages: "any", "ntlm", "negotiate",
+ * "basic" or "ntlm-gssapi". */
+const char *ns_auth_name(enum ns_auth auth);
+
 /* A configuration holding only the defaults (for operations such as
  * IDENTIFY that must work even when the configuration is broken). */
 struct ns_config *ns_config_defaults(TALLOC_CTX *mem);
