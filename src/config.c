@@ -26,7 +26,8 @@ enum key {
 	K_CONNECT_TIMEOUT, K_METHOD, K_MAX_GET_LENGTH, K_POLL_INTERVAL, K_RETRY_INTERVAL,
 	K_ALLOW_SHA1, K_NO_ALLOW_SHA1, K_CAPS, K_STATE_DIR, K_ADMIN_URL, K_USER,
 	K_PASSWORD_FILE, K_AUTH, K_KEYTAB, K_CCACHE, K_AUTO_PASSWORD, K_NO_AUTO_PASSWORD,
-	K_REQUESTS_DIR, K_RENEWAL_KEY, K_CM_VERSION, K_RENEWAL_SUBJECT_CHECK, K_REPORT_AFTER, K_VERBOSE = 'v', K_HELP = 'h', K_VERSION = 'V',
+	K_REQUESTS_DIR, K_RENEWAL_KEY, K_CM_VERSION, K_RENEWAL_SUBJECT_CHECK, K_REPORT_AFTER, K_LOG, K_LOG_SOCKET,
+	K_VERBOSE = 'v', K_HELP = 'h', K_VERSION = 'V',
 };
 
 static const struct option long_options[] = {
@@ -58,6 +59,8 @@ static const struct option long_options[] = {
 	{ "certmonger-version", required_argument, NULL, K_CM_VERSION },
 	{ "renewal-subject-check", required_argument, NULL, K_RENEWAL_SUBJECT_CHECK },
 	{ "report-after", required_argument, NULL, K_REPORT_AFTER },
+	{ "log", required_argument, NULL, K_LOG },
+	{ "log-socket", required_argument, NULL, K_LOG_SOCKET },
 	{ "verbose", no_argument, NULL, K_VERBOSE },
 	{ "help", no_argument, NULL, K_HELP },
 	{ "version", no_argument, NULL, K_VERSION },
@@ -254,6 +257,7 @@ static const struct setting {
 	{ K_KEYTAB, T_STRING, offsetof(struct ns_config, keytab), 0, 0 },
 	{ K_CCACHE, T_STRING, offsetof(struct ns_config, ccache), 0, 0 },
 	{ K_REQUESTS_DIR, T_STRING, offsetof(struct ns_config, requests_dir), 0, 0 },
+	{ K_LOG_SOCKET, T_STRING, offsetof(struct ns_config, log_socket), 0, 0 },
 };
 
 static int apply_plain(struct ns_config *cfg, const struct setting *st, const struct origin *o,
@@ -335,6 +339,11 @@ static int apply(struct ns_config *cfg, int key, const struct origin *o, const c
 		cfg->certmonger_version = talloc_strdup(cfg, value);
 		return cfg->certmonger_version != NULL ? 0 :
 			ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
+	case K_LOG:
+		if ((c = choice(value, "auto|stderr|syslog")) < 0)
+			return bad(err, o, value, "expected auto, stderr or syslog");
+		cfg->log_to = c == 0 ? NS_LOG_TO_AUTO : c == 1 ? NS_LOG_TO_STDERR : NS_LOG_TO_SYSLOG;
+		return 0;
 	case K_NO_ALLOW_SHA1:
 		cfg->allow_sha1 = false;
 		return 0;
@@ -373,6 +382,8 @@ struct ns_config *ns_config_defaults(TALLOC_CTX *mem)
 	cfg->state_dir = NS_DEFAULT_STATE_DIR;
 	cfg->auth = NS_AUTH_ANY;
 	cfg->requests_dir = NS_DEFAULT_REQUESTS_DIR;
+	cfg->log_to = NS_LOG_TO_AUTO;
+	cfg->log_socket = NS_DEFAULT_LOG_SOCKET;
 	/* NDES returns the existing certificate for a repeated transactionID
 	 * and certmonger derives it from the key (ndes.md "Renewal"). */
 	cfg->renewal_new_key = true;

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <curl/curl.h>
 #include <talloc.h>
 
@@ -53,7 +54,10 @@ static void usage(FILE *f)
 	      "  --ccache CCACHE           Kerberos credential cache for Negotiate\n"
 	      "  --auto-password, --no-auto-password  fetch passwords for getcert -l FILE requests\n"
 	      "  --certmonger-requests-dir DIR  certmonger's requests (default " NS_DEFAULT_REQUESTS_DIR ")\n"
-	      "  -v, --verbose             more detail on stderr (twice: debug)\n"
+	      "  --log auto|stderr|syslog  where diagnostics go (default auto: stderr, or\n"
+	      "                    syslog when certmonger discards the helper's stderr)\n"
+	      "  --log-socket PATH         syslog socket (default " NS_DEFAULT_LOG_SOCKET ")\n"
+	      "  -v, --verbose             more detail in the diagnostics (twice: debug)\n"
 	      "  -h, --help                this text\n"
 	      "  -V, --version             print the version\n"
 	      "\n"
@@ -162,6 +166,9 @@ int main(int argc, char **argv)
 	}
 	ctx.cfg = cfg;
 	ctx.verbose = cfg->verbose;
+	if (cfg->log_to == NS_LOG_TO_SYSLOG ||
+	    (cfg->log_to == NS_LOG_TO_AUTO && ctx.helper_mode && ns_log_fd_discarded(STDERR_FILENO)))
+		ctx.log_socket = cfg->log_socket;
 	rc = dispatch(root, &ctx, op, argc, argv, first, &err);
 	if (rc != 0)
 		report(&err, ctx.helper_mode);

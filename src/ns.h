@@ -25,6 +25,7 @@ struct ns_ctx {
 	const struct ns_config *cfg;
 	int verbose;		/* 0 errors/warnings, 1 info, 2 debug */
 	bool helper_mode;	/* run by certmonger (CERTMONGER_OPERATION set) */
+	const char *log_socket;	/* non-NULL: diagnostics go to this syslog socket (log.h) */
 };
 
 #endif

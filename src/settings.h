@@ -20,6 +20,7 @@
 #define NS_DEFAULT_REPORT_AFTER		3600
 #define NS_DEFAULT_STATE_DIR		"/var/lib/ndes-submit"
 #define NS_DEFAULT_REQUESTS_DIR		"/var/lib/certmonger/requests"
+#define NS_DEFAULT_LOG_SOCKET		"/dev/log"
 /* NDES servers in one configuration (url = A B ...): a site has two or
  * three; the bound keeps the lists fixed-size. */
 #define NS_MAX_SERVERS			8
@@ -28,6 +29,13 @@ enum ns_method {
 	NS_METHOD_AUTO = 0,	/* POST when GetCACaps says POSTPKIOperation */
 	NS_METHOD_GET,
 	NS_METHOD_POST,
+};
+
+/* Where diagnostics go (log.h). */
+enum ns_log_to {
+	NS_LOG_TO_AUTO = 0,	/* stderr, or syslog where certmonger discards stderr (0.79.13) */
+	NS_LOG_TO_STDERR,
+	NS_LOG_TO_SYSLOG,
 };
 
 enum ns_auth {
@@ -77,6 +85,8 @@ struct ns_config {
 
 	const char *config_file;	/* the file these came from, if any */
 	int verbose;			/* verbose: 0..2 */
+	enum ns_log_to log_to;		/* log: auto|stderr|syslog */
+	const char *log_socket;		/* log-socket: the syslog socket (default /dev/log) */
 	bool help;			/* --help was given */
 	bool version;			/* --version was given */
 };

@@ -39,4 +39,19 @@ assert_eq "PKCSReq answered SUCCESS" 1 \
 	"$(log_count 's("message_type") == "19" and s("pki_status") == "success"')"
 assert_eq "renewal PKCSReqs" 0 \
 	"$(log_count 's("message_type") == "19" and s("renewal") == "true"')"
+
+# The helper's messages reach the admin whatever certmonger does with its
+# stderr: certmonger 0.79.13 sends it to /dev/null, so the helper (log =
+# auto) writes to syslog there, and to stderr (certmonger's log) elsewhere.
+if grep -aq 'Redirecting stdin and stderr to /dev/null' "$T/certmonger.log"; then
+	e2e_log "certmonger discards the helper's stderr: its messages must be in syslog"
+	grep -aq "^<[0-9]*>.* ndes-submit\[[0-9]*\]: " "$T/syslog.log" ||
+		e2e_fail "certmonger discards the helper's stderr and nothing reached syslog"
+else
+	assert_eq "helper messages sent to syslog while certmonger keeps stderr" 0 \
+		"$(cat "$T/syslog.log" 2>/dev/null | grep -c .)"
+fi
+helper_messages | grep -aq "^ndes-submit: " ||
+	e2e_fail "no message of the helper reached certmonger's log or syslog"
+e2e_ok "the helper's messages reached the admin ($(helper_messages | wc -l) lines)"
 e2e_pass

@@ -29,7 +29,7 @@ err=$(cm_field lb ca-error)
 if [ -n "$err" ]; then
 	assert_match "ca-error while down" 'connect|refused|unreachable|reach|down|retry' "$err"
 fi
-grep -a '^ndes-submit: ' "$T/certmonger.log" | grep -Eqi 'connect|refused|unreachable' ||
+helper_messages | grep -Eqi 'connect|refused|unreachable' ||
 	e2e_fail "the helper did not report the outage on stderr (daemon log)"
 e2e_ok "the helper reported the outage (daemon log)"
 

@@ -43,7 +43,7 @@ assert_eq "mode of $T/auto.otp" 600 "$(stat -c %a "$T/auto.otp")"
 # passwords it handed out: its state directory has them.
 no_secret_in_log() {
 	local pw
-	grep -a '^ndes-submit' "$T/certmonger.log" >"$T/helper-stderr.txt"
+	helper_messages >"$T/helper-stderr.txt"
 	grep -qF -- "$NDES_PASSWORD" "$T/helper-stderr.txt" &&
 		e2e_fail "the admin password appears in the helper's messages"
 	for pw in $("$E2E_PY" -c 'import json,sys; [print(e["password"]) for e in json.load(open(sys.argv[1]))]' "$NDES_DIR/passwords.json"); do

@@ -120,7 +120,7 @@ e2e_log "A: $a_fetched passwords fetched, $a_ok used; B: $(admin_fetches b) fetc
 # password never came back to A and the request got a new one from B.
 assert_ge "passwords A issued that never came back (requests that switched to B)" 1 \
 	"$(ndes_passwords a unused | wc -l)"
-grep -aq "^ndes-submit: .*issued the request's password.*\(down\|cannot\)" "$T/certmonger.log" ||
+helper_messages | grep -aq "^ndes-submit: .*issued the request's password.*\(down\|cannot\)" ||
 	e2e_fail "the helper never said that the server that issued a request's password was down"
 e2e_ok "the helper said that the server that issued a request's password was down"
 assert_eq "temporary files left in the state directory" 0 \

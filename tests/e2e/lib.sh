@@ -89,7 +89,7 @@ e2e_dump() {
 		grep -av -e 'Accepted private connection' -e '^[A-Za-z0-9+/=]*$' \
 			-e '^-----' "$T"/certmonger.log | tail -n 250
 	fi
-	for f in "$T"/ndes/log.jsonl "$T"/ndes/server.log \
+	for f in "$T"/ndes/log.jsonl "$T"/ndes/server.log "$T"/syslog.log \
 		 "$T"/micromdm.log "$T"/kdc/kdc.log "$T"/extra.log; do
 		[ -s "$f" ] || continue
 		echo "---- $f (last 100 lines) ----"
@@ -236,6 +236,9 @@ helper_conf() {
 		echo "state-dir = $T/state"
 		echo "certmonger-requests-dir = $T/requests"
 		echo "verbose = 2"
+		# Where certmonger discards the helper's stderr (0.79.13), the
+		# helper's messages go to syslog: this socket (cm_start).
+		echo "log-socket = $T/devlog"
 		local kv
 		for kv in "$@"; do
 			echo "${kv%%=*} = ${kv#*=}"
@@ -255,9 +258,37 @@ CM_PID=
 # (micromdm wants its static challenge on renewals too).
 CM_OTP=${CM_OTP:-yes}
 
+# syslog_start: tests/lib/syslog-sink.py on $T/devlog, collecting into
+# $T/syslog.log what the helper sends to syslog.
+SYSLOG_PID=
+syslog_start() {
+	[ -z "$SYSLOG_PID" ] || return 0
+	"$E2E_PY" "$E2E_SRCDIR"/tests/lib/syslog-sink.py "$T"/devlog "$T"/syslog.log \
+		>>"$T"/syslog-sink.err 2>&1 &
+	SYSLOG_PID=$!
+	e2e_track "$SYSLOG_PID"
+	local i
+	for ((i = 0; i < 100; i++)); do
+		[ -S "$T"/devlog ] && return 0
+		sleep 0.1
+	done
+	e2e_fail "syslog-sink.py did not come up within 10 s"
+}
+
+# helper_messages: every message the helper logged, as "ndes-submit: TEXT"
+# lines, from certmonger's log (certmonger >= 0.79.14 keeps a helper's
+# stderr) and from syslog (0.79.13 sends it to /dev/null).
+helper_messages() {
+	grep -a '^ndes-submit: ' "$T"/certmonger.log 2>/dev/null
+	[ -s "$T"/syslog.log ] &&
+		sed -n 's/^<[0-9]*>.* ndes-submit\[[0-9]*\]: /ndes-submit: /p' "$T"/syslog.log
+	return 0
+}
+
 # cm_start: a private certmonger on a private socket, no bus, debug log in
-# $T/certmonger.log (helper stderr lands there too).
+# $T/certmonger.log (helper stderr lands there too, or in $T/syslog.log).
 cm_start() {
+	syslog_start
 	{
 		printf '[scep]\nchallenge_password_otp = %s\n' "$CM_OTP"
 		# A scenario may define cm_extra_conf to add settings.

@@ -230,6 +230,34 @@ checks=$((checks + 1))
 allowed certmonger_t dns_port_t tcp_socket name_connect || allowed certmonger_t certmonger_t udp_socket connect ||
 	fail "certmonger_t may not resolve names"
 
+# Messages to syslog (log = syslog, or auto under certmonger 0.79.13).
+may "send to syslog" /dev/log sock_file sock_file write
+perms certmonger_t certmonger_t unix_dgram_socket >"$T/perms"
+for p in create connect write; do
+	checks=$((checks + 1))
+	grep -qx "$p" "$T/perms" || fail "certmonger_t may not $p its unix_dgram_socket (syslog)"
+done
+checks=$((checks + 1))
+if allowed certmonger_t syslogd_t unix_dgram_socket sendto; then
+	echo "ok: certmonger_t may send to syslogd_t (journald, rsyslog)"
+else
+	fail "certmonger_t may not send datagrams to syslogd_t"
+fi
+
+# auth = ntlm-gssapi: the credentials memfd (tmpfs) gets our type, and
+# certmonger_t may write it and gss-ntlmssp read it back.
+checks=$((checks + 1))
+if sesearch -T -s certmonger_t -t tmpfs_t -c file "$POL" 2>/dev/null | grep -q ndes_submit_tmpfs_t; then
+	echo "ok: a memfd made by the helper is ndes_submit_tmpfs_t"
+else
+	fail "no type transition: a memfd made by the helper would be tmpfs_t"
+fi
+perms certmonger_t ndes_submit_tmpfs_t file >"$T/perms"
+for p in create open read write getattr map; do
+	checks=$((checks + 1))
+	grep -qx "$p" "$T/perms" || fail "certmonger_t may not $p ndes_submit_tmpfs_t files (ntlm-gssapi memfd)"
+done
+
 # ---- 5. not more than needed, and why the layout moved out of /etc ----------
 may_not "credentials stay read-only" /etc/ndes-submit/svc-ndes-enroll.password file file write append create unlink
 may_not "configuration stays read-only" /etc/ndes-submit dir dir write add_name

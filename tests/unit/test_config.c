@@ -73,6 +73,8 @@ static void test_defaults(void **state)
 	assert_int_equal(r.cfg->report_after, 3600);
 	assert_true(r.cfg->renewal_new_key);		/* NDES replays a repeated transactionID */
 	assert_true(r.cfg->renewal_subject_check);
+	assert_int_equal(r.cfg->log_to, NS_LOG_TO_AUTO);
+	assert_string_equal(r.cfg->log_socket, "/dev/log");
 	assert_true(r.cfg->allow_sha1);
 	assert_false(r.cfg->auto_otp);
 	assert_int_equal(r.cfg->auth, NS_AUTH_ANY);
@@ -267,6 +269,18 @@ static void test_renewal_settings(void **state)
 	load(mem, &r, "--renewal-key", "old", NULL);
 	assert_int_equal(r.rc, -1);
 	assert_non_null(strstr(r.err.msg, "--renewal-key \"old\": expected new or same"));
+	/* Where diagnostics go: file, then the command line. */
+	path = write_file("log = syslog\nlog-socket = /run/other.sock\n");
+	load(mem, &r, "--config", path, NULL);
+	assert_int_equal(r.rc, 0);
+	assert_int_equal(r.cfg->log_to, NS_LOG_TO_SYSLOG);
+	assert_string_equal(r.cfg->log_socket, "/run/other.sock");
+	load(mem, &r, "--config", path, "--log", "STDERR", NULL);
+	assert_int_equal(r.cfg->log_to, NS_LOG_TO_STDERR);
+	load(mem, &r, "--log", "journal", NULL);
+	assert_int_equal(r.rc, -1);
+	assert_non_null(strstr(r.err.msg, "expected auto, stderr or syslog"));
+	assert_int_equal(ns_outcome(NS_OPC_HELPER, &r.err), NS_UNCONFIGURED);
 	load(mem, &r, "--report-after", "0", NULL);
 	assert_int_equal(r.rc, -1);
 	assert_int_equal(ns_outcome(NS_OPC_HELPER, &r.err), NS_UNCONFIGURED);
