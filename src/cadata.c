@@ -9,6 +9,7 @@
 #include <openssl/x509.h>
 
 #include "cacert.h"
+#include "answer.h"
 #include "caps.h"
 #include "file.h"
 #include "ns.h"
@@ -17,27 +18,9 @@
 #include "servers.h"
 #include "x509util.h"
 
-static int op_identify(void)
+static int op_identify(TALLOC_CTX *mem, struct ns_answer *a)
 {
-	printf(NS_PROGRAM " %s\n", NS_VERSION);
-	return 0;
-}
-
-/* Transient trouble (server down, a broken reply, HTTP 5xx): exit 5 with the
- * delay on the first line makes certmonger ask again after retry-interval.
- * Exit 3 would be "revisit in 604800 seconds" for a first fetch. The reason
- * goes to certmonger's log. */
-static int cadata_retry(const struct ns_ctx *ctx, const char *op, struct ns_err *err)
-{
-	long secs = ctx->cfg->retry_interval > 0 ? ctx->cfg->retry_interval
-		: NS_DEFAULT_RETRY_INTERVAL;
-
-	ns_log(ctx, NS_LOG_WARN, "%s: %s; asking certmonger to try again in %ld seconds", op,
-	       err->msg, secs);
-	printf("%ld\n", secs);
-	ns_err_clear(err);
-	err->cause = NS_CAUSE_WAIT;
-	return ns_outcome(NS_OPC_HELPER, err);
+	return ns_answer_output(a, talloc_asprintf(mem, NS_PROGRAM " %s\n", NS_VERSION));
 }
 
 /* Only asked when AES is offered: one GetCACert more on a CA refresh. */
@@ -78,35 +61,36 @@ static int caps_any(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_caps **
 	return ns_config_require_url(ctx->cfg, err);
 }
 
-static int op_caps(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_err *err)
+static int op_caps(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_answer *a)
 {
 	struct ns_caps *caps;
 
 	/* Always ask (and refresh the cache): certmonger runs this on start
 	 * and on "getcert refresh-ca". With caps configured, no request. */
-	if (caps_any(mem, ctx, &caps, &ctx, err) != 0)
-		return ns_cause_transient(err->cause) ? cadata_retry(ctx, "FETCH-SCEP-CA-CAPS", err) : ns_outcome(NS_OPC_HELPER, err);
+	if (caps_any(mem, ctx, &caps, &ctx, &a->err) != 0)
+		return -1;
 	if (caps->aes && is_ndes(mem, ctx) && ns_caps_without_aes(caps) == 1)
 		ns_log(ctx, NS_LOG_WARN, "warning: the capabilities%s offer AES, but this server is "
 		       "Microsoft NDES (its RA certificates carry EKU 1.3.6.1.4.1.311.20.2.1), which "
 		       "answers AES requests with replies that cannot be decrypted (RFC 8894 3.5.2): "
 		       "telling certmonger DES3 instead", ctx->cfg->caps_override != NULL
 		       ? " configured with caps" : " the server sent");
-	fputs(caps->text, stdout);
-	return 0;
+	return ns_answer_output(a, caps->text);
 }
 
-static int print_certs(TALLOC_CTX *mem, STACK_OF(X509) *certs, struct ns_err *err)
+/* The certificates in PEM, one after the other. */
+static int pem_certs(TALLOC_CTX *mem, STACK_OF(X509) *certs, struct ns_answer *a)
 {
+	char *out = talloc_strdup(mem, "");
 	int i;
 
-	for (i = 0; i < sk_X509_num(certs); i++) {
+	for (i = 0; out != NULL && i < sk_X509_num(certs); i++) {
 		char *pem = ns_cert_pem(mem, sk_X509_value(certs, i));
 		if (pem == NULL)
-			return ns_err_set(err, NS_CAUSE_NOMEM, "cannot encode a certificate as PEM");
-		fputs(pem, stdout);
+			return ns_err_set(&a->err, NS_CAUSE_NOMEM, "cannot encode a certificate as PEM");
+		out = talloc_strdup_append(out, pem);
 	}
-	return 0;
+	return ns_answer_output(a, out);
 }
 
 /* certmonger hands the 3rd and later certificates to SUBMIT in one
@@ -217,20 +201,21 @@ static int bound_certs(TALLOC_CTX *mem, const struct ns_ctx *ctx, const struct n
 	return 0;
 }
 
-static int op_ca_certs(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_err *err)
+static int op_ca_certs(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_answer *a)
 {
+	struct ns_err *err = &a->err;
 	struct ns_cacert *cc;
 	STACK_OF(X509) *order = NULL;
 	const char *note = NULL;
 	int rc;
 
 	if (ns_servers_cacert(mem, ctx, &cc, err) != 0)
-		return ns_cause_transient(err->cause) ? cadata_retry(ctx, "FETCH-SCEP-CA-CERTS", err) : ns_outcome(NS_OPC_HELPER, err);
+		return -1;
 	/* Expired RA certificates are still returned: certmonger keeps
 	 * working data, and the admin learns why NDES fails. */
 	ns_cacert_warn_validity(ctx, cc->roles, 0);
 	if (ns_roles_certmonger_order(mem, cc->roles, &order, &note, err) != 0)
-		return ns_outcome(NS_OPC_HELPER, err);
+		return -1;
 	if (note != NULL)
 		ns_log(ctx, NS_LOG_INFO, "%s", note);
 	if (cc->roles->ca_only)
@@ -241,11 +226,11 @@ static int op_ca_certs(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_err 
 		       "certmonger's GetCertInitial (polling) will name the CA's issuer");
 	if (bound_certs(mem, ctx, cc->roles, &order, err) != 0) {
 		sk_X509_pop_free(order, X509_free);
-		return ns_outcome(NS_OPC_HELPER, err);
+		return -1;
 	}
-	rc = print_certs(mem, order, err);
+	rc = pem_certs(mem, order, a);
 	sk_X509_pop_free(order, X509_free);
-	return rc == 0 ? 0 : ns_outcome(NS_OPC_HELPER, err);
+	return rc;
 }
 
 /* JSON string body (RFC 8259): quotes, backslashes and control characters. */
@@ -328,20 +313,18 @@ static char *json_list(TALLOC_CTX *mem, STACK_OF(X509) *certs)
 }
 
 /* certmonger's JSON form; empty lists are left out (certmonger ignores them). */
-static int print_roots(TALLOC_CTX *mem, STACK_OF(X509) *roots, STACK_OF(X509) *other,
-		       struct ns_err *err)
+static int json_roots(TALLOC_CTX *mem, STACK_OF(X509) *roots, STACK_OF(X509) *other,
+		      struct ns_answer *a)
 {
 	char *r = json_list(mem, roots), *o = json_list(mem, other);
+	bool nr = sk_X509_num(roots) > 0, no = sk_X509_num(other) > 0;
 
 	if (r == NULL || o == NULL)
-		return ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
-	printf("{");
-	if (sk_X509_num(roots) > 0)
-		printf("\"roots\":[%s]", r);
-	if (sk_X509_num(other) > 0)
-		printf("%s\"other\":[%s]", sk_X509_num(roots) > 0 ? "," : "", o);
-	printf("}\n");
-	return 0;
+		return ns_err_set(&a->err, NS_CAUSE_NOMEM, "out of memory");
+	return ns_answer_output(a, talloc_asprintf(mem, "{%s%s%s%s%s%s}\n",
+						   nr ? "\"roots\":[" : "", nr ? r : "", nr ? "]" : "",
+						   nr && no ? "," : "",
+						   no ? "\"other\":[" : "", no ? talloc_asprintf(mem, "%s]", o) : ""));
 }
 
 static bool self_signed(X509 *c)
@@ -349,8 +332,9 @@ static bool self_signed(X509 *c)
 	return X509_NAME_cmp(X509_get_subject_name(c), X509_get_issuer_name(c)) == 0;
 }
 
-static int roots_from_file(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_err *err)
+static int roots_from_file(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_answer *a)
 {
+	struct ns_err *err = &a->err;
 	const char *path = ctx->cfg->trusted_ca;
 	STACK_OF(X509) *certs = NULL, *roots = sk_X509_new_null(), *other = sk_X509_new_null();
 	char *data = NULL;
@@ -368,10 +352,8 @@ static int roots_from_file(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_
 		goto out;
 	}
 	if (ns_certs_parse((const unsigned char *)data, len, &certs, err) != 0) {
-		char msg[sizeof(err->msg)];
-		snprintf(msg, sizeof(msg), "%s", err->msg);
 		ns_err_set(err, NS_CAUSE_CONFIG, "trusted-ca %s: no usable certificate (%s)", path,
-			   msg);
+			   ns_err_was(err));
 		goto out;
 	}
 	for (i = 0; i < sk_X509_num(certs); i++) {
@@ -383,13 +365,13 @@ static int roots_from_file(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_
 	}
 	ns_log(ctx, NS_LOG_INFO, "FETCH-ROOTS: %d root(s) and %d other certificate(s) from %s",
 	       sk_X509_num(roots), sk_X509_num(other), path);
-	rc = print_roots(mem, roots, other, err);
+	rc = json_roots(mem, roots, other, a);
 out:
 	talloc_free(data);
 	sk_X509_free(roots);	/* references belong to certs */
 	sk_X509_free(other);
 	sk_X509_pop_free(certs, X509_free);
-	return rc == 0 ? 0 : ns_outcome(NS_OPC_HELPER, err);
+	return rc;
 }
 
 /* The pinned CA from GetCACert, and its parents in the same reply whose
@@ -421,15 +403,16 @@ static bool walk_up(STACK_OF(X509) *certs, X509 *pinned, STACK_OF(X509) *roots,
 	return true;
 }
 
-static int roots_from_pin(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_err *err)
+static int roots_from_pin(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_answer *a)
 {
+	struct ns_err *err = &a->err;
 	struct ns_cacert *cc;
 	STACK_OF(X509) *roots = NULL, *other = NULL;
 	X509 *pinned = NULL;
 	int i, rc = -1;
 
 	if (ns_servers_cacert(mem, ctx, &cc, err) != 0)
-		return ns_cause_transient(err->cause) ? cadata_retry(ctx, "FETCH-ROOTS", err) : ns_outcome(NS_OPC_HELPER, err);
+		return -1;
 	for (i = 0; i < sk_X509_num(cc->certs) && pinned == NULL; i++) {
 		X509 *c = sk_X509_value(cc->certs, i);
 		char *fp = ns_cert_fingerprint(mem, c, EVP_sha256(), NULL);
@@ -442,7 +425,7 @@ static int roots_from_pin(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_e
 			   "FETCH-ROOTS: no certificate from %s matches ca-fingerprint "
 			   "(the CA it sends has SHA-256 %s): not trusting it",
 			   ctx->cfg->url, have != NULL ? have : "?");
-		return ns_outcome(NS_OPC_HELPER, err);
+		return -1;
 	}
 	if (!ns_cert_is_ca(pinned))
 		ns_log(ctx, NS_LOG_WARN, "the pinned certificate is not a CA certificate");
@@ -456,54 +439,68 @@ static int roots_from_pin(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_e
 		ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
 		goto out;
 	}
-	rc = print_roots(mem, roots, other, err);
+	rc = json_roots(mem, roots, other, a);
 out:
 	sk_X509_free(roots);
 	sk_X509_free(other);
-	return rc == 0 ? 0 : ns_outcome(NS_OPC_HELPER, err);
+	return rc;
 }
 
-static int op_roots(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_err *err)
+static int op_roots(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_answer *a)
 {
 	if (ctx->cfg->trusted_ca != NULL)
-		return roots_from_file(mem, ctx, err);
+		return roots_from_file(mem, ctx, a);
 	if (ctx->cfg->ca_fingerprint != NULL)
-		return roots_from_pin(mem, ctx, err);
+		return roots_from_pin(mem, ctx, a);
 	/* GetCACert is unauthenticated: storing its CA as trusted would let
 	 * anyone on the path choose certmonger's roots. */
-	ns_err_set(err, NS_CAUSE_UNSUPPORTED,
-		   "FETCH-ROOTS needs trusted-ca or ca-fingerprint (GetCACert alone is not authenticated)");
-	return ns_outcome(NS_OPC_HELPER, err);
+	return ns_err_set(&a->err, NS_CAUSE_UNSUPPORTED, "FETCH-ROOTS needs trusted-ca or "
+			  "ca-fingerprint (GetCACert alone is not authenticated)");
 }
 
-int ns_op_cadata(TALLOC_CTX *mem, const struct ns_ctx *ctx, const char *operation,
-		 struct ns_err *err)
+static int op_run(TALLOC_CTX *mem, const struct ns_ctx *ctx, const char *operation,
+		  struct ns_answer *a)
 {
-	ns_err_clear(err);
 	if (strcmp(operation, "IDENTIFY") == 0)
-		return op_identify();
+		return op_identify(mem, a);
 	if (strcmp(operation, "FETCH-SCEP-CA-CAPS") == 0)
-		return op_caps(mem, ctx, err);
+		return op_caps(mem, ctx, a);
 	if (strcmp(operation, "FETCH-SCEP-CA-CERTS") == 0)
-		return op_ca_certs(mem, ctx, err);
+		return op_ca_certs(mem, ctx, a);
 	if (strcmp(operation, "FETCH-ROOTS") == 0)
-		return op_roots(mem, ctx, err);
+		return op_roots(mem, ctx, a);
 	if (strcmp(operation, "GET-NEW-REQUEST-REQUIREMENTS") == 0 ||
-	    strcmp(operation, "GET-RENEW-REQUEST-REQUIREMENTS") == 0) {
+	    strcmp(operation, "GET-RENEW-REQUEST-REQUIREMENTS") == 0)
 		/* NDES needs a subject; the template comes from keyUsage and the
 		 * password travels in the CSR, so nothing else is required. */
-		printf("CERTMONGER_REQ_SUBJECT\n");
-		return 0;
-	}
+		return ns_answer_output(a, "CERTMONGER_REQ_SUBJECT\n");
 	if (strcmp(operation, "GET-SUPPORTED-TEMPLATES") == 0 ||
-	    strcmp(operation, "GET-DEFAULT-TEMPLATE") == 0) {
+	    strcmp(operation, "GET-DEFAULT-TEMPLATE") == 0)
 		/* NDES picks the template itself from the CSR's keyUsage
 		 * (SignatureTemplate / EncryptionTemplate / GeneralPurposeTemplate):
 		 * a client has none to choose. */
-		ns_err_set(err, NS_CAUSE_UNSUPPORTED,
-			   "%s: NDES chooses the template from the request's keyUsage", operation);
+		return ns_err_set(&a->err, NS_CAUSE_UNSUPPORTED,
+				  "%s: NDES chooses the template from the request's keyUsage", operation);
+	return ns_err_set(&a->err, NS_CAUSE_UNSUPPORTED, "unsupported operation %s", operation);
+}
+
+/* Transient trouble (server down, a broken reply, HTTP 5xx) ends in the
+ * answer layer's retry: the delay alone on stdout (answer.h). */
+int ns_op_cadata(TALLOC_CTX *mem, const struct ns_ctx *ctx, const char *operation,
+		 struct ns_err *err)
+{
+	TALLOC_CTX *tmp = talloc_new(mem);
+	struct ns_answer *a = tmp != NULL ? ns_answer_new(tmp, ctx, operation) : NULL;
+	int rc;
+
+	if (a == NULL) {
+		talloc_free(tmp);
+		ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
 		return ns_outcome(NS_OPC_HELPER, err);
 	}
-	ns_err_set(err, NS_CAUSE_UNSUPPORTED, "unsupported operation %s", operation);
-	return ns_outcome(NS_OPC_HELPER, err);
+	op_run(tmp, ctx, operation, a);
+	rc = ns_answer_emit(tmp, a, err);
+	fflush(stdout);
+	talloc_free(tmp);
+	return rc;
 }

@@ -12,6 +12,12 @@ void ns_err_clear(struct ns_err *err)
 	err->msg[0] = '\0';
 }
 
+const char *ns_err_was(struct ns_err *err)
+{
+	memcpy(err->was, err->msg, sizeof(err->was));
+	return err->was;
+}
+
 /* The attribute lets clang (-Wformat=2) check callers instead of warning here. */
 static __attribute__((format(printf, 3, 0)))
 void vset(struct ns_err *err, enum ns_cause cause, const char *fmt, va_list ap)

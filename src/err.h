@@ -11,6 +11,7 @@
 struct ns_err {
 	enum ns_cause cause;
 	char msg[768];
+	char was[768];		/* ns_err_was's copy of msg */
 };
 
 void ns_err_clear(struct ns_err *err);
@@ -20,6 +21,10 @@ void ns_err_clear(struct ns_err *err);
  * reword a failure and keep its cause, pass err->cause. */
 int ns_err_set(struct ns_err *err, enum ns_cause cause, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/* The message so far, copied aside, for rewording a failure in one call:
+ * ns_err_set(err, err->cause, "cannot use X (%s)", ns_err_was(err)). */
+const char *ns_err_was(struct ns_err *err);
 
 /* Appends the first queued OpenSSL error (if any) as ": reason" and clears
  * OpenSSL's queue. Returns -1. */

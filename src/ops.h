@@ -3,8 +3,8 @@
  * (ns_outcome() of the operation's class, outcome.h). When it returns non-zero with a
  * non-empty err->msg, main() prints that one line: on stdout in helper mode
  * (certmonger shows it as ca-error), on stderr for the admin subcommands.
- * Operations print their own stdout on success (and for WAIT/WAIT_WITH_DELAY
- * the "SECONDS\nCOOKIE" answer). */
+ * The helper operations print through the answer layer (answer.h); the
+ * admin subcommands print their own reports. */
 #ifndef NS_OPS_H
 #define NS_OPS_H
 

@@ -6,8 +6,9 @@
  *   the request is wrong, so it must not end it for good).
  * - UNCONFIGURED (4) waits for an admin to fix settings or certmonger's CA
  *   data; REJECTED (2) ends the request: NDES or the data said no.
- * - Transient causes are not reported with 3 by SUBMIT/POLL: submit.c turns
- *   them into a bounded retry with WAIT_WITH_DELAY (5).
+ * - Transient causes are not reported with 3 by the helper operations: the
+ *   answer layer (answer.c) turns them into a bounded retry with
+ *   WAIT_WITH_DELAY (5).
  * "ndes-submit otp" gives the admin page's answers codes of their own
  * (10-15, documented in ndes-submit(8)). */
 #include <stddef.h>

@@ -16,14 +16,15 @@
  *               messages; a POLL keeps its pending cookie.
  * certmonger clears ca-error on exit 5, so the reason of a retry goes to
  * stderr (certmonger's log) and into the cookie (ca_cookie in the request
- * file). */
+ * file). The answer layer (answer.h) prints every outcome and owns the
+ * retry; this file fills the answer and gives the retry's cookie. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <openssl/rand.h>
 #include <openssl/x509.h>
 
+#include "answer.h"
 #include "autopw.h"
 #include "cmversion.h"
 #include "caps.h"
@@ -63,8 +64,9 @@ struct run {
 	long status_seen;		/* HTTP status of the last reply */
 	const char *txid;		/* of the request sent (NULL before it is known) */
 	bool answered;			/* NDES sent a verified CertRep */
-	bool retrying;			/* this run ends in a retry of transient trouble */
 	struct ns_outage outage;	/* transient trouble of that request so far */
+	const struct ns_cookie *pending;	/* POLL: the pending request's cookie */
+	struct ns_answer *a;		/* what certmonger is told */
 };
 
 static long interval(long configured, long fallback)
@@ -82,14 +84,10 @@ static int load_ca_certs(struct run *r, struct ns_err *err)
 		return ns_err_set(err, NS_CAUSE_CA_CERTS_STALE,
 				  "certmonger passed no CA certificates (CERTMONGER_SCEP_*): run "
 				  "getcert refresh-ca -c %s", r->env->ca_name);
-	if (r->roles == NULL && ns_roles_assign(r, r->env->certs, &r->roles, err) != 0) {
-		char why[sizeof(err->msg)];
-
-		snprintf(why, sizeof(why), "%s", err->msg);
+	if (r->roles == NULL && ns_roles_assign(r, r->env->certs, &r->roles, err) != 0)
 		return ns_err_set(err, NS_CAUSE_CA_CERTS_STALE,
 				  "the CA certificates certmonger holds do not fit NDES (%s): run "
-				  "getcert refresh-ca -c %s", why, r->env->ca_name);
-	}
+				  "getcert refresh-ca -c %s", ns_err_was(err), r->env->ca_name);
 
 	/* certmonger names, as CertPoll's issuer, the issuer of the 2nd
 	 * FETCH-SCEP-CA-CERTS certificate (src/pkcs7.c cm_pkcs7_generate_ias).
@@ -110,27 +108,8 @@ static int load_ca_certs(struct run *r, struct ns_err *err)
 	return 0;
 }
 
-/* ---- The answers to certmonger: issued, wait, retry soon, refused (the exit
- * statuses come from outcome.c). */
-
-/* The exit status certmonger gets for err (outcome.c's table). */
-static int outcome(const struct ns_err *err)
-{
-	return ns_outcome(NS_OPC_HELPER, err);
-}
-
-/* Exit 5 "SECONDS\nCOOKIE" (certmonger: WAIT_WITH_DELAY). */
-static int wait_with(struct ns_err *err, long seconds, const char *cookie)
-{
-	if (cookie == NULL) {
-		ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
-		return outcome(err);
-	}
-	printf("%ld\n%s\n", seconds, cookie);
-	ns_err_clear(err);
-	err->cause = NS_CAUSE_WAIT;
-	return outcome(err);
-}
+/* ---- The answers to certmonger: issued, wait, retry soon, refused (the
+ * answer layer prints them and takes the statuses from outcome.c). */
 
 /* "for 42 seconds" / "for 17 minutes" / "for 3 hours" */
 static void span_str(char *buf, size_t size, long d)
@@ -160,53 +139,29 @@ static void report_outage(const struct run *r, const char *reason)
 	       "(%s); still trying", span, reason);
 }
 
-/* Transient trouble: bounded retry instead of certmonger's long delays. */
-/* A delay in [interval/2, interval]: many hosts refused at once (NDES'
- * password cache full, NDES restarting) come back spread out, not in
- * lockstep. */
-static long jittered(long secs)
+/* The answer layer's retry hook (answer.h): the cookie a transient failure
+ * leaves. A POLL keeps its pending request's cookie; a SUBMIT leaves a
+ * RETRY cookie whose POLL asks certmonger for fresh messages, and counts
+ * the outage of its transaction. */
+static const char *retry_cookie(TALLOC_CTX *mem, void *arg, const struct ns_err *why, long delay)
 {
-	unsigned int rnd = 0;
-
-	if (secs < 2 || RAND_bytes((unsigned char *)&rnd, sizeof(rnd)) != 1)
-		return secs;
-	return secs - (long)(rnd % (unsigned int)(secs / 2 + 1));
-}
-
-static int retry_later(TALLOC_CTX *mem, struct run *r, const struct ns_cookie *pending,
-		       struct ns_err *err)
-{
-	long secs = interval(r->ctx->cfg->retry_interval, NS_DEFAULT_RETRY_INTERVAL);
-
-	if (pending == NULL)
-		secs = jittered(secs);
+	struct run *r = arg;
 	struct ns_cookie c;
-	char reason[sizeof(err->msg)];
 
-	snprintf(reason, sizeof(reason), "%s", err->msg);
-	r->retrying = true;
-	ns_log(r->ctx, NS_LOG_WARN, "%s; trying again in %ld seconds", reason, secs);
-	if (pending != NULL)
-		return wait_with(err, secs, ns_cookie_encode(mem, pending));
+	(void)delay;
+	if (r->pending != NULL)
+		return ns_cookie_encode(mem, r->pending);
 	if (r->txid != NULL) {
 		ns_outage_note(mem, r->ctx, r->txid, &r->outage);
-		report_outage(r, reason);
+		report_outage(r, why->msg);
 	}
 	memset(&c, 0, sizeof(c));
 	c.kind = NS_COOKIE_RETRY;
 	c.since = time(NULL);
-	c.reason = reason;
-	return wait_with(err, secs, ns_cookie_encode(mem, &c));
-}
-
-/* The automatic password mode could not get a password for a passing reason
- * (admin page unreachable, fetch budget spent): retry within our bound rather
- * than certmonger's long default for exit 3. */
-static int autopw_status(TALLOC_CTX *mem, struct run *r, struct ns_err *err)
-{
-	if (ns_cause_transient(err->cause))
-		return retry_later(mem, r, NULL, err);
-	return outcome(err);
+	c.reason = talloc_strdup(mem, why->msg);
+	if (c.reason == NULL)
+		return NULL;
+	return ns_cookie_encode(mem, &c);
 }
 
 /* NDES consumed the CSR's password (if any) when it issued: remember it so
@@ -219,21 +174,14 @@ static void record_password(TALLOC_CTX *mem, const struct run *r)
 		ns_usedpw_record(mem, r->ctx, pw);
 }
 
-static int issued(TALLOC_CTX *mem, struct run *r, const struct ns_certrep *rep,
-		  struct ns_err *err)
+static int issued(TALLOC_CTX *mem, struct run *r, const struct ns_certrep *rep)
 {
-	char *pem = ns_pkcs7_pem(mem, rep->content, rep->content_len);
-
-	if (pem == NULL) {
-		ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
-		return outcome(err);
-	}
-	fputs(pem, stdout);
+	if (ns_answer_output(r->a, ns_pkcs7_pem(mem, rep->content, rep->content_len)) != 0)
+		return -1;
 	ns_log(r->ctx, NS_LOG_INFO, "issued; certmonger decrypts the envelope");
 	record_password(mem, r);
 	ns_autopw_after_issue(mem, r->ctx, r->env);
-	ns_err_clear(err);
-	return outcome(err);
+	return 0;
 }
 
 /* NDES does not know a password this helper fetched moments ago: it went
@@ -275,33 +223,31 @@ static const char *refusal_hint(TALLOC_CTX *mem, const struct run *r,
 
 /* FAILURE: transient, a password refusal automatic mode can fix, or final. */
 static int refused(TALLOC_CTX *mem, struct run *r, const struct ns_certrep *rep,
-		   const struct ns_cookie *pending, struct ns_err *err)
+		   struct ns_err *err)
 {
+	const struct ns_cookie *pending = r->pending;
 	char *why = ns_mserr_describe(mem, rep->fail_info, rep->have_hresult, rep->hresult,
 				      rep->fail_text);
 
 	if (rep->hresult_text != NULL && !rep->have_hresult)
 		ns_log(r->ctx, NS_LOG_WARN, "unreadable NDES error attribute \"%.40s\"",
 		       rep->hresult_text);
-	if (ns_mserr_is_transient(rep->have_hresult, rep->hresult)) {
-		ns_err_set(err, NS_CAUSE_NDES_BUSY, "NDES cannot complete the request now: %s", why);
-		return retry_later(mem, r, pending, err);
-	}
+	if (ns_mserr_is_transient(rep->have_hresult, rep->hresult))
+		return ns_err_set(err, NS_CAUSE_NDES_BUSY, "NDES cannot complete the request now: %s",
+				  why);
 	if (!r->poll && ns_mserr_is_password_refusal(rep->fail_info, rep->have_hresult,
 						     rep->hresult)) {
 		ns_log(r->ctx, NS_LOG_WARN, "NDES refused the challenge password: %s", why);
 		if (ns_autopw_after_refusal(mem, r->all, r->env, unknown_fresh(mem, r, rep), err) == 1)
-			return autopw_status(mem, r, err);
+			return -1;
 	}
 	if (r->poll)
-		ns_err_set(err, NS_CAUSE_REFUSED, "NDES denied the pending request: %s%s%s%s", why,
+		return ns_err_set(err, NS_CAUSE_REFUSED, "NDES denied the pending request: %s%s%s%s", why,
 			   pending->issuer_ok ? "" : " (certmonger's CertPoll names the wrong "
 			   "issuer CA; run getcert refresh-ca -c ", pending->issuer_ok ? "" : r->env->ca_name,
 			   pending->issuer_ok ? "" : " and request again)");
-	else
-		ns_err_set(err, NS_CAUSE_REFUSED, "NDES rejected the request: %s%s", why,
-			   refusal_hint(mem, r, rep));
-	return outcome(err);
+	return ns_err_set(err, NS_CAUSE_REFUSED, "NDES rejected the request: %s%s", why,
+			  refusal_hint(mem, r, rep));
 }
 
 /* PENDING to a PKCSReq: keep certmonger's CertPoll in the cookie and poll. */
@@ -311,12 +257,10 @@ static int held(TALLOC_CTX *mem, struct run *r, const struct ns_pkimsg *gci,
 	long secs = interval(r->ctx->cfg->poll_interval, NS_DEFAULT_POLL_INTERVAL);
 	struct ns_cookie c;
 
-	if (gci == NULL) {
-		ns_err_set(err, NS_CAUSE_INPUT,
-			   "NDES holds the request for a CA manager's approval, but "
-			   "certmonger gave no GetCertInitial message to poll with");
-		return outcome(err);
-	}
+	if (gci == NULL)
+		return ns_err_set(err, NS_CAUSE_INPUT,
+				  "NDES holds the request for a CA manager's approval, but "
+				  "certmonger gave no GetCertInitial message to poll with");
 	memset(&c, 0, sizeof(c));
 	c.kind = NS_COOKIE_PENDING;
 	c.transport = t;
@@ -329,27 +273,26 @@ static int held(TALLOC_CTX *mem, struct run *r, const struct ns_pkimsg *gci,
 		ns_servers_id(r->ctx->cfg->url, c.server);
 	ns_log(r->ctx, NS_LOG_WARN, "the request waits for a CA manager's approval; polling "
 	       "every %ld seconds", secs);
-	return wait_with(err, secs, ns_cookie_encode(mem, &c));
+	return ns_answer_wait(r->a, secs, ns_cookie_encode(mem, &c));
 }
 
 /* The answer to certmonger for a verified CertRep. gci: the CertPoll to keep
- * when a PKCSReq is held; pending: the cookie of a POLL (NULL for SUBMIT). */
+ * when a PKCSReq is held (a POLL has r->pending instead). */
 static int answer(TALLOC_CTX *mem, struct run *r, const struct ns_certrep *rep,
-		  const struct ns_pkimsg *gci, const struct ns_cookie *pending,
-		  enum ns_transport t, struct ns_err *err)
+		  const struct ns_pkimsg *gci, enum ns_transport t, struct ns_err *err)
 {
 	r->answered = true;
 	switch (rep->pki_status) {
 	case NS_PKI_SUCCESS:
-		return issued(mem, r, rep, err);
+		return issued(mem, r, rep);
 	case NS_PKI_PENDING:
-		if (pending == NULL)
+		if (r->pending == NULL)
 			return held(mem, r, gci, t, err);
 		ns_log(r->ctx, NS_LOG_INFO, "still waiting for a CA manager's approval");
-		return wait_with(err, interval(r->ctx->cfg->poll_interval, NS_DEFAULT_POLL_INTERVAL),
-				 r->env->cookie);
+		return ns_answer_wait(r->a, interval(r->ctx->cfg->poll_interval,
+						     NS_DEFAULT_POLL_INTERVAL), r->env->cookie);
 	default:
-		return refused(mem, r, rep, pending, err);
+		return refused(mem, r, rep, err);
 	}
 }
 
@@ -475,23 +418,17 @@ static int read_reply(TALLOC_CTX *mem, struct run *r, const struct ns_http_reply
 	return 0;
 }
 
-/* What SUBMIT and POLL share: send msg, verify the reply, answer certmonger
- * (transient trouble: a bounded retry that keeps a POLL's cookie). */
+/* POLL's exchange: send the CertPoll, verify the reply, answer certmonger. */
 static int exchange(TALLOC_CTX *mem, struct run *r, enum ns_transport t,
-		    const struct ns_pkimsg *msg, const struct ns_pkimsg *gci,
-		    const struct ns_cookie *pending, struct ns_err *err)
+		    const struct ns_pkimsg *msg, struct ns_err *err)
 {
 	struct ns_http_reply *reply = NULL;
 	struct ns_certrep *rep;
 
-	if (send_message(mem, r, t, msg->der, msg->len, &reply, err) != 0) {
-		if (ns_cause_transient(err->cause))
-			return retry_later(mem, r, pending, err);
-		return outcome(err);
-	}
-	if (read_reply(mem, r, reply, msg, &rep, err) != 0)
-		return outcome(err);
-	return answer(mem, r, rep, gci, pending, t, err);
+	if (send_message(mem, r, t, msg->der, msg->len, &reply, err) != 0 ||
+	    read_reply(mem, r, reply, msg, &rep, err) != 0)
+		return -1;
+	return answer(mem, r, rep, NULL, t, err);
 }
 
 /* ---- Several NDES servers (servers.h). */
@@ -577,16 +514,14 @@ static int submit_new(TALLOC_CTX *mem, struct run *r, const struct ns_pkimsg *re
 			ns_err_clear(&e);
 			ns_log(r->ctx, NS_LOG_WARN, "the NDES server that issued the request's "
 			       "password cannot take it now: %s", err->msg);
-			if (ns_autopw_server_down(mem, r->all, r->env, r->server, &e) == 1) {
+			if (ns_autopw_server_down(mem, r->all, r->env, r->server, &e) == 1)
 				*err = e;
-				return autopw_status(mem, r, err);
-			}
 		}
-		return ns_cause_transient(err->cause) ? retry_later(mem, r, NULL, err) : outcome(err);
+		return -1;
 	}
 	if (read_reply(mem, r, reply, req, &rep, err) != 0)
-		return outcome(err);
-	return answer(mem, r, rep, gci, NULL, t, err);
+		return -1;
+	return answer(mem, r, rep, gci, t, err);
 }
 
 /* ---- Policy before anything is sent: renewals, passwords, certmonger's messages. */
@@ -636,7 +571,7 @@ static void warn_stale_password(struct run *r)
 
 /* A renewal whose names differ from the certificate's: NDES takes it only
  * with a one-time password (PSCertificateEnrollment copies the names for
- * that reason). Returns 0 to send it anyway, else the exit status. */
+ * that reason). Returns 0 to send it anyway, -1 to stop (err set). */
 static int names_differ(TALLOC_CTX *mem, struct run *r, struct ns_err *err)
 {
 	const struct ns_renewal *rn = r->renewal;
@@ -649,20 +584,19 @@ static int names_differ(TALLOC_CTX *mem, struct run *r, struct ns_err *err)
 		return 0;
 	}
 	if (ns_autopw_for_new_names(mem, r->ctx, r->env, err) == 1)
-		return autopw_status(mem, r, err);
+		return -1;
 	id = request_id(mem, r);
-	ns_err_set(err, NS_CAUSE_REFUSED, "NDES renews without a password only a request with the "
+	return ns_err_set(err, NS_CAUSE_REFUSED, "NDES renews without a password only a request with the "
 		   "certificate's own names, and this one differs: %s. Keep the names: getcert "
 		   "resubmit -i %s %s; or change them with a one-time password: getcert resubmit "
 		   "-i %s -L PASSWORD (auto-password fetches one by itself)", diff ? diff : "?", id,
 		   rn->resubmit_args, id);
-	return outcome(err);
 }
 
 /* certmonger 0.79.13 reads only the reply to the request signed with the
  * new key (cmversion.h). NDES takes that one as a new enrollment, so it
  * needs a one-time password NDES has not consumed yet. Returns 0 to go on,
- * else the exit status (err set). */
+ * -1 to stop (err set). */
 static int legacy_renewal(TALLOC_CTX *mem, struct run *r, struct ns_err *err)
 {
 	struct ns_err e;
@@ -682,18 +616,17 @@ static int legacy_renewal(TALLOC_CTX *mem, struct run *r, struct ns_err *err)
 	if (r->has_password && (!r->password_used || !ndes))
 		return 0;
 	if (ns_autopw_for_renewal(mem, r->ctx, r->env, err) == 1)
-		return autopw_status(mem, r, err);
+		return -1;
 	id = request_id(mem, r);
-	ns_err_set(err, NS_CAUSE_REFUSED, "this certmonger (before 0.79.14) cannot take NDES' "
+	return ns_err_set(err, NS_CAUSE_REFUSED, "this certmonger (before 0.79.14) cannot take NDES' "
 		   "answer to a renewal signed with the current certificate, so the renewal goes as "
 		   "a new enrollment, which needs a new one-time password: getcert resubmit -i %s "
 		   "-L PASSWORD, or use auto-password with getcert request -l FILE; certmonger "
 		   "0.79.14 or later renews without a password", id);
-	return outcome(err);
 }
 
 /* Renewal policy (ndes.md "Renewal"), before anything is sent. Returns 0 to
- * go on, else the exit status (err set). */
+ * go on, -1 to stop (err set). */
 static int check_renewal(TALLOC_CTX *mem, struct run *r, struct ns_err *err)
 {
 	if (r->env->csr == NULL)
@@ -713,9 +646,8 @@ static int check_renewal(TALLOC_CTX *mem, struct run *r, struct ns_err *err)
 		ns_log(r->ctx, NS_LOG_INFO, "renewing certificate %s (valid until %s) with a new key, "
 		       "as Windows does: NDES answers a repeated transactionID with the existing "
 		       "certificate", r->renewal->cert_serial, r->renewal->not_after);
-		ns_err_set(err, NS_CAUSE_NEED_REKEY, "renewal with a new key: certmonger makes a new key "
-			   "and CSR (renewal-key = new)");
-		return outcome(err);
+		return ns_err_set(err, NS_CAUSE_NEED_REKEY, "renewal with a new key: certmonger makes "
+				  "a new key and CSR (renewal-key = new)");
 	}
 	if (r->renewal->same_key)
 		ns_log(r->ctx, NS_LOG_WARN, "renewing with the same key (renewal-key = same): NDES "
@@ -729,35 +661,28 @@ static int check_renewal(TALLOC_CTX *mem, struct run *r, struct ns_err *err)
 
 /* certmonger keeps the keys: it builds and signs the messages (exit 16).
  * It can only do so with the CA certificates from FETCH-SCEP-CA-CERTS; when
- * it has none, find out why, so that ca-error says it. */
+ * it has none, find out why, so that ca-error says it. Returns -1. */
 static int need_messages(TALLOC_CTX *mem, struct run *r, struct ns_err *err)
 {
 	struct ns_caps *caps = NULL;
-	char why[sizeof(err->msg)];
 
-	if (r->env->has_ca_data) {
-		ns_err_set(err, NS_CAUSE_NEED_MESSAGES,
-			   "asking certmonger to build the SCEP messages");
-		return outcome(err);
-	}
+	if (r->env->has_ca_data)
+		return ns_err_set(err, NS_CAUSE_NEED_MESSAGES,
+				  "asking certmonger to build the SCEP messages");
 	if (ns_caps_fetch(mem, r->ctx, &caps, err) != 0) {
-		if (ns_cause_transient(err->cause))	/* certmonger asks again when it is back */
-			return retry_later(mem, r, NULL, err);
-		snprintf(why, sizeof(why), "%s", err->msg);
-		ns_err_set(err, err->cause, "certmonger has no CA certificates for this CA because "
-			   "the SCEP server cannot be used: %s; fix that, then run getcert refresh-ca -c %s",
-			   why, r->env->ca_name);
-		return outcome(err);
+		if (ns_answer_retries(err->cause))	/* certmonger asks again when it is back */
+			return -1;
+		return ns_err_set(err, err->cause, "certmonger has no CA certificates for this CA "
+				  "because the SCEP server cannot be used: %s; fix that, then run "
+				  "getcert refresh-ca -c %s", ns_err_was(err), r->env->ca_name);
 	}
-	ns_err_set(err, NS_CAUSE_NEED_MESSAGES,
-		   "certmonger has no CA certificates for this CA yet: run getcert refresh-ca -c %s",
-		   r->env->ca_name);
-	return outcome(err);
+	return ns_err_set(err, NS_CAUSE_NEED_MESSAGES, "certmonger has no CA certificates for "
+			  "this CA yet: run getcert refresh-ca -c %s", r->env->ca_name);
 }
 
 /* certmonger's PKCSReq and the matching CertPoll (*gci NULL when there is
- * none or it does not match). Returns 0, 1 when certmonger gave no PKCSReq,
- * -1 on an unusable one (err set).
+ * none or it does not match). Returns 0, or -1 (err set) when certmonger
+ * gave none (it must build them: need_messages) or an unusable one.
  *
  * With a certificate (renewal, rekey) CERTMONGER_PKCSREQ is the one signed
  * by it: certmonger can decrypt the reply to that one, not to the _REKEY one
@@ -782,7 +707,7 @@ static int read_messages(TALLOC_CTX *mem, struct run *r, struct ns_pkimsg **req,
 		       "certmonger gave only the messages signed with the new key%s",
 		       e->cert ? " although a certificate exists: it may fail to decrypt the reply" : "");
 	if (req_pem == NULL)
-		return 1;
+		return need_messages(mem, r, err);
 	if (ns_pkimsg_parse(mem, req_name, (const unsigned char *)req_pem,
 			    strlen(req_pem), true, req, err) != 0)
 		return -1;
@@ -810,20 +735,17 @@ static int do_submit(TALLOC_CTX *mem, struct run *r, struct ns_err *err)
 	struct ns_pkimsg *req = NULL, *gci = NULL;
 	int rc;
 
-	if (ns_autopw_before_submit(mem, r->ctx, r->env, err) != 0)
-		return autopw_status(mem, r, err);
-	if ((rc = check_renewal(mem, r, err)) != 0)
-		return rc;
-	if ((rc = read_messages(mem, r, &req, &gci, err)) != 0)
-		return rc > 0 ? need_messages(mem, r, err) : outcome(err);
-	if (load_ca_certs(r, err) != 0)
-		return outcome(err);
+	if (ns_autopw_before_submit(mem, r->ctx, r->env, err) != 0 ||
+	    check_renewal(mem, r, err) != 0 || read_messages(mem, r, &req, &gci, err) != 0 ||
+	    load_ca_certs(r, err) != 0)
+		return -1;
 	warn_stale_password(r);
 	r->txid = req->txid;
 	ns_outage_load(mem, r->ctx, r->txid, &r->outage);
 
 	rc = submit_new(mem, r, req, gci, err);
-	if (r->outage.since != 0 && r->answered && !r->retrying)	/* the outage is over */
+	/* The outage is over once NDES answered with anything but "busy". */
+	if (r->outage.since != 0 && r->answered && !(rc != 0 && ns_answer_retries(err->cause)))
 		ns_outage_clear(mem, r->ctx, r->txid);
 	return rc;
 }
@@ -834,24 +756,19 @@ static int do_poll(TALLOC_CTX *mem, struct run *r, struct ns_err *err)
 	struct ns_pkimsg *poll;
 
 	if (ns_cookie_decode(mem, r->env->cookie, &c, err) != 0)
-		return outcome(err);
+		return -1;
 	if (c->kind == NS_COOKIE_RETRY) {
 		/* certmonger gives POLL no messages; exit 16 clears the cookie and
 		 * it builds fresh ones for a new SUBMIT (same CSR and password). */
 		ns_log(r->ctx, NS_LOG_WARN, "retrying after: %s", c->reason);
-		ns_err_set(err, NS_CAUSE_NEED_MESSAGES,
-			   "retrying the request (last attempt failed: %.400s): asking certmonger "
-			   "for fresh SCEP messages", c->reason);
-		return outcome(err);
+		return ns_err_set(err, NS_CAUSE_NEED_MESSAGES, "retrying the request (last attempt "
+				  "failed: %.400s): asking certmonger for fresh SCEP messages",
+				  c->reason);
 	}
 	if (ns_pkimsg_parse(mem, "the CertPoll in the stored cookie", c->certpoll,
-			    c->certpoll_len, false, &poll, err) != 0) {
-		char why[sizeof(err->msg)];
-
-		snprintf(why, sizeof(why), "%s", err->msg);
-		ns_err_set(err, NS_CAUSE_INPUT, "%s; start over with getcert resubmit", why);
-		return outcome(err);
-	}
+			    c->certpoll_len, false, &poll, err) != 0)
+		return ns_err_set(err, NS_CAUSE_INPUT, "%s; start over with getcert resubmit",
+				  ns_err_was(err));
 	if (c->server[0] != '\0' && ns_servers_count(r->all->cfg) > 1) {
 		int i = ns_servers_find(r->all->cfg, c->server);
 
@@ -859,13 +776,14 @@ static int do_poll(TALLOC_CTX *mem, struct run *r, struct ns_err *err)
 			ns_log(r->ctx, NS_LOG_WARN, "the NDES server that holds this pending request "
 			       "is no longer in url; polling %s", r->all->cfg->url);
 		if (use_server(mem, r, i < 0 ? 0 : i, err) != 0)
-			return outcome(err);
+			return -1;
 	}
 	ns_log(r->ctx, NS_LOG_INFO, "polling transaction %s (pending since %lld) at %s", poll->txid,
 	       (long long)c->since, r->ctx->cfg->url);
 	if (load_ca_certs(r, err) != 0)
-		return outcome(err);
-	return exchange(mem, r, c->transport, poll, NULL, c, err);
+		return -1;
+	r->pending = c;		/* a retry keeps this cookie */
+	return exchange(mem, r, c->transport, poll, err);
 }
 
 int ns_op_submit(TALLOC_CTX *mem, const struct ns_ctx *ctx, bool poll, struct ns_err *err)
@@ -875,18 +793,24 @@ int ns_op_submit(TALLOC_CTX *mem, const struct ns_ctx *ctx, bool poll, struct ns
 	int rc;
 
 	ns_err_clear(err);
-	if (r == NULL || (r->env = ns_cmenv_read(r)) == NULL) {
+	if (r == NULL || (r->env = ns_cmenv_read(r)) == NULL ||
+	    (r->a = ns_answer_new(r, ctx, poll ? "POLL" : "SUBMIT")) == NULL) {
 		talloc_free(tmp);
 		ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
-		return outcome(err);
+		return ns_outcome(NS_OPC_HELPER, err);
 	}
 	r->ctx = ctx;
 	r->all = ctx;
 	r->poll = poll;
-	if (ns_config_require_url(ctx->cfg, err) != 0)
-		rc = outcome(err);
-	else
-		rc = poll ? do_poll(tmp, r, err) : do_submit(tmp, r, err);
+	r->a->retry_cookie = retry_cookie;
+	r->a->retry_arg = r;
+	if (ns_config_require_url(ctx->cfg, &r->a->err) == 0) {
+		if (poll)
+			do_poll(tmp, r, &r->a->err);
+		else
+			do_submit(tmp, r, &r->a->err);
+	}
+	rc = ns_answer_emit(tmp, r->a, err);
 	fflush(stdout);
 	talloc_free(tmp);
 	return rc;

@@ -36,6 +36,14 @@ need_fixture() {
 
 [ -x "$HELPER" ] || fail "helper $HELPER not built"
 
+# jittered_delay FILE MAX: FILE holds only a retry delay the answer layer
+# may choose, MAX minus up to half of it (src/answer.h ns_answer_jitter).
+jittered_delay() {
+	d=$(cat "$1")
+	case $d in '' | *[!0-9]*) return 1 ;; esac
+	[ "$d" -ge $(( $2 - $2 / 2 )) ] && [ "$d" -le "$2" ]
+}
+
 # start_server PORT ARGS...: static-server.py on 127.0.0.1:PORT, waits until
 # it listens. Requests are logged to $T/requests.PORT.
 start_server() {
