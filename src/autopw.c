@@ -57,6 +57,7 @@ struct job {
 	struct record rec;
 	time_t now;
 	int skip;		/* a server not to fetch from (down), -1: none */
+	bool ready;		/* the request has a FILE: automatic mode can work */
 };
 
 /* ---- files ------------------------------------------------------------- */
@@ -203,8 +204,8 @@ static int save_record(TALLOC_CTX *mem, struct job *j, struct ns_err *err)
 
 /* ---- the job ----------------------------------------------------------- */
 
-/* Finds the request; 1 = found with a FILE, 0 = automatic mode cannot help
- * (logged), -1 = error in err. */
+/* Finds the request: 0 with j->ready when it has a FILE (j->ready false:
+ * automatic mode cannot help, logged), -1 on an error (err set). */
 static int job_start(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_cmenv *env,
 		     struct job *j, struct ns_err *err)
 {
@@ -216,7 +217,7 @@ static int job_start(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_cmenv 
 	j->ctx = ctx;
 	j->env = env;
 	j->now = time(NULL);
-	if (ns_cmreq_find(mem, dir, env->csr, &j->req, err) != 0)
+	if (ns_cmenv_request(env, dir, &j->req, err) != 0)
 		return -1;
 	if (j->req == NULL) {
 		ns_err_set(err, NS_CAUSE_CONFIG,
@@ -230,7 +231,7 @@ static int job_start(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_cmenv 
 		       "automatic passwords need it (FILE holding one newline will do; certmonger refuses a zero-byte FILE)",
 		       j->req->id != NULL ? j->req->id : j->req->path,
 		       j->req->has_inline_pw ? " (it has a fixed -L password)" : "");
-		return 0;
+		return 0;	/* not ready */
 	}
 	j->state_path = talloc_asprintf(mem, "%s.ndes-submit-state", j->req->pw_file);
 	if (j->state_path == NULL)
@@ -238,7 +239,8 @@ static int job_start(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_cmenv 
 	if (read_pw_file(mem, j->req->pw_file, &j->file_pw, err) != 0)
 		return -1;
 	load_record(j);
-	return 1;
+	j->ready = true;
+	return 0;
 }
 
 static bool file_pw_is_ours(const struct job *j)
@@ -264,17 +266,17 @@ static int nudge(TALLOC_CTX *mem, struct job *j, struct ns_err *err)
 			   "automatic password: certmonger sent %d CSRs without the password waiting "
 			   "in %s; not asking again (check the request's -l file with getcert list)",
 			   j->rec.nudges + 1, j->req->pw_file);
-		return 1;
+		return -1;
 	}
 	j->rec.nudges++;
 	if (save_record(mem, j, err) != 0)
-		return 1;
+		return -1;
 	ns_log(j->ctx, NS_LOG_INFO, "automatic password: %s holds a password the CSR lacks; "
 	       "asking certmonger to rebuild the CSR", j->req->pw_file);
 	ns_err_set(err, NS_CAUSE_NEED_REKEY,
 		   "a one-time password is waiting in %s: certmonger rebuilds the key and CSR",
 		   j->req->pw_file);
-	return 1;
+	return -1;
 }
 
 /* Compares the page's thumbprint with the CA certmonger got from
@@ -294,7 +296,7 @@ static void check_thumbprint(TALLOC_CTX *mem, struct job *j, const char *thumbpr
 		       thumbprint, desc != NULL && desc[0] != '\0' ? desc : "no CA certificate");
 }
 
-/* Fetches a password (rate limited), writes FILE, exits 17. Returns 1. */
+/* Fetches a password (rate limited), writes FILE, exits 17. Returns -1 (err set). */
 static int supply(TALLOC_CTX *mem, struct job *j, const char *why, struct ns_err *err)
 {
 	struct ns_otp *otp = NULL;
@@ -314,18 +316,18 @@ static int supply(TALLOC_CTX *mem, struct job *j, const char *why, struct ns_err
 			   "automatic password: %d passwords were fetched for this request within the "
 			   "last hour (each holds one of NDES' cache slots for up to 60 minutes); "
 			   "not fetching another before %s", j->rec.nfetches, when);
-		return 1;
+		return -1;
 	}
 	remove_stale_tmp(mem, j->ctx, j->req->pw_file);
 	remove_stale_tmp(mem, j->ctx, j->state_path);
 	if (can_write_next_to(mem, j->req->pw_file, err) != 0)
-		return 1;
+		return -1;
 	ns_log(j->ctx, NS_LOG_INFO, "automatic password: %s; fetching one for %s", why,
 	       j->req->pw_file);
 	ns_err_clear(&e);
 	if (ns_servers_otp(mem, j->ctx, j->skip, &otp, &server, &e) != 0) {
 		ns_err_set(err, e.cause, "automatic password: %s", e.msg);
-		return 1;
+		return -1;
 	}
 	/* Counted before the password is stored: a crash in between must not
 	 * let the hourly limit be passed. */
@@ -336,11 +338,11 @@ static int supply(TALLOC_CTX *mem, struct job *j, const char *why, struct ns_err
 	text = talloc_asprintf(mem, "%s\n", otp->password);
 	if (text == NULL) {
 		ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
-		return 1;
+		return -1;
 	}
 	ns_secret(text);
 	if (write_atomic(mem, j->req->pw_file, text, err) != 0)
-		return 1;
+		return -1;
 	j->rec.written = j->now;
 	ns_sha256_hex(NULL, otp->password, 32, j->rec.sha256);
 	/* The request carrying it must go to this server (servers.h). */
@@ -356,19 +358,29 @@ static int supply(TALLOC_CTX *mem, struct job *j, const char *why, struct ns_err
 	ns_err_set(err, NS_CAUSE_NEED_REKEY,
 		   "wrote a fresh one-time password to %s: certmonger builds a new key and CSR with it",
 		   j->req->pw_file);
-	return 1;
+	return -1;
 }
 
 /* ---- entry points (autopw.h) ------------------------------------------ */
 
+/* The CSR's password (parsed once per run, cmenv.h); NULL: none or unreadable. */
+static const char *csr_password(struct ns_cmenv *env)
+{
+	const struct ns_csr *csr = ns_cmenv_csr(env);
+
+	return csr != NULL && !csr->password_bad ? csr->password : NULL;
+}
+
 int ns_autopw_before_submit(TALLOC_CTX *mem, const struct ns_ctx *ctx,
 			    struct ns_cmenv *env, struct ns_err *err)
 {
+	const struct ns_csr *csr = ns_cmenv_csr(env);
 	TALLOC_CTX *tmp;
 	struct job j;
 	int rc;
 
-	if (!ctx->cfg->auto_otp || ns_csr_has_challenge(env->csr) != 0)
+	/* An unreadable CSR is certmonger's to report when it builds messages. */
+	if (!ctx->cfg->auto_otp || csr == NULL || csr->password_bad || ns_csr_has_password(csr))
 		return 0;
 	/* A renewal is signed with the old certificate; NDES (Renewal) may
 	 * take it without a password. A refusal brings us back. */
@@ -377,10 +389,9 @@ int ns_autopw_before_submit(TALLOC_CTX *mem, const struct ns_ctx *ctx,
 		return 0;
 	}
 	tmp = talloc_new(mem);
-	rc = job_start(tmp, ctx, env, &j, err);
-	if (rc <= 0) {
+	if (job_start(tmp, ctx, env, &j, err) != 0 || !j.ready) {
 		talloc_free(tmp);
-		return rc < 0 ? 1 : 0;
+		return ns_err_failed(err) ? -1 : 0;
 	}
 	if (j.file_pw != NULL && (!file_pw_is_ours(&j) || j.now - j.rec.written < AUTOPW_MAX_AGE))
 		rc = nudge(tmp, &j, err);	/* certmonger has not re-read FILE yet */
@@ -426,7 +437,8 @@ static int supply_for(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_cmenv
 		      const char *why, bool unknown, int skip, struct ns_err *err)
 {
 	TALLOC_CTX *tmp;
-	char *csr_pw = NULL, h[65];
+	const char *csr_pw = csr_password(env);
+	char h[65];
 	struct ns_err e;
 	struct job j;
 	int rc;
@@ -437,14 +449,12 @@ static int supply_for(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_cmenv
 	ns_err_clear(&e);
 	rc = job_start(tmp, ctx, env, &j, &e);
 	j.skip = skip;
-	if (rc <= 0) {
-		if (rc < 0)
+	if (rc != 0 || !j.ready) {
+		if (rc != 0)
 			ns_log(ctx, NS_LOG_WARN, "%s", e.msg);
 		talloc_free(tmp);
 		return 0;	/* the caller reports the refusal */
 	}
-	if (ns_csr_challenge(tmp, env->csr, &csr_pw) == 0 && csr_pw != NULL)
-		ns_secret(csr_pw);
 	ns_sha256_hex(NULL, csr_pw, 32, h);
 	/* skip >= 0: not a refusal, the password's server is down */
 	if (skip < 0 && csr_pw != NULL && strcmp(h, j.rec.sha256) == 0 &&
@@ -463,7 +473,7 @@ static int supply_for(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_cmenv
 					   "the account have Enroll permission on the template?)",
 					   j.rec.refused_fresh);
 			talloc_free(tmp);
-			return 1;
+			return -1;
 		}
 	} else if (skip < 0) {
 		j.rec.refused_fresh = 0;
@@ -481,7 +491,7 @@ static int supply_for(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_cmenv
 void ns_autopw_after_issue(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_cmenv *env)
 {
 	TALLOC_CTX *tmp;
-	char *csr_pw = NULL;
+	const char *csr_pw = csr_password(env);
 	struct ns_err e;
 	struct job j;
 
@@ -489,14 +499,12 @@ void ns_autopw_after_issue(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_
 		return;
 	tmp = talloc_new(mem);
 	ns_err_clear(&e);
-	if (job_start(tmp, ctx, env, &j, &e) <= 0) {
+	if (job_start(tmp, ctx, env, &j, &e) != 0 || !j.ready) {
 		if (e.msg[0] != '\0')
 			ns_log(ctx, NS_LOG_WARN, "%s", e.msg);
 		talloc_free(tmp);
 		return;
 	}
-	if (ns_csr_challenge(tmp, env->csr, &csr_pw) == 0 && csr_pw != NULL)
-		ns_secret(csr_pw);
 	/* NDES consumed the password: erase it. Not to zero bytes: certmonger
 	 * 0.79.17 takes an empty file for a read error (it checks st_size > 0,
 	 * then reports a stale errno) and stops in NEED_CSR_GEN_PIN; a lone
@@ -519,20 +527,19 @@ int ns_autopw_origin(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_cmenv 
 		     int *server, long *age)
 {
 	TALLOC_CTX *tmp;
-	char *csr_pw = NULL, h[65];
+	const char *csr_pw = csr_password(env);
+	char h[65];
 	struct ns_err e;
 	struct job j;
 	int rc = 0;
 
 	*server = -1;
 	*age = -1;
-	if (!ctx->cfg->auto_otp || ns_csr_has_challenge(env->csr) != 1)
+	if (!ctx->cfg->auto_otp || csr_pw == NULL || csr_pw[0] == '\0')
 		return 0;
 	tmp = talloc_new(mem);
 	ns_err_clear(&e);
-	if (job_start(tmp, ctx, env, &j, &e) == 1 &&
-	    ns_csr_challenge(tmp, env->csr, &csr_pw) == 0 && csr_pw != NULL) {
-		ns_secret(csr_pw);
+	if (job_start(tmp, ctx, env, &j, &e) == 0 && j.ready) {
 		ns_sha256_hex(NULL, csr_pw, 32, h);
 		if (j.rec.sha256[0] != '\0' && strcmp(h, j.rec.sha256) == 0) {
 			rc = 1;

@@ -15,17 +15,18 @@
 
 struct ns_ctx;
 
-/* Before a SUBMIT is sent. Returns 0 to go on; 1 when the helper must exit
- * with err->cause (NS_CAUSE_NEED_REKEY after writing a fresh password to the
+/* Before a SUBMIT is sent. Returns 0 to go on; -1 when the run ends with
+ * err->cause (NS_CAUSE_NEED_REKEY after writing a fresh password to the
  * request's FILE, or another cause when that failed). Does nothing (0)
  * when automatic mode is off or the CSR already carries a password. */
 int ns_autopw_before_submit(TALLOC_CTX *mem, const struct ns_ctx *ctx,
 			    struct ns_cmenv *env, struct ns_err *err);
 
 /* After NDES refused the request because of its password (failInfo
- * badMessageCheck, or a renewal refused without one). Returns 1 and sets err
- * (NS_CAUSE_NEED_REKEY) when a fresh password was supplied, 0 when automatic mode
- * cannot help (the caller then reports the refusal). */
+ * badMessageCheck, or a renewal refused without one). Returns -1 with err
+ * (NS_CAUSE_NEED_REKEY when a fresh password was supplied, another cause
+ * when that failed), 0 when automatic mode cannot help (the caller then
+ * reports the refusal). */
 int ns_autopw_after_refusal(TALLOC_CTX *mem, const struct ns_ctx *ctx,
 			    struct ns_cmenv *env, bool unknown, struct ns_err *err);
 /* unknown: NDES did not know the password (0x80070490); refused twice

@@ -40,35 +40,24 @@ static bool is_ndes(TALLOC_CTX *mem, const struct ns_ctx *ctx)
 	return ndes;
 }
 
-/* GetCACaps from the first server that answers (each server's answer is
- * cached under its own url for SUBMIT). */
-static int caps_any(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_caps **caps,
-		    const struct ns_ctx **used, struct ns_err *err)
+static int try_caps(TALLOC_CTX *mem, const struct ns_ctx *sc, int i, void *arg,
+		    struct ns_err *err)
 {
-	int i, n = ns_servers_count(ctx->cfg);
-
-	for (i = 0; i < n; i++) {
-		*used = ns_servers_ctx(mem, ctx, i);
-		if (*used == NULL)
-			return ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
-		ns_err_clear(err);
-		if (ns_caps_fetch(mem, *used, caps, err) == 0)
-			return 0;
-		if (i + 1 == n || !ns_servers_down(err))
-			return -1;
-		ns_log(ctx, NS_LOG_WARN, "NDES server %s is skipped: %s", (*used)->cfg->url, err->msg);
-	}
-	return ns_config_require_url(ctx->cfg, err);
+	(void)i;
+	return ns_caps_fetch(mem, sc, arg, err);
 }
 
 static int op_caps(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_answer *a)
 {
 	struct ns_caps *caps;
+	int used;
 
 	/* Always ask (and refresh the cache): certmonger runs this on start
-	 * and on "getcert refresh-ca". With caps configured, no request. */
-	if (caps_any(mem, ctx, &caps, &ctx, &a->err) != 0)
-		return -1;
+	 * and on "getcert refresh-ca". With caps configured, no request. Each
+	 * server's answer is cached under its own url for SUBMIT. */
+	if (ns_servers_first(mem, ctx, NULL, 0, try_caps, &caps, &used, &a->err) != 0 ||
+	    (ctx = ns_servers_ctx(mem, ctx, used)) == NULL)
+		return ns_answer_failed(a) ? -1 : ns_err_set(&a->err, NS_CAUSE_NOMEM, "out of memory");
 	if (caps->aes && is_ndes(mem, ctx) && ns_caps_without_aes(caps) == 1)
 		ns_log(ctx, NS_LOG_WARN, "warning: the capabilities%s offer AES, but this server is "
 		       "Microsoft NDES (its RA certificates carry EKU 1.3.6.1.4.1.311.20.2.1), which "

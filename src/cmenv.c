@@ -80,3 +80,34 @@ int ns_cmenv_certs(struct ns_cmenv *e, struct ns_err *err)
 	*err = e->certs_err;
 	return -1;
 }
+
+const struct ns_csr *ns_cmenv_csr(struct ns_cmenv *e)
+{
+	if (!e->csr_read) {
+		e->csr_read = true;
+		if (e->csr != NULL)
+			ns_csr_parse(e, e->csr, &e->parsed_csr);
+	}
+	return e->parsed_csr;
+}
+
+int ns_cmenv_request(struct ns_cmenv *e, const char *dir, struct ns_cmreq **out,
+		     struct ns_err *err)
+{
+	if (!e->request_read) {
+		const struct ns_csr *csr = ns_cmenv_csr(e);
+
+		e->request_read = true;
+		ns_err_clear(&e->request_err);
+		if (csr == NULL)
+			ns_err_set(&e->request_err, NS_CAUSE_CONFIG, "automatic password: cannot "
+				   "read the CSR certmonger passed");
+		else
+			ns_cmreq_find_csr(e, dir, csr, &e->request, &e->request_err);
+	}
+	*out = e->request;
+	if (e->request_err.cause == NS_CAUSE_NONE)
+		return 0;
+	*err = e->request_err;
+	return -1;
+}

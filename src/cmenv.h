@@ -9,6 +9,8 @@
 #include <talloc.h>
 #include <openssl/x509.h>
 
+#include "cmreq.h"
+#include "csr.h"
 #include "err.h"
 
 struct ns_cmenv {
@@ -26,6 +28,12 @@ struct ns_cmenv {
 	X509 *second;			/* the first of CERTMONGER_SCEP_CA_CERTIFICATE */
 	bool certs_read;
 	struct ns_err certs_err;	/* and how that went */
+	/* Filled by ns_cmenv_csr and ns_cmenv_request: */
+	struct ns_csr *parsed_csr;	/* csr, parsed (NULL: none or unreadable) */
+	bool csr_read;
+	struct ns_cmreq *request;	/* certmonger's record of this request */
+	bool request_read;
+	struct ns_err request_err;
 };
 
 /* Reads the environment (empty variables count as unset). NULL: out of memory. */
@@ -36,5 +44,14 @@ struct ns_cmenv *ns_cmenv_read(TALLOC_CTX *mem);
  * it and "getcert refresh-ca -c CA". No certificates at all is not an
  * error here (env->certs is empty). */
 int ns_cmenv_certs(struct ns_cmenv *env, struct ns_err *err);
+
+/* CERTMONGER_CSR parsed, once per run (csr.h); NULL when it is absent or
+ * unreadable (certmonger still builds its messages from it). */
+const struct ns_csr *ns_cmenv_csr(struct ns_cmenv *env);
+
+/* certmonger's request record for this CSR (cmreq.h), looked up in dir once
+ * per run; later calls return the first result. *out NULL: none matches. */
+int ns_cmenv_request(struct ns_cmenv *env, const char *dir, struct ns_cmreq **out,
+		     struct ns_err *err);
 
 #endif

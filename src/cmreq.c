@@ -62,27 +62,6 @@ char *ns_cmreq_value(TALLOC_CTX *mem, const char *text, const char *key)
 	return val;
 }
 
-/* DER SubjectPublicKeyInfo of a DER CSR. */
-static unsigned char *csr_spki(TALLOC_CTX *mem, const unsigned char *der, size_t len,
-			       size_t *out_len)
-{
-	const unsigned char *p = der;
-	X509_REQ *req = d2i_X509_REQ(NULL, &p, (long)len);
-	unsigned char *buf = NULL, *out = NULL;
-	int n;
-
-	if (req == NULL)
-		return NULL;
-	n = i2d_PUBKEY(X509_REQ_get0_pubkey(req), &buf);
-	if (n > 0) {
-		out = talloc_memdup(mem, buf, (size_t)n);
-		*out_len = (size_t)n;
-	}
-	OPENSSL_free(buf);
-	X509_REQ_free(req);
-	return out;
-}
-
 static bool hex_equals(const char *hex, const unsigned char *der, size_t len)
 {
 	size_t i;
@@ -137,29 +116,23 @@ static struct ns_cmreq *make_req(TALLOC_CTX *mem, const char *path, const char *
 	return r;
 }
 
-/* The CSR (and its key) being looked for. */
-struct wanted {
-	unsigned char *der, *spki;
-	size_t len, spki_len;
-};
-
 enum match { NO_MATCH, SAME_KEY, SAME_CSR };
 
 /* Does the request file text hold the CSR, or one with its key? */
-static enum match match_text(TALLOC_CTX *tmp, const char *text, const struct wanted *w)
+static enum match match_text(TALLOC_CTX *tmp, const char *text, const struct ns_csr *w)
 {
-	char *csr = ns_cmreq_value(tmp, text, "csr");
-	unsigned char *fder, *fspki;
-	size_t flen = 0, fspki_len = 0;
+	char *pem = ns_cmreq_value(tmp, text, "csr");
+	struct ns_csr *f = NULL;
 
-	fder = csr != NULL ? ns_csr_der(tmp, csr, &flen) : NULL;
-	if (fder != NULL && flen == w->len && memcmp(fder, w->der, w->len) == 0)
+	if (pem != NULL)
+		ns_csr_parse(tmp, pem, &f);
+	if (f != NULL && f->len == w->len && memcmp(f->der, w->der, w->len) == 0)
 		return SAME_CSR;
 	if (w->spki == NULL)
 		return NO_MATCH;
 	/* certmonger may not have saved a rebuilt CSR yet: match the key. */
-	fspki = fder != NULL ? csr_spki(tmp, fder, flen, &fspki_len) : NULL;
-	if (fspki != NULL && fspki_len == w->spki_len && memcmp(fspki, w->spki, w->spki_len) == 0)
+	if (f != NULL && f->spki != NULL && f->spki_len == w->spki_len &&
+	    memcmp(f->spki, w->spki, w->spki_len) == 0)
 		return SAME_KEY;
 	if (hex_equals(ns_cmreq_value(tmp, text, "key_pubkey_info"), w->spki, w->spki_len) ||
 	    hex_equals(ns_cmreq_value(tmp, text, "key_next_pubkey_info"), w->spki, w->spki_len))
@@ -170,20 +143,28 @@ static enum match match_text(TALLOC_CTX *tmp, const char *text, const struct wan
 int ns_cmreq_find(TALLOC_CTX *mem, const char *dir, const char *csr_pem,
 		  struct ns_cmreq **out, struct ns_err *err)
 {
+	struct ns_csr *csr = NULL;
+	int rc;
+
+	*out = NULL;
+	if (ns_csr_parse(mem, csr_pem, &csr) != 0)
+		return ns_err_set(err, NS_CAUSE_CONFIG, "automatic password: cannot read the CSR "
+				  "certmonger passed");
+	rc = ns_cmreq_find_csr(mem, dir, csr, out, err);
+	talloc_free(csr);
+	return rc;
+}
+
+int ns_cmreq_find_csr(TALLOC_CTX *mem, const char *dir, const struct ns_csr *w,
+		      struct ns_cmreq **out, struct ns_err *err)
+{
 	TALLOC_CTX *tmp = talloc_new(mem);
-	struct wanted w = { NULL, NULL, 0, 0 };
 	DIR *d = NULL;
 	struct dirent *de;
 	struct ns_cmreq *exact = NULL, *by_key = NULL;
 	int key_matches = 0, rc = -1;
 
 	*out = NULL;
-	w.der = ns_csr_der(tmp, csr_pem, &w.len);
-	if (w.der == NULL) {
-		ns_err_set(err, NS_CAUSE_CONFIG, "automatic password: cannot read the CSR certmonger passed");
-		goto done;
-	}
-	w.spki = csr_spki(tmp, w.der, w.len, &w.spki_len);
 	d = opendir(dir);
 	if (d == NULL) {
 		ns_err_set(err, NS_CAUSE_CONFIG,
@@ -195,7 +176,7 @@ int ns_cmreq_find(TALLOC_CTX *mem, const char *dir, const char *csr_pem,
 		char *path = ignored_name(de->d_name) ? NULL
 			: talloc_asprintf(tmp, "%s/%s", dir, de->d_name);
 		char *text = path != NULL ? read_small(tmp, path) : NULL;
-		enum match m = text != NULL ? match_text(tmp, text, &w) : NO_MATCH;
+		enum match m = text != NULL ? match_text(tmp, text, w) : NO_MATCH;
 
 		if (m == SAME_CSR) {
 			exact = make_req(tmp, path, text);

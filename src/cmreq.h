@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <talloc.h>
 
+#include "csr.h"
 #include "err.h"
 
 struct ns_cmreq {
@@ -27,6 +28,10 @@ struct ns_cmreq {
  * the only one whose CSR or current/next key has the same public key.
  * *out is NULL when none matches. Errors (unreadable directory, ambiguous
  * key match): -1 with err NS_CAUSE_CONFIG. */
+int ns_cmreq_find_csr(TALLOC_CTX *mem, const char *dir, const struct ns_csr *csr,
+		      struct ns_cmreq **out, struct ns_err *err);
+
+/* The same for a PEM CSR (tests, fuzzers); the run uses ns_cmenv_request. */
 int ns_cmreq_find(TALLOC_CTX *mem, const char *dir, const char *csr_pem,
 		  struct ns_cmreq **out, struct ns_err *err);
 

@@ -6,6 +6,7 @@
 #include <openssl/x509.h>
 
 #include "csr.h"
+#include "file.h"
 #include "x509util.h"
 
 unsigned char *ns_csr_der(TALLOC_CTX *mem, const char *csr_pem, size_t *len_out)
@@ -21,73 +22,105 @@ unsigned char *ns_csr_der(TALLOC_CTX *mem, const char *csr_pem, size_t *len_out)
 	return der;
 }
 
-/* The password is a secret: wiped when its talloc context goes. */
-static int wipe(char *s)
+static int csr_destructor(struct ns_csr *c)
 {
-	explicit_bzero(s, talloc_get_size(s));
+	X509_REQ_free(c->req);
 	return 0;
 }
 
-int ns_csr_challenge(TALLOC_CTX *mem, const char *csr_pem, char **pw_out)
+/* The challengePassword attribute: c->password, or password_bad. */
+static void read_password(struct ns_csr *c)
 {
-	TALLOC_CTX *tmp = talloc_new(mem);
-	const unsigned char *p;
-	unsigned char *der, *utf8 = NULL;
-	size_t len = 0;
-	X509_REQ *req = NULL;
+	int idx = X509_REQ_get_attr_by_NID(c->req, NID_pkcs9_challengePassword, -1);
 	X509_ATTRIBUTE *attr;
 	ASN1_TYPE *val;
-	int idx, n = 0, rc = -1;
+	unsigned char *utf8 = NULL;
+	int n;
 
-	*pw_out = NULL;
-	der = ns_csr_der(tmp, csr_pem, &len);
-	if (der == NULL)
-		goto out;
-	p = der;
-	req = d2i_X509_REQ(NULL, &p, (long)len);
-	if (req == NULL || p != der + len)
-		goto out;
-	idx = X509_REQ_get_attr_by_NID(req, NID_pkcs9_challengePassword, -1);
-	if (idx < 0) {
-		rc = 0;		/* no password */
-		goto out;
-	}
-	attr = X509_REQ_get_attr(req, idx);
+	if (idx < 0)
+		return;		/* no password */
+	c->password_bad = true;
+	attr = X509_REQ_get_attr(c->req, idx);
 	val = attr != NULL ? X509_ATTRIBUTE_get0_type(attr, 0) : NULL;
 	/* PKCS#9: a DirectoryString (NDES wants PrintableString; any string type reads). */
 	if (val == NULL || (val->type != V_ASN1_PRINTABLESTRING && val->type != V_ASN1_UTF8STRING &&
 			    val->type != V_ASN1_IA5STRING && val->type != V_ASN1_T61STRING &&
 			    val->type != V_ASN1_BMPSTRING && val->type != V_ASN1_UNIVERSALSTRING))
-		goto out;
+		return;
 	n = ASN1_STRING_to_UTF8(&utf8, val->value.asn1_string);
 	if (n < 0)
-		goto out;
-	if (memchr(utf8, '\0', (size_t)n) != NULL)
-		goto out;
-	*pw_out = talloc_strndup(mem, (const char *)utf8, (size_t)n);
-	if (*pw_out == NULL)
-		goto out;
-	talloc_set_destructor(*pw_out, wipe);
-	rc = 0;
-out:
-	if (utf8 != NULL)
-		OPENSSL_cleanse(utf8, (size_t)(n > 0 ? n : 0));
-	OPENSSL_free(utf8);
-	X509_REQ_free(req);
-	talloc_free(tmp);
-	return rc;
+		return;
+	if (memchr(utf8, '\0', (size_t)n) == NULL) {
+		c->password = ns_secret(talloc_strndup(c, (const char *)utf8, (size_t)n));
+		c->password_bad = c->password == NULL;
+	}
+	OPENSSL_clear_free(utf8, (size_t)n);	/* OpenSSL's copy of the secret */
+}
+
+/* The public key as DER SubjectPublicKeyInfo, to match certmonger's records. */
+static void read_spki(struct ns_csr *c)
+{
+	unsigned char *buf = NULL;
+	int n = i2d_PUBKEY(X509_REQ_get0_pubkey(c->req), &buf);
+
+	if (n > 0)
+		c->spki = talloc_memdup(c, buf, (size_t)n);
+	if (c->spki != NULL)
+		c->spki_len = (size_t)n;
+	OPENSSL_free(buf);
+}
+
+int ns_csr_parse(TALLOC_CTX *mem, const char *csr_pem, struct ns_csr **out)
+{
+	struct ns_csr *c = talloc_zero(mem, struct ns_csr);
+	const unsigned char *p;
+
+	*out = NULL;
+	if (c == NULL)
+		return -1;
+	talloc_set_destructor(c, csr_destructor);
+	c->der = ns_csr_der(c, csr_pem, &c->len);
+	p = c->der;
+	if (c->der == NULL || (c->req = d2i_X509_REQ(NULL, &p, (long)c->len)) == NULL ||
+	    p != c->der + c->len) {
+		talloc_free(c);
+		return -1;
+	}
+	read_password(c);
+	read_spki(c);
+	*out = c;
+	return 0;
+}
+
+bool ns_csr_has_password(const struct ns_csr *csr)
+{
+	return csr != NULL && csr->password != NULL && csr->password[0] != '\0';
+}
+
+int ns_csr_challenge(TALLOC_CTX *mem, const char *csr_pem, char **pw_out)
+{
+	struct ns_csr *c = NULL;
+
+	*pw_out = NULL;
+	if (ns_csr_parse(mem, csr_pem, &c) != 0 || c->password_bad) {
+		talloc_free(c);
+		return -1;
+	}
+	if (c->password != NULL)
+		*pw_out = talloc_steal(mem, c->password);
+	talloc_free(c);
+	return 0;
 }
 
 int ns_csr_has_challenge(const char *csr_pem)
 {
-	TALLOC_CTX *tmp = talloc_new(NULL);
-	char *pw = NULL;
+	struct ns_csr *c = NULL;
 	int rc;
 
-	if (ns_csr_challenge(tmp, csr_pem, &pw) != 0)
+	if (ns_csr_parse(NULL, csr_pem, &c) != 0 || c->password_bad)
 		rc = -1;
 	else
-		rc = (pw != NULL && pw[0] != '\0') ? 1 : 0;
-	talloc_free(tmp);
+		rc = ns_csr_has_password(c) ? 1 : 0;
+	talloc_free(c);
 	return rc;
 }

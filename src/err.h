@@ -6,6 +6,8 @@
 #ifndef NS_ERR_H
 #define NS_ERR_H
 
+#include <stdbool.h>
+
 #include "cause.h"
 
 struct ns_err {
@@ -15,6 +17,12 @@ struct ns_err {
 };
 
 void ns_err_clear(struct ns_err *err);
+
+/* Has a failure (or a decided answer such as NEED_REKEY) been set? */
+static inline bool ns_err_failed(const struct ns_err *err)
+{
+	return err->cause != NS_CAUSE_NONE;
+}
 
 /* Sets cause and message; always returns -1 so callers can
  * `return ns_err_set(...)`. The message must never contain a secret. To

@@ -171,15 +171,6 @@ static char *resubmit_args(TALLOC_CTX *mem, const char *subject, const struct na
 	return s;
 }
 
-static X509_REQ *parse_csr(TALLOC_CTX *mem, const char *csr_pem)
-{
-	size_t len = 0;
-	unsigned char *der = ns_csr_der(mem, csr_pem, &len);
-	const unsigned char *p = der;
-
-	return der != NULL ? d2i_X509_REQ(NULL, &p, (long)len) : NULL;
-}
-
 static X509 *parse_cert(const char *cert_pem, struct ns_err *err)
 {
 	STACK_OF(X509) *certs = NULL;
@@ -228,31 +219,41 @@ static int fill(struct ns_renewal *r, X509 *cert, X509_REQ *req)
 		? 0 : -1;
 }
 
-int ns_renewal_inspect(TALLOC_CTX *mem, const char *cert_pem, const char *csr_pem,
-		       struct ns_renewal **out, struct ns_err *err)
+int ns_renewal_inspect_csr(TALLOC_CTX *mem, const char *cert_pem, const struct ns_csr *csr,
+			   struct ns_renewal **out, struct ns_err *err)
 {
 	struct ns_renewal *r;
 	X509 *cert;
-	X509_REQ *req;
 	int rc;
 
 	if ((cert = parse_cert(cert_pem, err)) == NULL)
 		return ns_err_set(err, NS_CAUSE_PARSE, "certmonger's current certificate "
 				  "(CERTMONGER_CERTIFICATE) cannot be read");
-	if ((req = parse_csr(mem, csr_pem)) == NULL) {
+	if (csr == NULL) {
 		X509_free(cert);
 		return ns_err_set(err, NS_CAUSE_PARSE, "certmonger's CSR cannot be read");
 	}
 	r = talloc_zero(mem, struct ns_renewal);
-	rc = r != NULL ? fill(r, cert, req) : -1;
+	rc = r != NULL ? fill(r, cert, csr->req) : -1;
 	X509_free(cert);
-	X509_REQ_free(req);
 	if (rc != 0) {
 		talloc_free(r);
 		return ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
 	}
 	*out = r;
 	return 0;
+}
+
+int ns_renewal_inspect(TALLOC_CTX *mem, const char *cert_pem, const char *csr_pem,
+		       struct ns_renewal **out, struct ns_err *err)
+{
+	struct ns_csr *csr = NULL;
+	int rc;
+
+	ns_csr_parse(mem, csr_pem, &csr);
+	rc = ns_renewal_inspect_csr(mem, cert_pem, csr, out, err);
+	talloc_free(csr);
+	return rc;
 }
 
 bool ns_renewal_names_differ(const struct ns_renewal *r)

@@ -12,6 +12,7 @@
 #include <talloc.h>
 #include <openssl/x509.h>
 
+#include "csr.h"
 #include "err.h"
 
 struct ns_renewal {
@@ -26,8 +27,12 @@ struct ns_renewal {
 	char *not_after;	/* "2027-01-31 12:00:00 UTC" */
 };
 
-/* Compares the PEM certificate with the PEM CSR. Errors (NS_CAUSE_PARSE):
- * either cannot be parsed. */
+/* Compares the PEM certificate with the parsed CSR. Errors (NS_CAUSE_PARSE):
+ * the certificate cannot be parsed, or csr is NULL. */
+int ns_renewal_inspect_csr(TALLOC_CTX *mem, const char *cert_pem, const struct ns_csr *csr,
+			   struct ns_renewal **out, struct ns_err *err);
+
+/* The same with a PEM CSR (tests). */
 int ns_renewal_inspect(TALLOC_CTX *mem, const char *cert_pem, const char *csr_pem,
 		       struct ns_renewal **out, struct ns_err *err);
 

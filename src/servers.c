@@ -161,31 +161,47 @@ int ns_servers_cacert(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_cacer
 	return 0;
 }
 
+int ns_servers_first(TALLOC_CTX *mem, const struct ns_ctx *ctx, const int *list, int n,
+		     ns_servers_try_fn *try, void *arg, int *used, struct ns_err *err)
+{
+	int k, i = 0;
+	const struct ns_ctx *sc;
+
+	if (list == NULL)
+		n = ns_servers_count(ctx->cfg);
+	for (k = 0; k < n; k++) {
+		i = list != NULL ? list[k] : k;
+		if ((sc = ns_servers_ctx(mem, ctx, i)) == NULL)
+			return ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
+		ns_err_clear(err);
+		if (try(mem, sc, i, arg, err) == 0) {
+			if (used != NULL)
+				*used = i;
+			return 0;
+		}
+		if (k + 1 == n || !ns_servers_down(err))
+			return -1;
+		ns_log(ctx, NS_LOG_WARN, "NDES server %s is skipped: %s; trying %s", sc->cfg->url,
+		       err->msg, ctx->cfg->urls[list != NULL ? list[k + 1] : k + 1]);
+	}
+	return ns_config_require_url(ctx->cfg, err);	/* no server at all */
+}
+
+static int try_otp(TALLOC_CTX *mem, const struct ns_ctx *sc, int i, void *arg,
+		   struct ns_err *err)
+{
+	(void)i;
+	return ns_otp_fetch(mem, sc, arg, err);
+}
+
 int ns_servers_otp(TALLOC_CTX *mem, const struct ns_ctx *ctx, int skip, struct ns_otp **out,
 		   int *server, struct ns_err *err)
 {
 	/* admin-url alone (no url) is one server too */
-	int i, n = ns_servers_count(ctx->cfg) > 1 ? ctx->cfg->nurls : 1;
-	struct ns_err e;
+	int list[NS_MAX_SERVERS], i, n = 0, all = ns_servers_count(ctx->cfg) > 1 ? ctx->cfg->nurls : 1;
 
-	ns_err_clear(err);
-	for (i = 0; i < n; i++) {
-		const struct ns_ctx *sc;
-
-		if (i == skip && n > 1)
-			continue;
-		if ((sc = ns_servers_ctx(mem, ctx, i)) == NULL)
-			return ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
-		ns_err_clear(&e);
-		if (ns_otp_fetch(mem, sc, out, &e) == 0) {
-			*server = i;
-			return 0;
-		}
-		*err = e;
-		if (n == 1 || !ns_servers_down(&e))
-			return -1;
-		ns_log(ctx, NS_LOG_WARN, "NDES server %s gives no password now (%s)%s", sc->cfg->url,
-		       e.msg, i + 1 < n ? "; asking the next one" : "");
-	}
-	return -1;	/* err: the last server's */
+	for (i = 0; i < all; i++)
+		if (i != skip || all == 1)
+			list[n++] = i;
+	return ns_servers_first(mem, ctx, list, n, try_otp, out, server, err);
 }

@@ -37,6 +37,16 @@ void ns_servers_id(const char *url, char out[17]);
  * HTTP 5xx other than expired RA certificates): another may do. */
 bool ns_servers_down(const struct ns_err *err);
 
+/* The one failover rule: try(mem, server's context, its index, arg, err) on
+ * the servers of list (n of them; list NULL: every server, in url order)
+ * until one succeeds; go on to the next only when the failure says the
+ * server is down (ns_servers_down), and log it. Returns 0 with *used the
+ * index that succeeded (may be NULL), or -1 with err (the last server's). */
+typedef int ns_servers_try_fn(TALLOC_CTX *mem, const struct ns_ctx *sc, int i, void *arg,
+			      struct ns_err *err);
+int ns_servers_first(TALLOC_CTX *mem, const struct ns_ctx *ctx, const int *list, int n,
+		     ns_servers_try_fn *try, void *arg, int *used, struct ns_err *err);
+
 /* GetCACert from every server that answers; they must send the same CA and
  * RA certificates, because certmonger keeps one set per CA and encrypts each
  * request to the RA certificate in it. A server that is down is skipped

@@ -168,10 +168,10 @@ static const char *retry_cookie(TALLOC_CTX *mem, void *arg, const struct ns_err 
  * that a renewal still carrying it is explained (usedpw.h). */
 static void record_password(TALLOC_CTX *mem, const struct run *r)
 {
-	char *pw = NULL;
+	const struct ns_csr *csr = ns_cmenv_csr(r->env);
 
-	if (ns_csr_challenge(mem, r->env->csr, &pw) == 0 && pw != NULL && pw[0] != '\0')
-		ns_usedpw_record(mem, r->ctx, pw);
+	if (ns_csr_has_password(csr))
+		ns_usedpw_record(mem, r->ctx, csr->password);
 }
 
 static int issued(TALLOC_CTX *mem, struct run *r, const struct ns_certrep *rep)
@@ -238,7 +238,7 @@ static int refused(TALLOC_CTX *mem, struct run *r, const struct ns_certrep *rep,
 	if (!r->poll && ns_mserr_is_password_refusal(rep->fail_info, rep->have_hresult,
 						     rep->hresult)) {
 		ns_log(r->ctx, NS_LOG_WARN, "NDES refused the challenge password: %s", why);
-		if (ns_autopw_after_refusal(mem, r->all, r->env, unknown_fresh(mem, r, rep), err) == 1)
+		if (ns_autopw_after_refusal(mem, r->all, r->env, unknown_fresh(mem, r, rep), err) != 0)
 			return -1;
 	}
 	if (r->poll)
@@ -470,31 +470,43 @@ static int route(TALLOC_CTX *mem, struct run *r, int *list, bool *bound)
 	return 1;
 }
 
+/* A new request and what sending it gave (try_send). */
+struct sending {
+	struct run *r;
+	const struct ns_pkimsg *req;
+	enum ns_transport t;
+	struct ns_http_reply *reply;
+};
+
+/* Sends the request to server i (servers.h ns_servers_first). */
+static int try_send(TALLOC_CTX *mem, const struct ns_ctx *sc, int i, void *arg,
+		    struct ns_err *err)
+{
+	struct sending *s = arg;
+	struct ns_caps *caps;
+
+	(void)sc;
+	if (use_server(mem, s->r, i, err) != 0 ||
+	    /* Cached by the CA-data operations: normally no HTTP request here. */
+	    ns_caps_get(mem, s->r->ctx, &caps, err) != 0)
+		return -1;
+	s->t = ns_transport_choose(s->r->ctx->cfg->method, caps);
+	return send_message(mem, s->r, s->t, s->req->der, s->req->len, &s->reply, err);
+}
+
 /* Sends a new request to the first of its servers that answers. Returns 0
  * with *reply, or -1 (err set; *t the transport of the last try). */
 static int send_new(TALLOC_CTX *mem, struct run *r, const struct ns_pkimsg *req,
 		    enum ns_transport *t, struct ns_http_reply **reply, bool *bound,
 		    struct ns_err *err)
 {
-	int list[NS_MAX_SERVERS], n, k;
-	struct ns_caps *caps;
+	int list[NS_MAX_SERVERS], n = route(mem, r, list, bound), rc;
+	struct sending s = { r, req, NS_TRANSPORT_POST, NULL };
 
-	n = route(mem, r, list, bound);
-	for (k = 0; k < n; k++) {
-		if (use_server(mem, r, list[k], err) != 0)
-			return -1;
-		/* Cached by the CA-data operations: normally no HTTP request here. */
-		if (ns_caps_get(mem, r->ctx, &caps, err) == 0) {
-			*t = ns_transport_choose(r->ctx->cfg->method, caps);
-			if (send_message(mem, r, *t, req->der, req->len, reply, err) == 0)
-				return 0;
-		}
-		if (k + 1 == n || !ns_servers_down(err))
-			return -1;
-		ns_log(r->ctx, NS_LOG_WARN, "NDES server %s cannot take the request now (%s); "
-		       "trying %s", r->ctx->cfg->url, err->msg, r->all->cfg->urls[list[k + 1]]);
-	}
-	return ns_config_require_url(r->all->cfg, err);
+	rc = ns_servers_first(mem, r->all, list, n, try_send, &s, NULL, err);
+	*t = s.t;
+	*reply = s.reply;
+	return rc;
 }
 
 /* SUBMIT's exchange: the request goes to a server that may take it; when
@@ -514,7 +526,7 @@ static int submit_new(TALLOC_CTX *mem, struct run *r, const struct ns_pkimsg *re
 			ns_err_clear(&e);
 			ns_log(r->ctx, NS_LOG_WARN, "the NDES server that issued the request's "
 			       "password cannot take it now: %s", err->msg);
-			if (ns_autopw_server_down(mem, r->all, r->env, r->server, &e) == 1)
+			if (ns_autopw_server_down(mem, r->all, r->env, r->server, &e) != 0)
 				*err = e;
 		}
 		return -1;
@@ -533,8 +545,9 @@ static const char *request_id(TALLOC_CTX *mem, const struct run *r)
 	struct ns_cmreq *req = NULL;
 	struct ns_err e;
 
+	(void)mem;
 	ns_err_clear(&e);
-	if (ns_cmreq_find(mem, r->ctx->cfg->requests_dir, r->env->csr, &req, &e) == 0 &&
+	if (ns_cmenv_request(r->env, r->ctx->cfg->requests_dir, &req, &e) == 0 &&
 	    req != NULL && req->id != NULL)
 		return req->id;
 	return "REQUEST";
@@ -544,12 +557,12 @@ static const char *request_id(TALLOC_CTX *mem, const struct run *r)
  * first enrollment is refused by a strict NDES (KB 959193). */
 static void note_password(TALLOC_CTX *mem, struct run *r)
 {
-	char *pw = NULL;
+	const struct ns_csr *csr = ns_cmenv_csr(r->env);
 
-	if (ns_csr_challenge(mem, r->env->csr, &pw) != 0 || pw == NULL || pw[0] == '\0')
+	if (!ns_csr_has_password(csr))
 		return;
 	r->has_password = true;
-	r->password_used = ns_usedpw_seen(mem, r->ctx, pw);
+	r->password_used = ns_usedpw_seen(mem, r->ctx, csr->password);
 	r->stale_password = r->env->cert != NULL && r->password_used;
 }
 
@@ -583,7 +596,7 @@ static int names_differ(TALLOC_CTX *mem, struct run *r, struct ns_err *err)
 		       "has (%s); sending it anyway (renewal-subject-check = no)", diff ? diff : "?");
 		return 0;
 	}
-	if (ns_autopw_for_new_names(mem, r->ctx, r->env, err) == 1)
+	if (ns_autopw_for_new_names(mem, r->ctx, r->env, err) != 0)
 		return -1;
 	id = request_id(mem, r);
 	return ns_err_set(err, NS_CAUSE_REFUSED, "NDES renews without a password only a request with the "
@@ -615,7 +628,7 @@ static int legacy_renewal(TALLOC_CTX *mem, struct run *r, struct ns_err *err)
 	 * challenge works again. */
 	if (r->has_password && (!r->password_used || !ndes))
 		return 0;
-	if (ns_autopw_for_renewal(mem, r->ctx, r->env, err) == 1)
+	if (ns_autopw_for_renewal(mem, r->ctx, r->env, err) != 0)
 		return -1;
 	id = request_id(mem, r);
 	return ns_err_set(err, NS_CAUSE_REFUSED, "this certmonger (before 0.79.14) cannot take NDES' "
@@ -634,7 +647,7 @@ static int check_renewal(TALLOC_CTX *mem, struct run *r, struct ns_err *err)
 	note_password(mem, r);
 	if (r->env->cert == NULL)
 		return 0;
-	if (ns_renewal_inspect(r, r->env->cert, r->env->csr, &r->renewal, err) != 0) {
+	if (ns_renewal_inspect_csr(r, r->env->cert, ns_cmenv_csr(r->env), &r->renewal, err) != 0) {
 		ns_log(r->ctx, NS_LOG_WARN, "cannot compare the renewal with the current "
 		       "certificate: %s", err->msg);
 		ns_err_clear(err);

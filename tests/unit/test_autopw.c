@@ -261,7 +261,7 @@ static void test_first_enrollment(void **state)
 	f->cfg->auto_otp = true;
 
 	/* no password in the CSR: fetch, write FILE, exit 17 */
-	assert_int_equal(ns_autopw_before_submit(f->mem, &f->ctx, cm(f->mem, c0), &err), 1);
+	assert_int_equal(ns_autopw_before_submit(f->mem, &f->ctx, cm(f->mem, c0), &err), -1);
 	assert_int_equal(ns_outcome(NS_OPC_HELPER, &err), NS_NEED_REKEY);
 	assert_null(strstr(err.msg, "0000000000000001"));
 	assert_int_equal(testsrv_count(&f->srv), 1);
@@ -275,11 +275,11 @@ static void test_first_enrollment(void **state)
 
 	/* certmonger comes back with the old CSR: exit 17 again, no fetch ... */
 	for (i = 0; i < 3; i++) {
-		assert_int_equal(ns_autopw_before_submit(f->mem, &f->ctx, cm(f->mem, c0), &err), 1);
+		assert_int_equal(ns_autopw_before_submit(f->mem, &f->ctx, cm(f->mem, c0), &err), -1);
 		assert_int_equal(ns_outcome(NS_OPC_HELPER, &err), NS_NEED_REKEY);
 	}
 	/* ... but not forever */
-	assert_int_equal(ns_autopw_before_submit(f->mem, &f->ctx, cm(f->mem, c0), &err), 1);
+	assert_int_equal(ns_autopw_before_submit(f->mem, &f->ctx, cm(f->mem, c0), &err), -1);
 	assert_int_equal(ns_outcome(NS_OPC_HELPER, &err), NS_UNCONFIGURED);
 	assert_non_null(strstr(err.msg, "without the password"));
 	assert_int_equal(testsrv_count(&f->srv), 1);
@@ -314,7 +314,7 @@ static void test_renewal_and_refusals(void **state)
 	assert_int_equal(testsrv_count(&f->srv), 0);
 
 	/* NDES refuses it: fetch one */
-	assert_int_equal(ns_autopw_after_refusal(f->mem, &f->ctx, cm(f->mem, c0), false, &err), 1);
+	assert_int_equal(ns_autopw_after_refusal(f->mem, &f->ctx, cm(f->mem, c0), false, &err), -1);
 	assert_int_equal(ns_outcome(NS_OPC_HELPER, &err), NS_NEED_REKEY);
 	assert_int_equal(testsrv_count(&f->srv), 1);
 	assert_string_equal(slurp(f->mem, f->pwfile), "0000000000000001\n");
@@ -322,7 +322,7 @@ static void test_renewal_and_refusals(void **state)
 	/* NDES refuses the fresh password too: one more try ... */
 	c1 = csr(f, "0000000000000001");
 	write_request(f, "20260101000001", c1, f->pwfile);
-	assert_int_equal(ns_autopw_after_refusal(f->mem, &f->ctx, cm(f->mem, c1), false, &err), 1);
+	assert_int_equal(ns_autopw_after_refusal(f->mem, &f->ctx, cm(f->mem, c1), false, &err), -1);
 	assert_int_equal(ns_outcome(NS_OPC_HELPER, &err), NS_NEED_REKEY);
 	assert_int_equal(testsrv_count(&f->srv), 2);
 	assert_string_equal(slurp(f->mem, f->pwfile), "0000000000000002\n");
@@ -330,7 +330,7 @@ static void test_renewal_and_refusals(void **state)
 	/* ... then a clear failure instead of a loop */
 	c2 = csr(f, "0000000000000002");
 	write_request(f, "20260101000001", c2, f->pwfile);
-	assert_int_equal(ns_autopw_after_refusal(f->mem, &f->ctx, cm(f->mem, c2), false, &err), 1);
+	assert_int_equal(ns_autopw_after_refusal(f->mem, &f->ctx, cm(f->mem, c2), false, &err), -1);
 	assert_int_equal(ns_outcome(NS_OPC_HELPER, &err), NS_REJECTED);
 	assert_non_null(strstr(err.msg, "freshly fetched"));
 	assert_int_equal(testsrv_count(&f->srv), 2);
@@ -355,7 +355,7 @@ static void test_rate_limit(void **state)
 	snprintf(rec, sizeof(rec), "fetched=%lld\nfetched=%lld\nfetched=%lld\nfetched=%lld\n"
 		 "written=0\nsha256=\n", now - 4000, now - 3000, now - 2000, now - 1000);
 	put(f->state, rec);
-	assert_int_equal(ns_autopw_before_submit(f->mem, &f->ctx, cm(f->mem, c0), &err), 1);
+	assert_int_equal(ns_autopw_before_submit(f->mem, &f->ctx, cm(f->mem, c0), &err), -1);
 	assert_int_equal(ns_outcome(NS_OPC_HELPER, &err), NS_UNREACHABLE);
 	assert_non_null(strstr(err.msg, "3 passwords were fetched"));
 	assert_int_equal(testsrv_count(&f->srv), 0);
@@ -363,7 +363,7 @@ static void test_rate_limit(void **state)
 	/* two in the last hour: one more is fine */
 	snprintf(rec, sizeof(rec), "fetched=%lld\nfetched=%lld\n", now - 4000, now - 2000);
 	put(f->state, rec);
-	assert_int_equal(ns_autopw_before_submit(f->mem, &f->ctx, cm(f->mem, c0), &err), 1);
+	assert_int_equal(ns_autopw_before_submit(f->mem, &f->ctx, cm(f->mem, c0), &err), -1);
 	assert_int_equal(ns_outcome(NS_OPC_HELPER, &err), NS_NEED_REKEY);
 	assert_int_equal(testsrv_count(&f->srv), 1);
 }
@@ -381,7 +381,7 @@ static void test_file_contents(void **state)
 
 	/* a password the admin put there: not overwritten, certmonger is nudged */
 	put(f->pwfile, "ADMINPW1\n");
-	assert_int_equal(ns_autopw_before_submit(f->mem, &f->ctx, cm(f->mem, c0), &err), 1);
+	assert_int_equal(ns_autopw_before_submit(f->mem, &f->ctx, cm(f->mem, c0), &err), -1);
 	assert_int_equal(ns_outcome(NS_OPC_HELPER, &err), NS_NEED_REKEY);
 	assert_int_equal(testsrv_count(&f->srv), 0);
 	assert_string_equal(slurp(f->mem, f->pwfile), "ADMINPW1\n");
@@ -391,7 +391,7 @@ static void test_file_contents(void **state)
 	snprintf(rec, sizeof(rec), "written=%lld\nsha256=%s\n", now - 60,
 		 "adaec5f66a2396709d191cb19633e1048428fe330805f2137bc2ba62d191ad1f");
 	put(f->state, rec);
-	assert_int_equal(ns_autopw_before_submit(f->mem, &f->ctx, cm(f->mem, c0), &err), 1);
+	assert_int_equal(ns_autopw_before_submit(f->mem, &f->ctx, cm(f->mem, c0), &err), -1);
 	assert_int_equal(ns_outcome(NS_OPC_HELPER, &err), NS_NEED_REKEY);
 	assert_int_equal(testsrv_count(&f->srv), 0);
 
@@ -399,7 +399,7 @@ static void test_file_contents(void **state)
 	snprintf(rec, sizeof(rec), "written=%lld\nsha256=%s\n", now - 3500,
 		 "adaec5f66a2396709d191cb19633e1048428fe330805f2137bc2ba62d191ad1f");
 	put(f->state, rec);
-	assert_int_equal(ns_autopw_before_submit(f->mem, &f->ctx, cm(f->mem, c0), &err), 1);
+	assert_int_equal(ns_autopw_before_submit(f->mem, &f->ctx, cm(f->mem, c0), &err), -1);
 	assert_int_equal(ns_outcome(NS_OPC_HELPER, &err), NS_NEED_REKEY);
 	assert_int_equal(testsrv_count(&f->srv), 1);
 	assert_string_equal(slurp(f->mem, f->pwfile), "0000000000000001\n");
@@ -414,7 +414,7 @@ static void test_stale_own_password(void **state)
 
 	ns_err_clear(&err);
 	write_request(f, "20260101000001", c0, f->pwfile);
-	assert_int_equal(ns_autopw_before_submit(f->mem, &f->ctx, cm(f->mem, c0), &err), 1);
+	assert_int_equal(ns_autopw_before_submit(f->mem, &f->ctx, cm(f->mem, c0), &err), -1);
 	assert_int_equal(testsrv_count(&f->srv), 1);
 	/* age the record by an hour: the password in FILE is ours but stale */
 	rec = slurp(f->mem, f->state);
@@ -428,7 +428,7 @@ static void test_stale_own_password(void **state)
 		/* and drop the fetch times so the limit does not interfere */
 		put(f->state, strstr(fixed, "written="));
 	}
-	assert_int_equal(ns_autopw_before_submit(f->mem, &f->ctx, cm(f->mem, c0), &err), 1);
+	assert_int_equal(ns_autopw_before_submit(f->mem, &f->ctx, cm(f->mem, c0), &err), -1);
 	assert_int_equal(ns_outcome(NS_OPC_HELPER, &err), NS_NEED_REKEY);
 	assert_int_equal(testsrv_count(&f->srv), 2);
 	assert_string_equal(slurp(f->mem, f->pwfile), "0000000000000002\n");
@@ -449,7 +449,7 @@ static void test_failures(void **state)
 
 	/* the request is not there at all */
 	unlink(talloc_asprintf(f->mem, "%s/20260101000001", f->reqdir));
-	assert_int_equal(ns_autopw_before_submit(f->mem, &f->ctx, cm(f->mem, c0), &err), 1);
+	assert_int_equal(ns_autopw_before_submit(f->mem, &f->ctx, cm(f->mem, c0), &err), -1);
 	assert_int_equal(ns_outcome(NS_OPC_HELPER, &err), NS_UNCONFIGURED);
 	assert_non_null(strstr(err.msg, "no certmonger request"));
 
@@ -459,7 +459,7 @@ static void test_failures(void **state)
 	assert_int_equal(testsrv_start(&f->srv, "cache-full"), 0);
 	f->cfg->admin_url = talloc_asprintf(f->mem, "http://127.0.0.1:%d/certsrv/mscep_admin/",
 					    f->srv.port);
-	assert_int_equal(ns_autopw_before_submit(f->mem, &f->ctx, cm(f->mem, c0), &err), 1);
+	assert_int_equal(ns_autopw_before_submit(f->mem, &f->ctx, cm(f->mem, c0), &err), -1);
 	assert_int_equal(ns_outcome(NS_OPC_HELPER, &err), NS_UNREACHABLE);
 	assert_non_null(strstr(err.msg, "automatic password: admin page: the password cache is full"));
 	assert_string_equal(slurp(f->mem, f->pwfile), "");

@@ -5,11 +5,13 @@
 #include <stdint.h>
 #include <setjmp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 #include <talloc.h>
 #include <openssl/asn1.h>
 
+#include "cmenv.h"
 #include "csr.h"
 #include "otp_testcsr.h"
 
@@ -93,12 +95,38 @@ static void test_bad_csrs(void **state)
 	talloc_free(mem);
 }
 
+/* The run's CSR is parsed once: the key, the DER and the password together;
+ * a second ask gives the same parse, and no CSR gives none. */
+static void test_parsed_once(void **state)
+{
+	TALLOC_CTX *mem = talloc_new(NULL);
+	struct ns_cmenv *env;
+	const struct ns_csr *c;
+
+	setenv("CERTMONGER_CSR", certmonger_csr, 1);
+	env = ns_cmenv_read(mem);
+	assert_non_null(env);
+	c = ns_cmenv_csr(env);
+	assert_non_null(c);
+	assert_ptr_equal(ns_cmenv_csr(env), c);
+	assert_true(ns_csr_has_password(c));
+	assert_string_equal(c->password, "abc123");
+	assert_non_null(c->spki);
+	assert_true(c->len > 700);
+	unsetenv("CERTMONGER_CSR");
+	env = ns_cmenv_read(mem);
+	assert_null(ns_cmenv_csr(env));
+	assert_false(ns_csr_has_password(NULL));
+	talloc_free(mem);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_certmonger_csr),
 		cmocka_unit_test(test_made_csrs),
 		cmocka_unit_test(test_bad_csrs),
+		cmocka_unit_test(test_parsed_once),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
