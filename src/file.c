@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
+#define _GNU_SOURCE	/* memfd_create */
 #include <dirent.h>
 #include <errno.h>
 #include <stdbool.h>
@@ -6,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -13,7 +15,7 @@
 
 void ns_wipe(void *p, size_t n)
 {
-	/* explicit_bzero: a memset before free() may be optimised away. */
+	/* A plain memset before free() may be optimised away. */
 	if (p != NULL)
 		explicit_bzero(p, n);
 }
@@ -271,6 +273,34 @@ int ns_file_lock(const char *path, int *fd)
 		*fd = -1;
 		errno = e;
 		return -1;
+	}
+	return 0;
+}
+
+int ns_file_memfd(const char *name, const char *text, int *fd, enum ns_file_step *step)
+{
+	size_t len = strlen(text), off = 0;
+	int e;
+
+	if (step != NULL)
+		*step = NS_FILE_CREATE;
+	if ((*fd = memfd_create(name, MFD_CLOEXEC)) < 0)
+		return -1;
+	if (step != NULL)
+		*step = NS_FILE_WRITE;
+	while (off < len) {
+		ssize_t n = write(*fd, text + off, len - off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			e = n < 0 ? errno : EIO;
+			close(*fd);
+			*fd = -1;
+			errno = e;
+			return -1;
+		}
+		off += (size_t)n;
 	}
 	return 0;
 }

@@ -67,6 +67,12 @@ int ns_file_can_create(TALLOC_CTX *mem, const char *path);
  * closing it unlocks. Returns 0, or -1 with errno. */
 int ns_file_lock(const char *path, int *fd);
 
+/* An anonymous memory file (memfd_create, close-on-exec) named name, holding
+ * text: for data another library reads by file name (/proc/self/fd/N) that
+ * must never reach a disk. Returns 0 with *fd, or -1 with errno and *step
+ * (NS_FILE_CREATE or NS_FILE_WRITE; may be NULL). */
+int ns_file_memfd(const char *name, const char *text, int *fd, enum ns_file_step *step);
+
 /* Marks a talloc buffer as a secret: its bytes are wiped (ns_wipe) when it
  * is freed. Returns p (NULL stays NULL). */
 void *ns_secret(void *p);

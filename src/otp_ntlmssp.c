@@ -11,13 +11,11 @@
  * memory file of this process (memfd, /proc/self/fd/N): the password never
  * reaches a disk or another process. Kerberos is pointed at empty memory
  * caches so that SPNEGO picks NTLM, not whatever tickets root has. */
-#define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include "file.h"
@@ -71,8 +69,8 @@ int ns_otp_ntlmssp_setup(TALLOC_CTX *owner, const char *user, const char *passwo
 			 struct ns_err *err)
 {
 	struct ntlmssp_file *f;
+	enum ns_file_step step;
 	char *line = NULL, path[64];
-	size_t len, off = 0;
 
 	if (ns_otp_ntlmssp_line(owner, user, password, &line, err) != 0)
 		return -1;
@@ -81,30 +79,19 @@ int ns_otp_ntlmssp_setup(TALLOC_CTX *owner, const char *user, const char *passwo
 		talloc_free(line);
 		return ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
 	}
-	f->fd = memfd_create("ndes-submit-ntlm", MFD_CLOEXEC);
+	f->fd = -1;
 	talloc_set_destructor(f, ntlmssp_file_free);
-	if (f->fd < 0) {
+	if (ns_file_memfd("ndes-submit-ntlm", line, &f->fd, &step) != 0) {
 		int e = errno;
 
 		talloc_free(line);
 		talloc_free(f);
-		return ns_err_set(err, NS_CAUSE_CONFIG,
-				  "auth = ntlm-gssapi: cannot create the in-memory credential file "
-				  "(memfd_create: %s)", strerror(e));
-	}
-	len = strlen(line);
-	while (off < len) {
-		ssize_t n = write(f->fd, line + off, len - off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			talloc_free(line);
-			talloc_free(f);
+		if (step == NS_FILE_CREATE)
 			return ns_err_set(err, NS_CAUSE_CONFIG,
-					  "auth = ntlm-gssapi: cannot write the in-memory credential file");
-		}
-		off += (size_t)n;
+					  "auth = ntlm-gssapi: cannot create the in-memory credential file "
+					  "(memfd_create: %s)", strerror(e));
+		return ns_err_set(err, NS_CAUSE_CONFIG,
+				  "auth = ntlm-gssapi: cannot write the in-memory credential file");
 	}
 	talloc_free(line);
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", f->fd);

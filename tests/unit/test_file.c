@@ -184,6 +184,23 @@ static void test_can_create_and_lock(void **state)
 	talloc_free(path);
 }
 
+/* The memory file holds the text, readable by name through /proc. */
+static void test_memfd(void **state)
+{
+	char path[64], *text = NULL;
+	enum ns_file_step step;
+	int fd = -1;
+
+	(void)state;
+	assert_int_equal(ns_file_memfd("ns-test", "D:u:p\n", &fd, &step), 0);
+	assert_true(fd >= 0);
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	assert_int_equal(ns_file_read(NULL, path, 100, 0, &text, NULL, NULL), 0);
+	assert_string_equal(text, "D:u:p\n");
+	talloc_free(text);
+	close(fd);
+}
+
 /* talloc frees a buffer's children after its destructor and before its
  * memory: a child's destructor sees what ns_secret's destructor left. */
 static bool parent_wiped;
@@ -232,6 +249,7 @@ int main(void)
 		cmocka_unit_test(test_clean_tmp),
 		cmocka_unit_test(test_can_create_and_lock),
 		cmocka_unit_test(test_wipe),
+		cmocka_unit_test(test_memfd),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
