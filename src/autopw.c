@@ -9,13 +9,10 @@
  * record next to FILE ("FILE.ndes-submit-state") remembers what was written
  * and when: a CSR that does not carry the password yet gets exit 17 again
  * without a new fetch, and fetches are limited per request and hour. */
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <openssl/evp.h>
@@ -87,46 +84,31 @@ static int read_pw_file(TALLOC_CTX *mem, const char *path, char **out, struct ns
 }
 
 /* Removes temp files an earlier run of ours left next to path. certmonger
- * runs one helper at a time per request, and path belongs to one request. */
+ * runs one helper at a time per request, and path belongs to one request:
+ * any age is stale. */
 static void remove_stale_tmp(TALLOC_CTX *mem, const struct ns_ctx *ctx, const char *path)
 {
-	const char *slash = strrchr(path, '/');
-	char *dir = slash != NULL ? talloc_strndup(mem, path, (size_t)(slash - path + 1))
-				  : talloc_strdup(mem, "./");
-	char *prefix = talloc_asprintf(mem, "%s" NS_FILE_TMP_TAG, slash != NULL ? slash + 1 : path);
-	struct dirent *e;
-	DIR *d;
+	char **removed = NULL;
+	size_t i;
 
-	if (dir == NULL || prefix == NULL || (d = opendir(dir)) == NULL)
+	if (ns_file_clean_tmp(mem, path, 0, &removed) != 0)
 		return;
-	while ((e = readdir(d)) != NULL) {
-		char *old;
-		if (strncmp(e->d_name, prefix, strlen(prefix)) != 0 ||
-		    strlen(e->d_name) != strlen(prefix) + 6)
-			continue;
-		old = talloc_asprintf(mem, "%s%s", dir, e->d_name);
-		if (old != NULL && unlink(old) == 0)
-			ns_log(ctx, NS_LOG_WARN, "automatic password: removed %s, left by an earlier "
-			       "run that was stopped while writing", old);
-	}
-	closedir(d);
+	for (i = 0; removed[i] != NULL; i++)
+		ns_log(ctx, NS_LOG_WARN, "automatic password: removed %s, left by an earlier "
+		       "run that was stopped while writing", removed[i]);
+	talloc_free(removed);
 }
 
 /* Can we create a file next to path? Asked before a fetch: a password that
  * cannot be stored still takes one of NDES' cache slots for an hour. */
 static int can_write_next_to(TALLOC_CTX *mem, const char *path, struct ns_err *err)
 {
-	char *tmp = talloc_asprintf(mem, "%s" NS_FILE_TMP_TAG "XXXXXX", path);
-	int fd;
-
-	if (tmp == NULL)
+	if (ns_file_can_create(mem, path) == 0)
+		return 0;
+	if (errno == ENOMEM)
 		return ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
-	if ((fd = mkstemp(tmp)) < 0)
-		return ns_err_set(err, NS_CAUSE_CONFIG, "automatic password: cannot create a file "
-				  "next to %s: %s (no password fetched)", path, strerror(errno));
-	close(fd);
-	unlink(tmp);
-	return 0;
+	return ns_err_set(err, NS_CAUSE_CONFIG, "automatic password: cannot create a file "
+			  "next to %s: %s (no password fetched)", path, strerror(errno));
 }
 
 /* Writes text to path atomically (ns_file_replace), mode 0600. */

@@ -99,27 +99,19 @@ int ns_cacert_from_data(TALLOC_CTX *mem, const char *label, const unsigned char 
 	return 0;
 }
 
-static int warn_one(const struct ns_ctx *ctx, X509 *cert, const char *role, time_t now)
+static int warn_one(const struct ns_ctx *ctx, X509 *cert, enum ns_role role, time_t now)
 {
-	TALLOC_CTX *tmp = talloc_new(NULL);
-	time_t t = now;
+	enum ns_role_validity state;
+	struct ns_err e;
+	char *msg = NULL;
 	int n = 0;
-	const char *subject = ns_name_str(tmp, X509_get_subject_name(cert));
-	const char *from = ns_asn1_time_str(tmp, X509_get0_notBefore(cert));
-	const char *until = ns_asn1_time_str(tmp, X509_get0_notAfter(cert));
 
-	if (X509_cmp_time(X509_get0_notAfter(cert), now != 0 ? &t : NULL) < 0) {
-		ns_log(ctx, NS_LOG_WARN, "the %s certificate %s EXPIRED on %s (valid %s to %s)%s",
-		       role, subject ? subject : "?", until, from, until,
-		       strstr(role, "RA") != NULL ?
-		       ": NDES cannot work until its RA certificates are renewed" : "");
-		n = 1;
-	} else if (X509_cmp_time(X509_get0_notBefore(cert), now != 0 ? &t : NULL) > 0) {
-		ns_log(ctx, NS_LOG_WARN, "the %s certificate %s is NOT YET VALID (valid %s to %s)",
-		       role, subject ? subject : "?", from, until);
+	if (ns_role_validity(NULL, cert, role, now, 0, NS_ROLE_FORM_LOG, &state, &msg, &e) == 0 &&
+	    (state == NS_ROLE_EXPIRED || state == NS_ROLE_NOT_YET_VALID)) {
+		ns_log(ctx, NS_LOG_WARN, "%s", msg);
 		n = 1;
 	}
-	talloc_free(tmp);
+	talloc_free(msg);
 	return n;
 }
 
@@ -130,10 +122,10 @@ int ns_cacert_warn_validity(const struct ns_ctx *ctx, const struct ns_roles *rol
 	if (roles == NULL)
 		return 0;
 	if (!roles->ca_only) {
-		n += warn_one(ctx, roles->encrypt, "encryption RA", now);
+		n += warn_one(ctx, roles->encrypt, NS_ROLE_ENCRYPT_RA, now);
 		if (X509_cmp(roles->sign, roles->encrypt) != 0 && X509_cmp(roles->sign, roles->ca) != 0)
-			n += warn_one(ctx, roles->sign, "signing RA", now);
+			n += warn_one(ctx, roles->sign, NS_ROLE_SIGN_RA, now);
 	}
-	n += warn_one(ctx, roles->ca, "CA", now);
+	n += warn_one(ctx, roles->ca, NS_ROLE_CA, now);
 	return n;
 }

@@ -2,10 +2,7 @@
 /* GetCACaps (RFC 8894 3.5.2): parsing, what "no capabilities" means for NDES,
  * and a cache in state-dir so SUBMIT/POLL do not ask every time. */
 #include <ctype.h>
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -277,91 +274,41 @@ out:
 	return caps;
 }
 
-/* A run killed between writing its temp file and renaming it leaves
- * caps-*.PID.tmp behind: remove those of processes that are gone (or that
- * are older than an hour, in case the PID was reused). */
+/* Temp files that a run killed before its rename left in state-dir (caps
+ * cache, failure counts, state files): older than this, no run is writing
+ * them any more. Runs for other URLs share the directory. */
+#define NS_CAPS_TMP_MAX_AGE 3600
+
 static void cache_clean_tmp(const struct ns_ctx *ctx)
 {
-	DIR *d = opendir(ctx->cfg->state_dir);
-	struct dirent *e;
+	char **removed = NULL;
+	size_t i;
 
-	if (d == NULL)
+	if (ns_file_clean_tmp(NULL, ctx->cfg->state_dir, NS_CAPS_TMP_MAX_AGE, &removed) != 0)
 		return;
-	while ((e = readdir(d)) != NULL) {
-		size_t len = strlen(e->d_name);
-		char *dot, *path;
-		long pid;
-		struct stat st;
-
-		if (strncmp(e->d_name, "caps-", 5) != 0 || len < 9 ||
-		    strcmp(e->d_name + len - 4, ".tmp") != 0)
-			continue;
-		dot = memchr(e->d_name, '.', len - 4);
-		if (dot == NULL)
-			continue;
-		pid = strtol(dot + 1, NULL, 10);
-		if (pid == (long)getpid())
-			continue;
-		path = talloc_asprintf(NULL, "%s/%s", ctx->cfg->state_dir, e->d_name);
-		if (path != NULL && lstat(path, &st) == 0 && S_ISREG(st.st_mode) &&
-		    ((pid > 0 && kill((pid_t)pid, 0) != 0 && errno == ESRCH) ||
-		     time(NULL) - st.st_mtime > 3600)) {
-			if (unlink(path) == 0)
-				ns_log(ctx, NS_LOG_DEBUG, "removed %s, left by an interrupted run", path);
-		}
-		talloc_free(path);
-	}
-	closedir(d);
+	for (i = 0; removed[i] != NULL; i++)
+		ns_log(ctx, NS_LOG_DEBUG, "removed %s, left by an interrupted run", removed[i]);
+	talloc_free(removed);
 }
 
 /* Best effort: a missing or read-only state dir only means no cache. */
 static void cache_write(const struct ns_ctx *ctx, const struct ns_caps *caps)
 {
 	TALLOC_CTX *tmp = talloc_new(NULL);
-	char *path = cache_path(tmp, ctx->cfg), *tmpname, *data;
+	char *path = cache_path(tmp, ctx->cfg), *data;
 	const char *text = caps->from_server ? caps->text : "";
-	size_t len;
-	int fd;
 
 	if (path == NULL)
 		goto out;
 	(void)mkdir(ctx->cfg->state_dir, 0700);
 	cache_clean_tmp(ctx);
-	tmpname = talloc_asprintf(tmp, "%s.%ld.tmp", path, (long)getpid());
 	data = talloc_asprintf(tmp, NS_CAPS_MAGIC "\nurl=%s\ntime=%lld\nfrom_server=%d\nsize=%zu\n%s"
 			       NS_CAPS_END, ctx->cfg->url, (long long)time(NULL),
 			       caps->from_server ? 1 : 0, strlen(text), text);
-	if (tmpname == NULL || data == NULL)
-		goto out;
-	fd = open(tmpname, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (fd < 0) {
-		ns_log(ctx, NS_LOG_DEBUG, "no GetCACaps cache: cannot write %s: %s", tmpname,
+	/* Replaced whole: a reader never sees half a file, even after a crash. */
+	if (data != NULL && ns_file_replace(tmp, path, data, 0644, NULL) != 0)
+		ns_log(ctx, NS_LOG_DEBUG, "no GetCACaps cache: cannot write %s: %s", path,
 		       strerror(errno));
-		goto out;
-	}
-	len = strlen(data);
-	/* fsync before rename(): after a crash the name must not point to a
-	 * file whose blocks never reached the disk. */
-	if (write(fd, data, len) != (ssize_t)len || fsync(fd) != 0) {
-		close(fd);
-		unlink(tmpname);
-		goto out;
-	}
-	if (close(fd) != 0) {
-		unlink(tmpname);
-		goto out;
-	}
-	/* rename() so that a reader never sees half a file. */
-	if (rename(tmpname, path) != 0) {
-		unlink(tmpname);
-		goto out;
-	}
-	/* The rename itself lives in the directory. */
-	fd = open(ctx->cfg->state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0) {
-		(void)fsync(fd);
-		close(fd);
-	}
 out:
 	talloc_free(tmp);
 }
@@ -371,9 +318,8 @@ out:
 static long failures_count(const struct ns_ctx *ctx)
 {
 	TALLOC_CTX *tmp = talloc_new(NULL);
-	char *path = cache_path(tmp, ctx->cfg), *text;
+	char *path = cache_path(tmp, ctx->cfg), *text, *count;
 	long n = 0;
-	FILE *f;
 
 	if (path == NULL || (path = talloc_strdup_append(path, ".failed")) == NULL)
 		goto out;
@@ -381,11 +327,9 @@ static long failures_count(const struct ns_ctx *ctx)
 	    (sscanf(text, "%ld", &n) != 1 || n < 0))
 		n = 0;
 	(void)mkdir(ctx->cfg->state_dir, 0700);
-	f = fopen(path, "we");
-	if (f != NULL) {
-		fprintf(f, "%ld\n", n + 1);
-		fclose(f);
-	}
+	count = talloc_asprintf(tmp, "%ld\n", n + 1);
+	if (count != NULL)
+		(void)ns_file_replace(tmp, path, count, 0644, NULL);
 out:
 	talloc_free(tmp);
 	return n + 1;

@@ -75,40 +75,35 @@ static bool sha1_signed(X509 *c)
 	return OBJ_find_sigid_algs(X509_get_signature_nid(c), &md, &pk) && md == NID_sha1;
 }
 
-static void check_validity(TALLOC_CTX *mem, struct report *r, X509 *c, const char *role)
+static void check_validity(TALLOC_CTX *mem, struct report *r, X509 *c, enum ns_role role)
 {
-	const char *from = ns_asn1_time_str(mem, X509_get0_notBefore(c));
-	const char *until = ns_asn1_time_str(mem, X509_get0_notAfter(c));
-	long long left;
+	enum ns_role_validity state;
+	struct ns_err e;
+	char *msg;
 
-	switch (ns_cert_validity(c, 0)) {
-	case 1:
-		FAIL(NS_CAUSE_CA_CERTS, "%s certificate EXPIRED on %s (valid %s to %s)%s", role, until, from,
-		     until, strstr(role, "RA") != NULL ?
-		     ": renew NDES' RA certificates (a classic NDES outage)" : "");
-		return;
-	case -1:
-		FAIL(NS_CAUSE_CA_CERTS, "%s certificate NOT YET VALID (valid %s to %s): check clocks",
-		     role, from, until);
+	if (ns_role_validity(mem, c, role, 0, NS_CHECK_EXPIRY_WARN_DAYS, NS_ROLE_FORM_CHECK, &state,
+			     &msg, &e) != 0) {
+		FAIL(e.cause, "%s", e.msg);
 		return;
 	}
-	left = ns_cert_seconds_left(c);
-	if (left < (long long)NS_CHECK_EXPIRY_WARN_DAYS * 86400)
-		WARN("%s certificate expires in %lld day(s), on %s", role, left / 86400, until);
+	if (state == NS_ROLE_EXPIRED || state == NS_ROLE_NOT_YET_VALID)
+		FAIL(NS_CAUSE_CA_CERTS, "%s", msg);
+	else if (state == NS_ROLE_EXPIRING)
+		WARN("%s", msg);
 	else
-		OK("%s certificate valid until %s", role, until);
+		OK("%s", msg);
 }
 
-static void check_signed_by(TALLOC_CTX *mem, struct report *r, X509 *c, X509 *ca, const char *role)
+static void check_signed_by(TALLOC_CTX *mem, struct report *r, X509 *c, X509 *ca, enum ns_role role)
 {
 	const char *ca_name = ns_name_str(mem, X509_get_subject_name(ca));
 
 	if (ns_cert_issued_by(c, ca)) {
-		OK("%s certificate is signed by %s", role, ca_name);
+		OK("%s certificate is signed by %s", ns_role_label(role), ca_name);
 		return;
 	}
 	FAIL(NS_CAUSE_CA_CERTS, "%s certificate is not signed by %s (names or signature do not match)%s",
-	     role, ca_name, sha1_signed(c) ?
+	     ns_role_label(role), ca_name, sha1_signed(c) ?
 	     "; it is SHA-1 signed: a crypto policy forbidding SHA-1 signatures also fails this" : "");
 }
 
@@ -277,11 +272,30 @@ static void check_ca_signature(TALLOC_CTX *mem, struct report *r, const struct n
 				parent = p;
 		}
 		if (parent != NULL)
-			check_signed_by(mem, r, ro->ca, parent, "CA");
+			check_signed_by(mem, r, ro->ca, parent, NS_ROLE_CA);
 		else
 			OK("the CA's issuer %s is not in the reply (not needed for enrollment)",
 			   ns_name_str(mem, X509_get_issuer_name(ro->ca)));
 	}
+}
+
+/* ca-fingerprint against the reply, by roles.c's one pin rule. */
+static void check_pin(TALLOC_CTX *mem, struct report *r, const struct ns_ctx *ctx,
+		      const struct ns_roles *ro)
+{
+	X509 *pinned = NULL;
+	struct ns_err e;
+
+	if (ns_roles_pin_match(ro, ctx->cfg->ca_fingerprint, &pinned, &e) != 0)
+		FAIL(e.cause, "%s", e.msg);
+	else if (pinned == ro->ca)
+		OK("the CA matches ca-fingerprint");
+	else if (pinned != NULL)
+		OK("the CA chains to %s, which matches ca-fingerprint",
+		   ns_name_str(mem, X509_get_subject_name(pinned)));
+	else
+		FAIL(NS_CAUSE_CA_CERTS, "the CA's SHA-256 %s does not match ca-fingerprint %s",
+		     ns_cert_fingerprint(mem, ro->ca, EVP_sha256(), ":"), ctx->cfg->ca_fingerprint);
 }
 
 static void check_roles(TALLOC_CTX *mem, struct report *r, const struct ns_ctx *ctx,
@@ -291,31 +305,26 @@ static void check_roles(TALLOC_CTX *mem, struct report *r, const struct ns_ctx *
 	const char *ca_name = ns_name_str(mem, X509_get_subject_name(ro->ca));
 	bool sign_is_ra = X509_cmp(ro->sign, ro->ca) != 0;
 	bool split = sign_is_ra && X509_cmp(ro->sign, ro->encrypt) != 0;
+	enum ns_role ra = split ? NS_ROLE_ENCRYPT_RA : NS_ROLE_RA;
 
 	OK("GetCACert: %d certificate(s); issuing CA %s", sk_X509_num(cc->certs), ca_name);
 	check_ra_usage(mem, r, ro);
 	if (!ro->ca_only) {
-		check_validity(mem, r, ro->encrypt, split ? "encryption RA" : "RA");
+		check_validity(mem, r, ro->encrypt, ra);
 		if (split)
-			check_validity(mem, r, ro->sign, "signing RA");
+			check_validity(mem, r, ro->sign, NS_ROLE_SIGN_RA);
 	}
-	check_validity(mem, r, ro->ca, "CA");
+	check_validity(mem, r, ro->ca, NS_ROLE_CA);
 
 	if (!ro->ca_only) {
-		check_signed_by(mem, r, ro->encrypt, ro->ca, split ? "encryption RA" : "RA");
+		check_signed_by(mem, r, ro->encrypt, ro->ca, ra);
 		if (split)
-			check_signed_by(mem, r, ro->sign, ro->ca, "signing RA");
+			check_signed_by(mem, r, ro->sign, ro->ca, NS_ROLE_SIGN_RA);
 	}
 	check_ca_signature(mem, r, cc);
 
-	if (ctx->cfg->ca_fingerprint != NULL) {
-		char *fp = ns_cert_fingerprint(mem, ro->ca, EVP_sha256(), NULL);
-		if (fp != NULL && strcmp(fp, ctx->cfg->ca_fingerprint) == 0)
-			OK("the CA matches ca-fingerprint");
-		else
-			FAIL(NS_CAUSE_CA_CERTS, "the CA's SHA-256 %s does not match ca-fingerprint %s",
-			     ns_cert_fingerprint(mem, ro->ca, EVP_sha256(), ":"), ctx->cfg->ca_fingerprint);
-	}
+	if (ctx->cfg->ca_fingerprint != NULL)
+		check_pin(mem, r, ctx, ro);
 	if (ctx->cfg->trusted_ca != NULL)
 		check_trusted_ca(mem, r, ctx, cc);
 }

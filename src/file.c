@@ -1,17 +1,29 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
+#define _GNU_SOURCE	/* memfd_create */
+#include <dirent.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <fcntl.h>
 #include <string.h>
+#include <time.h>
+#include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "file.h"
 
+void ns_wipe(void *p, size_t n)
+{
+	/* A plain memset before free() may be optimised away. */
+	if (p != NULL)
+		explicit_bzero(p, n);
+}
+
 static int wipe(void *p)
 {
 	/* Secrets do not linger in freed memory. */
-	explicit_bzero(p, talloc_get_size(p));
+	ns_wipe(p, talloc_get_size(p));
 	return 0;
 }
 
@@ -145,5 +157,150 @@ int ns_file_replace(TALLOC_CTX *mem, const char *path, const char *text, mode_t 
 	}
 	sync_dir(mem, path);
 	talloc_free(tmp);
+	return 0;
+}
+
+/* Is name a temp file of ns_file_replace, of base when base is not NULL?
+ * mkstemp's suffix is 6 characters. */
+static bool is_tmp_of(const char *name, const char *base)
+{
+	size_t n = strlen(name), t = strlen(NS_FILE_TMP_TAG);
+	const char *tag;
+
+	if (base != NULL)
+		return strncmp(name, base, strlen(base)) == 0 &&
+		       strncmp(name + strlen(base), NS_FILE_TMP_TAG, t) == 0 &&
+		       n == strlen(base) + t + 6;
+	return n >= t + 6 && (tag = name + n - t - 6) > name &&
+	       strncmp(tag, NS_FILE_TMP_TAG, t) == 0;
+}
+
+int ns_file_clean_tmp(TALLOC_CTX *mem, const char *path, long max_age, char ***removed)
+{
+	TALLOC_CTX *tmp = talloc_new(NULL);
+	const char *slash = strrchr(path, '/'), *base = NULL;
+	char *dir, **list = NULL;
+	size_t nlist = 0;
+	struct dirent *e;
+	struct stat st;
+	DIR *d = NULL;
+	int rc = -1, err = ENOMEM;
+
+	if (removed != NULL)
+		*removed = NULL;
+	if (tmp == NULL)
+		goto out;
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+		dir = talloc_strdup(tmp, path);
+	} else {
+		/* Only path's own: another file's temp may be in use right now. */
+		dir = slash == NULL ? talloc_strdup(tmp, ".")
+		      : talloc_strndup(tmp, path, slash == path ? 1 : (size_t)(slash - path));
+		base = slash != NULL ? slash + 1 : path;
+	}
+	list = talloc_zero_array(tmp, char *, 1);
+	if (dir == NULL || list == NULL)
+		goto out;
+	if ((d = opendir(dir)) == NULL) {
+		err = errno;
+		goto out;
+	}
+	while ((e = readdir(d)) != NULL) {
+		char *old, **grown;
+
+		if (!is_tmp_of(e->d_name, base))
+			continue;
+		old = talloc_asprintf(list, "%s/%s", dir, e->d_name);
+		if (old == NULL)
+			goto out;
+		/* lstat: a link planted with the tag is not ours to follow. */
+		if (lstat(old, &st) != 0 || !S_ISREG(st.st_mode) ||
+		    (max_age > 0 && time(NULL) - st.st_mtime <= max_age) || unlink(old) != 0) {
+			talloc_free(old);
+			continue;
+		}
+		grown = talloc_realloc(tmp, list, char *, nlist + 2);
+		if (grown == NULL)
+			goto out;
+		list = grown;
+		list[nlist++] = old;
+		list[nlist] = NULL;
+	}
+	rc = 0;
+out:
+	if (d != NULL)
+		closedir(d);
+	if (rc == 0 && removed != NULL)
+		*removed = talloc_steal(mem, list);
+	talloc_free(tmp);
+	if (rc != 0)
+		errno = err;
+	return rc;
+}
+
+int ns_file_can_create(TALLOC_CTX *mem, const char *path)
+{
+	char *tmp = talloc_asprintf(mem, "%s" NS_FILE_TMP_TAG "XXXXXX", path);
+	int fd;
+
+	if (tmp == NULL) {
+		errno = ENOMEM;
+		return -1;
+	}
+	if ((fd = mkstemp(tmp)) < 0) {
+		int e = errno;
+
+		talloc_free(tmp);
+		errno = e;
+		return -1;
+	}
+	close(fd);
+	unlink(tmp);
+	talloc_free(tmp);
+	return 0;
+}
+
+int ns_file_lock(const char *path, int *fd)
+{
+	/* O_NONBLOCK: a FIFO planted as the lock file never blocks the open. */
+	*fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600);
+	if (*fd < 0)
+		return -1;
+	if (flock(*fd, LOCK_EX) != 0) {
+		int e = errno;
+
+		close(*fd);
+		*fd = -1;
+		errno = e;
+		return -1;
+	}
+	return 0;
+}
+
+int ns_file_memfd(const char *name, const char *text, int *fd, enum ns_file_step *step)
+{
+	size_t len = strlen(text), off = 0;
+	int e;
+
+	if (step != NULL)
+		*step = NS_FILE_CREATE;
+	if ((*fd = memfd_create(name, MFD_CLOEXEC)) < 0)
+		return -1;
+	if (step != NULL)
+		*step = NS_FILE_WRITE;
+	while (off < len) {
+		ssize_t n = write(*fd, text + off, len - off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			e = n < 0 ? errno : EIO;
+			close(*fd);
+			*fd = -1;
+			errno = e;
+			return -1;
+		}
+		off += (size_t)n;
+	}
 	return 0;
 }

@@ -11,16 +11,18 @@
  * memory file of this process (memfd, /proc/self/fd/N): the password never
  * reaches a disk or another process. Kerberos is pointed at empty memory
  * caches so that SPNEGO picks NTLM, not whatever tickets root has. */
-#define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
+#include "file.h"
 #include "otp.h"
+
+/* Bound on a GSS-API mechanism configuration file. */
+#define NS_GSS_MECH_MAX (64 * 1024)
 
 struct ntlmssp_file {
 	int fd;
@@ -58,59 +60,40 @@ int ns_otp_ntlmssp_line(TALLOC_CTX *mem, const char *user, const char *password,
 		line = talloc_asprintf(mem, ":%s:%s\n", user, password);
 	if (line == NULL)
 		return ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
-	*out = line;
+	/* It holds the password: wiped when freed. */
+	*out = ns_secret(line);
 	return 0;
-}
-
-/* The line's buffer held the password: wipe it. */
-static void wipe_free(char *s)
-{
-	if (s == NULL)
-		return;
-	memset(s, 0, strlen(s));
-	talloc_free(s);
 }
 
 int ns_otp_ntlmssp_setup(TALLOC_CTX *owner, const char *user, const char *password,
 			 struct ns_err *err)
 {
 	struct ntlmssp_file *f;
+	enum ns_file_step step;
 	char *line = NULL, path[64];
-	size_t len, off = 0;
 
 	if (ns_otp_ntlmssp_line(owner, user, password, &line, err) != 0)
 		return -1;
 	f = talloc_zero(owner, struct ntlmssp_file);
 	if (f == NULL) {
-		wipe_free(line);
+		talloc_free(line);
 		return ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
 	}
-	f->fd = memfd_create("ndes-submit-ntlm", MFD_CLOEXEC);
+	f->fd = -1;
 	talloc_set_destructor(f, ntlmssp_file_free);
-	if (f->fd < 0) {
+	if (ns_file_memfd("ndes-submit-ntlm", line, &f->fd, &step) != 0) {
 		int e = errno;
 
-		wipe_free(line);
+		talloc_free(line);
 		talloc_free(f);
-		return ns_err_set(err, NS_CAUSE_CONFIG,
-				  "auth = ntlm-gssapi: cannot create the in-memory credential file "
-				  "(memfd_create: %s)", strerror(e));
-	}
-	len = strlen(line);
-	while (off < len) {
-		ssize_t n = write(f->fd, line + off, len - off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			wipe_free(line);
-			talloc_free(f);
+		if (step == NS_FILE_CREATE)
 			return ns_err_set(err, NS_CAUSE_CONFIG,
-					  "auth = ntlm-gssapi: cannot write the in-memory credential file");
-		}
-		off += (size_t)n;
+					  "auth = ntlm-gssapi: cannot create the in-memory credential file "
+					  "(memfd_create: %s)", strerror(e));
+		return ns_err_set(err, NS_CAUSE_CONFIG,
+				  "auth = ntlm-gssapi: cannot write the in-memory credential file");
 	}
-	wipe_free(line);
+	talloc_free(line);
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", f->fd);
 	if (setenv("NTLM_USER_FILE", path, 1) != 0 ||
 	    setenv("KRB5CCNAME", "MEMORY:ndes-submit-no-kerberos", 1) != 0 ||
@@ -125,17 +108,20 @@ int ns_otp_ntlmssp_setup(TALLOC_CTX *owner, const char *user, const char *passwo
 static char *ntlmssp_in(TALLOC_CTX *mem, const char *file)
 {
 	static const char oid[] = "1.3.6.1.4.1.311.2.2.10";
-	char line[512], name[128], o[64], so[384], *found = NULL;
-	FILE *fp = file != NULL ? fopen(file, "r") : NULL;
+	char name[128], o[64], so[384], *text, *line, *save = NULL, *found = NULL;
 
-	while (fp != NULL && found == NULL && fgets(line, sizeof(line), fp) != NULL) {
+	/* A mechanism list is a few lines: anything past the bound is ignored. */
+	if (file == NULL ||
+	    ns_file_read(mem, file, NS_GSS_MECH_MAX, NS_FILE_PREFIX, &text, NULL, NULL) != 0)
+		return NULL;
+	for (line = strtok_r(text, "\n", &save); line != NULL && found == NULL;
+	     line = strtok_r(NULL, "\n", &save)) {
 		if (line[0] == '#' || sscanf(line, "%127s %63s %383s", name, o, so) != 3)
 			continue;
 		if (strcmp(o, oid) == 0 && access(so, R_OK) == 0)
 			found = talloc_strdup(mem, so);
 	}
-	if (fp != NULL)
-		fclose(fp);
+	talloc_free(text);
 	return found;
 }
 

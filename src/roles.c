@@ -4,9 +4,11 @@
  * order. Encrypting to the wrong one makes NDES fail with 0x80090005. */
 #include <string.h>
 #include <openssl/err.h>
+#include <openssl/evp.h>
 #include <openssl/objects.h>
 #include <openssl/x509v3.h>
 
+#include "certinfo.h"
 #include "roles.h"
 #include "x509util.h"
 
@@ -325,4 +327,135 @@ bool ns_roles_is_ndes(const struct ns_roles *roles)
 		if (has_ndes_eku(sk_X509_value(roles->all, i)))
 			return true;
 	return false;
+}
+
+const char *ns_role_label(enum ns_role role)
+{
+	switch (role) {
+	case NS_ROLE_RA:
+		return "RA";
+	case NS_ROLE_ENCRYPT_RA:
+		return "encryption RA";
+	case NS_ROLE_SIGN_RA:
+		return "signing RA";
+	case NS_ROLE_CA:
+		break;
+	}
+	return "CA";
+}
+
+/* An expired RA certificate is the classic NDES outage: say so. An expired
+ * CA has no such one-line remedy. */
+static const char *expired_advice(enum ns_role role, enum ns_role_form form)
+{
+	if (role == NS_ROLE_CA)
+		return "";
+	return form == NS_ROLE_FORM_LOG ? ": NDES cannot work until its RA certificates are renewed"
+		: ": renew NDES' RA certificates (a classic NDES outage)";
+}
+
+/* Seconds from now (0: the current time) until notAfter. */
+static long long seconds_left(X509 *cert, time_t now)
+{
+	ASN1_TIME *from = now != 0 ? ASN1_TIME_set(NULL, now) : NULL;
+	int day = 0, sec = 0;
+	bool ok = (now == 0 || from != NULL) &&
+		  ASN1_TIME_diff(&day, &sec, from, X509_get0_notAfter(cert));
+
+	ASN1_TIME_free(from);
+	return ok ? (long long)day * 86400 + sec : 0;
+}
+
+int ns_role_validity(TALLOC_CTX *mem, X509 *cert, enum ns_role role, time_t now, long warn_days,
+		     enum ns_role_form form, enum ns_role_validity *state, char **msg,
+		     struct ns_err *err)
+{
+	TALLOC_CTX *tmp = talloc_new(NULL);
+	const char *label = ns_role_label(role), *from, *until, *subject;
+	bool log = form == NS_ROLE_FORM_LOG;
+	long long left = 0;
+	char *m = NULL;
+
+	*msg = NULL;
+	*state = NS_ROLE_VALID;
+	from = ns_asn1_time_str(tmp, X509_get0_notBefore(cert));
+	until = ns_asn1_time_str(tmp, X509_get0_notAfter(cert));
+	subject = ns_name_str(tmp, X509_get_subject_name(cert));
+	if (tmp == NULL || from == NULL || until == NULL) {
+		talloc_free(tmp);
+		return ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
+	}
+	switch (ns_cert_validity(cert, now)) {
+	case 1:
+		*state = NS_ROLE_EXPIRED;
+		m = log ? talloc_asprintf(mem, "the %s certificate %s EXPIRED on %s (valid %s to %s)%s",
+					  label, subject != NULL ? subject : "?", until, from, until,
+					  expired_advice(role, form))
+			: talloc_asprintf(mem, "%s certificate EXPIRED on %s (valid %s to %s)%s", label,
+					  until, from, until, expired_advice(role, form));
+		break;
+	case -1:
+		*state = NS_ROLE_NOT_YET_VALID;
+		m = log ? talloc_asprintf(mem, "the %s certificate %s is NOT YET VALID (valid %s to %s)",
+					  label, subject != NULL ? subject : "?", from, until)
+			: talloc_asprintf(mem, "%s certificate NOT YET VALID (valid %s to %s): check clocks",
+					  label, from, until);
+		break;
+	default:
+		left = seconds_left(cert, now);
+		if (warn_days > 0 && left < (long long)warn_days * 86400) {
+			*state = NS_ROLE_EXPIRING;
+			m = log ? talloc_asprintf(mem, "the %s certificate %s expires in %lld day(s), on %s",
+						  label, subject != NULL ? subject : "?", left / 86400, until)
+				: talloc_asprintf(mem, "%s certificate expires in %lld day(s), on %s", label,
+						  left / 86400, until);
+		} else {
+			m = log ? talloc_asprintf(mem, "the %s certificate %s is valid until %s", label,
+						  subject != NULL ? subject : "?", until)
+				: talloc_asprintf(mem, "%s certificate valid until %s", label, until);
+		}
+	}
+	talloc_free(tmp);
+	if (m == NULL)
+		return ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
+	*msg = m;
+	return 0;
+}
+
+/* The certificate of the reply that issued cur (names and signature), other
+ * than cur itself. */
+static X509 *verified_issuer(const struct ns_roles *roles, X509 *cur)
+{
+	int i;
+
+	for (i = 0; i < sk_X509_num(roles->all); i++) {
+		X509 *p = sk_X509_value(roles->all, i);
+		if (p != cur && ns_cert_issued_by(cur, p))
+			return p;
+	}
+	return NULL;
+}
+
+int ns_roles_pin_match(const struct ns_roles *roles, const char *fp, X509 **pinned,
+		       struct ns_err *err)
+{
+	X509 *cur = roles != NULL ? roles->ca : NULL;
+	int depth;
+
+	*pinned = NULL;
+	/* Bounded: a reply may hold a loop of cross-signed certificates. */
+	for (depth = 0; cur != NULL && fp != NULL && depth < 10; depth++) {
+		char *have = ns_cert_fingerprint(NULL, cur, EVP_sha256(), NULL);
+		bool match = have != NULL && strcmp(have, fp) == 0;
+
+		if (have == NULL)
+			return ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
+		talloc_free(have);
+		if (match) {
+			*pinned = cur;
+			return 0;
+		}
+		cur = verified_issuer(roles, cur);
+	}
+	return 0;
 }

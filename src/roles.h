@@ -8,6 +8,7 @@
 #define NS_ROLES_H
 
 #include <stdbool.h>
+#include <time.h>
 #include <talloc.h>
 #include <openssl/x509.h>
 
@@ -51,5 +52,42 @@ bool ns_roles_is_ndes(const struct ns_roles *roles);
 /* Human-readable role of cert within roles ("encryption RA", "signing RA",
  * "encryption+signing RA", "issuing CA", "CA (every role)", "chain"). */
 const char *ns_roles_name(const struct ns_roles *roles, X509 *cert);
+
+/* The role a certificate is reported in. NS_ROLE_RA: one RA certificate
+ * that both encrypts and signs. */
+enum ns_role { NS_ROLE_CA, NS_ROLE_RA, NS_ROLE_ENCRYPT_RA, NS_ROLE_SIGN_RA };
+
+/* "CA", "RA", "encryption RA", "signing RA". */
+const char *ns_role_label(enum ns_role role);
+
+/* Where a validity report goes: a warning of a CA-data operation (names the
+ * certificate; says what NDES cannot do), or a line of "ndes-submit check"
+ * (says what to do). */
+enum ns_role_form { NS_ROLE_FORM_LOG, NS_ROLE_FORM_CHECK };
+
+enum ns_role_validity {
+	NS_ROLE_VALID,
+	NS_ROLE_EXPIRING,	/* valid, but within warn_days of its end */
+	NS_ROLE_EXPIRED,
+	NS_ROLE_NOT_YET_VALID,
+};
+
+/* The one reporter of a certificate's validity in a role, at now (0: the
+ * current time): *state, and *msg (on mem) saying it in form, with the label
+ * and, for an expired RA, the advice derived from role. warn_days: 0 never
+ * gives NS_ROLE_EXPIRING. Returns 0, or -1 (NS_CAUSE_NOMEM). */
+int ns_role_validity(TALLOC_CTX *mem, X509 *cert, enum ns_role role, time_t now, long warn_days,
+		     enum ns_role_form form, enum ns_role_validity *state, char **msg,
+		     struct ns_err *err);
+
+/* The one ca-fingerprint rule: the pin (SHA-256 as settings.h stores it: 64
+ * upper-case hex digits) may name the issuing CA or one of its ancestors in
+ * the reply, each issued by the next (names and signature). Any other
+ * certificate of the reply (an RA, an unrelated CA) is no anchor. *pinned
+ * gets the certificate, NULL when the pin names none of them; it holds no
+ * reference of its own (it lives as long as roles). Returns 0, or -1
+ * (NS_CAUSE_NOMEM). */
+int ns_roles_pin_match(const struct ns_roles *roles, const char *fp, X509 **pinned,
+		       struct ns_err *err);
 
 #endif

@@ -1,10 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* State files (statefile.h). */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -69,13 +67,9 @@ int ns_state_lock(TALLOC_CTX *mem, const struct ns_ctx *ctx, const char *name)
 		return -1;
 	(void)mkdir(ctx->cfg->state_dir, 0700);
 	path = talloc_asprintf(mem, "%s/%s.lock", ctx->cfg->state_dir, name);
-	fd = path != NULL ? open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK,
-				 0600) : -1;
-	talloc_free(path);
-	if (fd >= 0 && flock(fd, LOCK_EX) != 0) {
-		close(fd);
+	if (path == NULL || ns_file_lock(path, &fd) != 0)
 		fd = -1;
-	}
+	talloc_free(path);
 	return fd;
 }
 

@@ -12,11 +12,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
+#include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 #include <curl/curl.h>
 
 #include "caps.h"
+#include "file.h"
 #include "core_testsrv.h"
 #include "ns.h"
 #include "status.h"
@@ -379,38 +381,34 @@ static void test_truncated_cache_refused(void **state)
 }
 
 /* A run killed between writing its temp file and renaming it left
- * caps-*.PID.tmp behind for good; the next cache write removes it. */
+ * ns_file_replace's temp file behind for good; the next cache write removes
+ * it once it is old enough that no run can still be writing it. */
 static void test_orphan_tmp_removed(void **state)
 {
 	struct fixture *f = *state;
 	struct ns_caps *c = NULL;
 	struct ns_err err;
-	char orphan[160], mine[160];
-	pid_t child;
+	char orphan[160], fresh[160];
+	struct timeval old[2] = { { .tv_sec = time(NULL) - 2 * 3600 }, { .tv_sec = time(NULL) - 2 * 3600 } };
 	FILE *fp;
 
-	/* A PID that surely is gone: a child that has exited and been reaped. */
-	child = fork();
-	assert_true(child >= 0);
-	if (child == 0)
-		_exit(0);
-	assert_int_equal(waitpid(child, NULL, 0), child);
 	assert_int_equal(mkdir(f->dir, 0700), 0);
-	snprintf(orphan, sizeof(orphan), "%s/caps-0123456789abcdef0123456789abcdef.%ld.tmp", f->dir,
-		 (long)child);
-	/* A live process's temp file stays (it may be renaming it right now). */
-	snprintf(mine, sizeof(mine), "%s/caps-0123456789abcdef0123456789abcdef.%ld.tmp", f->dir,
-		 (long)getppid());
+	snprintf(orphan, sizeof(orphan), "%s/caps-0123456789abcdef0123456789abcdef"
+		 NS_FILE_TMP_TAG "Ab12Cd", f->dir);
+	/* A fresh one stays (another run may be renaming it right now). */
+	snprintf(fresh, sizeof(fresh), "%s/caps-0123456789abcdef0123456789abcdef"
+		 NS_FILE_TMP_TAG "Xy34Zw", f->dir);
 	fp = fopen(orphan, "w");
 	assert_non_null(fp);
 	fclose(fp);
-	fp = fopen(mine, "w");
+	assert_int_equal(utimes(orphan, old), 0);
+	fp = fopen(fresh, "w");
 	assert_non_null(fp);
 	fclose(fp);
 	start(f, reply_caps);
 	assert_int_equal(ns_caps_fetch(f->mem, &f->ctx, &c, &err), 0);
 	assert_int_equal(access(orphan, F_OK), -1);
-	assert_int_equal(access(mine, F_OK), 0);
+	assert_int_equal(access(fresh, F_OK), 0);
 }
 
 /* Unknown keywords reach certmonger bounded (they were all echoed, up to

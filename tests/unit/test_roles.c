@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* roles.c: which certificate does what, on the real NDES reply and on
  * certificates made here (CA-only servers, subordinate CAs, renewed RAs),
- * and the order FETCH-SCEP-CA-CERTS prints them in. */
+ * the order FETCH-SCEP-CA-CERTS prints them in, the validity report for a
+ * role and the ca-fingerprint rule. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -10,6 +11,8 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <openssl/evp.h>
 #include <openssl/x509v3.h>
 
 #include "core_certs.h"
@@ -329,6 +332,145 @@ static void test_roles_free(void **state)
 	talloc_free(mem);
 }
 
+static bool has(const char *s, const char *part)
+{
+	return s != NULL && strstr(s, part) != NULL;
+}
+
+/* One reporter: the label and the RA advice come from the role value. */
+static void test_role_validity(void **state)
+{
+	TALLOC_CTX *mem = talloc_new(NULL);
+	enum ns_role_validity st;
+	struct ns_err err;
+	struct pki p;
+	X509 *old_ra, *new_ra, *old_ca;
+	char *msg = NULL;
+
+	make_pki(&p, false);
+	old_ra = tc_cert("Old RA", p.ra_key, p.root, p.root_key, false, KU_KEY_ENCIPHERMENT,
+			 TC_RA_EKU, -400, 365);
+	new_ra = tc_cert("New RA", p.ra_key, p.root, p.root_key, false, KU_KEY_ENCIPHERMENT,
+			 TC_RA_EKU, 10, 365);
+	old_ca = tc_cert("Old CA", p.root_key, NULL, NULL, true, KU_KEY_CERT_SIGN, NULL, -400, 365);
+	assert_string_equal(ns_role_label(NS_ROLE_CA), "CA");
+	assert_string_equal(ns_role_label(NS_ROLE_RA), "RA");
+	assert_string_equal(ns_role_label(NS_ROLE_ENCRYPT_RA), "encryption RA");
+	assert_string_equal(ns_role_label(NS_ROLE_SIGN_RA), "signing RA");
+
+	/* An expired RA: what NDES cannot do (log), what to do (check). */
+	assert_int_equal(ns_role_validity(mem, old_ra, NS_ROLE_ENCRYPT_RA, 0, 0, NS_ROLE_FORM_LOG,
+					  &st, &msg, &err), 0);
+	assert_int_equal(st, NS_ROLE_EXPIRED);
+	assert_true(has(msg, "the encryption RA certificate CN=Old RA EXPIRED on "));
+	assert_true(has(msg, "): NDES cannot work until its RA certificates are renewed"));
+	assert_int_equal(ns_role_validity(mem, old_ra, NS_ROLE_RA, 0, 30, NS_ROLE_FORM_CHECK,
+					  &st, &msg, &err), 0);
+	assert_int_equal(st, NS_ROLE_EXPIRED);
+	assert_true(strncmp(msg, "RA certificate EXPIRED on ", 26) == 0);
+	assert_true(has(msg, "): renew NDES' RA certificates (a classic NDES outage)"));
+	/* The same certificate reported as the CA, and an expired CA: no RA advice. */
+	assert_int_equal(ns_role_validity(mem, old_ra, NS_ROLE_CA, 0, 30, NS_ROLE_FORM_CHECK,
+					  &st, &msg, &err), 0);
+	assert_true(strncmp(msg, "CA certificate EXPIRED on ", 26) == 0);
+	assert_false(has(msg, "RA"));
+	assert_int_equal(ns_role_validity(mem, old_ca, NS_ROLE_CA, 0, 0, NS_ROLE_FORM_LOG,
+					  &st, &msg, &err), 0);
+	assert_int_equal(st, NS_ROLE_EXPIRED);
+	assert_true(has(msg, "the CA certificate CN=Old CA EXPIRED on "));
+	assert_false(has(msg, "NDES"));
+
+	/* Not yet valid. */
+	assert_int_equal(ns_role_validity(mem, new_ra, NS_ROLE_SIGN_RA, 0, 30, NS_ROLE_FORM_CHECK,
+					  &st, &msg, &err), 0);
+	assert_int_equal(st, NS_ROLE_NOT_YET_VALID);
+	assert_true(strncmp(msg, "signing RA certificate NOT YET VALID (valid ", 44) == 0);
+	assert_true(has(msg, "): check clocks"));
+	assert_int_equal(ns_role_validity(mem, new_ra, NS_ROLE_SIGN_RA, 0, 0, NS_ROLE_FORM_LOG,
+					  &st, &msg, &err), 0);
+	assert_true(has(msg, "the signing RA certificate CN=New RA is NOT YET VALID (valid "));
+
+	/* Valid: expiring within warn_days, else valid until; now moves. */
+	assert_int_equal(ns_role_validity(mem, p.enc, NS_ROLE_ENCRYPT_RA, 0, 400, NS_ROLE_FORM_CHECK,
+					  &st, &msg, &err), 0);
+	assert_int_equal(st, NS_ROLE_EXPIRING);
+	assert_true(has(msg, "encryption RA certificate expires in 36"));
+	assert_int_equal(ns_role_validity(mem, p.enc, NS_ROLE_ENCRYPT_RA, 0, 30, NS_ROLE_FORM_CHECK,
+					  &st, &msg, &err), 0);
+	assert_int_equal(st, NS_ROLE_VALID);
+	assert_true(strncmp(msg, "encryption RA certificate valid until ", 38) == 0);
+	assert_int_equal(ns_role_validity(mem, p.enc, NS_ROLE_ENCRYPT_RA, 0, 0, NS_ROLE_FORM_LOG,
+					  &st, &msg, &err), 0);
+	assert_int_equal(st, NS_ROLE_VALID);
+	assert_int_equal(ns_role_validity(mem, p.enc, NS_ROLE_ENCRYPT_RA, time(NULL) + 340 * 86400L,
+					  30, NS_ROLE_FORM_CHECK, &st, &msg, &err), 0);
+	assert_int_equal(st, NS_ROLE_EXPIRING);
+	assert_int_equal(ns_role_validity(mem, p.enc, NS_ROLE_ENCRYPT_RA, time(NULL) + 400 * 86400L,
+					  30, NS_ROLE_FORM_CHECK, &st, &msg, &err), 0);
+	assert_int_equal(st, NS_ROLE_EXPIRED);
+
+	X509_free(old_ra);
+	X509_free(new_ra);
+	X509_free(old_ca);
+	free_pki(&p);
+	talloc_free(mem);
+}
+
+static char *fp_of(TALLOC_CTX *mem, X509 *c)
+{
+	return ns_cert_fingerprint(mem, c, EVP_sha256(), NULL);
+}
+
+/* A pin may name the issuing CA or an ancestor in the reply, nothing else. */
+static void test_pin_match(void **state)
+{
+	TALLOC_CTX *mem = talloc_new(NULL);
+	EVP_PKEY *other_key = tc_key();
+	X509 *other = tc_cert("Other CA", other_key, NULL, NULL, true, KU_KEY_CERT_SIGN, NULL, -1, 100);
+	X509 *pinned = NULL;
+	STACK_OF(X509) *certs;
+	struct ns_roles *r;
+	struct ns_err err;
+	struct pki p;
+
+	make_pki(&p, true);
+	certs = tc_stack(p.root, p.sign, other, p.sub, p.enc, NULL);
+	assert_int_equal(ns_roles_assign(mem, certs, &r, &err), 0);
+	assert_int_equal(ns_roles_pin_match(r, fp_of(mem, p.sub), &pinned, &err), 0);
+	assert_ptr_equal(pinned, r->ca);
+	assert_int_equal(ns_roles_pin_match(r, fp_of(mem, p.root), &pinned, &err), 0);
+	assert_non_null(pinned);
+	assert_int_equal(X509_cmp(pinned, p.root), 0);
+	/* In the reply, but no anchor of the CA: an RA, an unrelated CA. */
+	assert_int_equal(ns_roles_pin_match(r, fp_of(mem, p.enc), &pinned, &err), 0);
+	assert_null(pinned);
+	assert_int_equal(ns_roles_pin_match(r, fp_of(mem, other), &pinned, &err), 0);
+	assert_null(pinned);
+	assert_int_equal(ns_roles_pin_match(r, "00000000000000000000000000000000"
+					    "00000000000000000000000000000000", &pinned, &err), 0);
+	assert_null(pinned);
+	talloc_free(r);
+	sk_X509_pop_free(certs, X509_free);
+
+	/* The root's signature must verify: a look-alike root is no ancestor. */
+	{
+		X509 *fake = tc_cert("Root CA", other_key, NULL, NULL, true, KU_KEY_CERT_SIGN, NULL,
+				     -1, 100);
+
+		certs = tc_stack(fake, p.sub, p.enc, NULL);
+		assert_int_equal(ns_roles_assign(mem, certs, &r, &err), 0);
+		assert_int_equal(ns_roles_pin_match(r, fp_of(mem, fake), &pinned, &err), 0);
+		assert_null(pinned);
+		talloc_free(r);
+		sk_X509_pop_free(certs, X509_free);
+		X509_free(fake);
+	}
+	X509_free(other);
+	EVP_PKEY_free(other_key);
+	free_pki(&p);
+	talloc_free(mem);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -338,6 +480,8 @@ int main(void)
 		cmocka_unit_test(test_ca_only),
 		cmocka_unit_test(test_fallbacks_and_renewed),
 		cmocka_unit_test(test_roles_free),
+		cmocka_unit_test(test_role_validity),
+		cmocka_unit_test(test_pin_match),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
