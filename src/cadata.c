@@ -398,16 +398,12 @@ static int roots_from_pin(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_a
 	struct ns_cacert *cc;
 	STACK_OF(X509) *roots = NULL, *other = NULL;
 	X509 *pinned = NULL;
-	int i, rc = -1;
+	int rc = -1;
 
-	if (ns_servers_cacert(mem, ctx, &cc, err) != 0)
+	/* roles.c's one pin rule: the issuing CA or one of its parents. */
+	if (ns_servers_cacert(mem, ctx, &cc, err) != 0 ||
+	    ns_roles_pin_match(cc->roles, ctx->cfg->ca_fingerprint, &pinned, err) != 0)
 		return -1;
-	for (i = 0; i < sk_X509_num(cc->certs) && pinned == NULL; i++) {
-		X509 *c = sk_X509_value(cc->certs, i);
-		char *fp = ns_cert_fingerprint(mem, c, EVP_sha256(), NULL);
-		if (fp != NULL && strcmp(fp, ctx->cfg->ca_fingerprint) == 0)
-			pinned = c;
-	}
 	if (pinned == NULL) {
 		char *have = ns_cert_fingerprint(mem, cc->roles->ca, EVP_sha256(), ":");
 		ns_err_set(err, NS_CAUSE_CONFIG,
