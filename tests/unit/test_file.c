@@ -138,6 +138,7 @@ static void test_clean_tmp(void **state)
 	assert_false(exists(fresh));
 	assert_true(exists(other));
 	/* A directory: every stale temp file in it, nothing else. */
+	talloc_free(fresh);
 	fresh = put("e" NS_FILE_TMP_TAG "Uv78Wx", "x");
 	assert_int_equal(ns_file_clean_tmp(NULL, dir, 3600, &removed), 0);
 	assert_string_equal(removed[0], other);
