@@ -37,7 +37,7 @@ need_fixture() {
 [ -x "$HELPER" ] || fail "helper $HELPER not built"
 
 # jittered_delay FILE MAX: FILE holds only a retry delay the answer layer
-# may choose, MAX minus up to half of it (src/answer.h ns_answer_jitter).
+# may choose, MAX minus up to half of it (src/core/answer.h ns_answer_jitter).
 jittered_delay() {
 	d=$(cat "$1")
 	case $d in '' | *[!0-9]*) return 1 ;; esac
