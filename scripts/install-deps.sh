@@ -38,7 +38,7 @@ BUILD="autoconf automake make gcc libc6-dev pkg-config libssl-dev libcurl4-opens
 # the fault matrix's clock skew (faketime), and what the packaging tests run
 # with CI=true (the .deb build and lintian, the Ansible example), and
 # debootstrap for the platform matrix's chroots (scripts/matrix.sh).
-TEST="libcmocka-dev openssl curl iproute2 util-linux procps time \
+TEST="libcmocka-dev openssl curl iproute2 util-linux procps time valgrind \
 scep python3 python3-cryptography python3-asn1crypto python3-gssapi \
 krb5-kdc krb5-admin-server krb5-user $NTLMSSP \
 selinux-policy-dev selinux-policy-default setools policycoreutils selinux-utils \
