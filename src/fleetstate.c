@@ -97,9 +97,11 @@ static char **list_dir(struct job *j, const char *dir, bool missing_ok)
 	}
 	d = opendir(dir);
 	if (d == NULL) {
-		if (!(missing_ok && errno == ENOENT))
+		int e = errno;
+
+		if (!(missing_ok && e == ENOENT))
 			unreadable(j, dir, talloc_asprintf(j->tmp, "cannot list the directory: %s",
-							   strerror(errno)));
+							   strerror(e)));
 		return names;
 	}
 	while ((de = readdir(d)) != NULL && n < FLEET_MAX_ENTRIES) {
@@ -161,7 +163,7 @@ static bool runs_us(const char *helper)
 	if (helper == NULL)
 		return false;
 	n = strcspn(helper, " \t");
-	first = talloc_strndup(NULL, helper, n);
+	first = talloc_strndup(NULL, helper, n);	/* freed below */
 	if (first == NULL)
 		return false;
 	base = strrchr(first, '/') != NULL ? strrchr(first, '/') + 1 : first;
@@ -292,7 +294,7 @@ static bool failure_state(const char *state)
 {
 	static const char *const failing[] = {
 		"CA_REJECTED", "CA_UNREACHABLE", "CA_UNCONFIGURED", "NEED_GUIDANCE", "NEED_CA",
-		"NEED_SCEP_DATA", "NEED_SCEP_ENCRYPTION_CERT", "NEED_SCEP_RSA_CLIENT_KEY",
+		"NEED_SCEP_ENCRYPTION_CERT", "NEED_SCEP_RSA_CLIENT_KEY",
 		"NEED_KEY_GEN_PERMS", "NEED_KEY_GEN_PIN", "NEED_KEY_GEN_TOKEN",
 		"NEED_KEYINFO_READ_PIN", "NEED_KEYINFO_READ_TOKEN", "NEED_CSR_GEN_PIN",
 		"NEED_CSR_GEN_TOKEN", "NEED_CERTSAVE_PERMS", "NEED_CERTSAVE_TOKEN",

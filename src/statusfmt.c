@@ -22,6 +22,53 @@ static const char *when(TALLOC_CTX *mem, time_t t, bool iso)
 	return talloc_strdup(mem, buf);
 }
 
+/* The length of the valid UTF-8 sequence at p (1-4), or 0. Records hold
+ * whatever was written into them; JSON and Prometheus need valid UTF-8. */
+static size_t utf8_len(const unsigned char *p)
+{
+	size_t n, i;
+	unsigned int cp;
+
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		n = 2, cp = p[0] & 0x1f;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		n = 3, cp = p[0] & 0x0f;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		n = 4, cp = p[0] & 0x07;
+	else
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (p[i] & 0x3f);
+	}
+	if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;
+	return n;
+}
+
+/* s with control characters and invalid UTF-8 replaced by '?': a record's
+ * text must not drive the terminal. */
+static const char *printable(TALLOC_CTX *mem, const char *s)
+{
+	char *out;
+	size_t i, n;
+
+	if (s == NULL || (out = talloc_strdup(mem, s)) == NULL)
+		return s;
+	for (i = 0; out[i] != '\0'; i += n) {
+		n = utf8_len((const unsigned char *)out + i);
+		if (n == 0 || (unsigned char)out[i] < 0x20 || out[i] == 0x7f) {
+			out[i] = '?';
+			n = 1;
+		}
+	}
+	return out;
+}
+
 /* ---- table -------------------------------------------------------------- */
 
 #define NCOLS 9
@@ -37,15 +84,15 @@ static const char *or_dash(const char *s)
 
 static void row_cells(TALLOC_CTX *mem, const struct ns_fleet_req *r, const char **c)
 {
-	c[0] = or_dash(r->nickname);
-	c[1] = or_dash(r->ca);
-	c[2] = or_dash(r->state);
+	c[0] = or_dash(printable(mem, r->nickname));
+	c[1] = or_dash(printable(mem, r->ca));
+	c[2] = or_dash(printable(mem, r->state));
 	c[3] = when(mem, r->cert_not_after, false);
 	c[4] = ns_fleet_outcome_name(r->outcome);
 	c[5] = when(mem, r->failing_since, false);
 	c[6] = when(mem, r->next_attempt, false);
 	c[7] = r->pw_fetches >= 0 ? talloc_asprintf(mem, "%d", r->pw_fetches) : "-";
-	c[8] = or_dash(r->cause);
+	c[8] = or_dash(printable(mem, r->cause));
 }
 
 static char *add_row(char *s, const char *const *c, const size_t *w)
@@ -65,7 +112,7 @@ static char *ca_lines(TALLOC_CTX *tmp, char *s, const struct ns_fleet *f)
 	for (i = 0; i < f->ncas; i++) {
 		const struct ns_fleet_ca *ca = &f->cas[i];
 
-		APPEND(s, "\nCA %s (%s): ", ca->name, ca->path);
+		APPEND(s, "\nCA %s (%s): ", printable(tmp, ca->name), printable(tmp, ca->path));
 		if (ca->outage_since != 0)
 			APPEND(s, "outage since %s (%lld s)\n", when(tmp, ca->outage_since, false),
 			       (long long)(f->now - ca->outage_since));
@@ -75,14 +122,15 @@ static char *ca_lines(TALLOC_CTX *tmp, char *s, const struct ns_fleet *f)
 			APPEND(s, "  no CA certificates recorded by certmonger yet\n");
 		for (k = 0; k < ca->ncerts; k++)
 			APPEND(s, "  %-10s  expires %s  %s\n", ca->certs[k].role,
-			       when(tmp, ca->certs[k].not_after, false), ca->certs[k].subject);
+			       when(tmp, ca->certs[k].not_after, false),
+			       printable(tmp, ca->certs[k].subject));
 	}
 	return s;
 }
 
 char *ns_status_table(TALLOC_CTX *mem, const struct ns_fleet *f)
 {
-	TALLOC_CTX *tmp = talloc_new(NULL);
+	TALLOC_CTX *tmp = talloc_new(mem);
 	const char *c[NCOLS];
 	size_t w[NCOLS], i;
 	int k;
@@ -108,7 +156,8 @@ char *ns_status_table(TALLOC_CTX *mem, const struct ns_fleet *f)
 	if (f->nunreadable > 0)
 		APPEND(s, "\nCould not read (%zu):\n", f->nunreadable);
 	for (i = 0; i < f->nunreadable; i++)
-		APPEND(s, "  %s: %s\n", f->unreadable[i].path, f->unreadable[i].reason);
+		APPEND(s, "  %s: %s\n", printable(tmp, f->unreadable[i].path),
+		       printable(tmp, f->unreadable[i].reason));
 	APPEND(s, "\n%zu request(s), %zu failing, %zu unreadable\n", f->nreqs,
 	       ns_fleet_failing(f), f->nunreadable);
 	talloc_free(tmp);
@@ -120,17 +169,23 @@ char *ns_status_table(TALLOC_CTX *mem, const struct ns_fleet *f)
 static char *json_str(char *s, const char *v)
 {
 	const unsigned char *p;
+	size_t n;
 
 	if (v == NULL)
 		return APPEND(s, "null");
 	APPEND(s, "\"");
-	for (p = (const unsigned char *)v; s != NULL && *p != '\0'; p++) {
-		if (*p == '"' || *p == '\\')
+	for (p = (const unsigned char *)v; s != NULL && *p != '\0'; p += n) {
+		n = utf8_len(p);
+		if (n == 0) {
+			APPEND(s, "\\ufffd");
+			n = 1;
+		} else if (*p == '"' || *p == '\\') {
 			APPEND(s, "\\%c", *p);
-		else if (*p < 0x20 || *p == 0x7f)
+		} else if (*p < 0x20 || *p == 0x7f) {
 			APPEND(s, "\\u%04x", *p);
-		else
-			APPEND(s, "%c", *p);
+		} else {
+			APPEND(s, "%.*s", (int)n, (const char *)p);
+		}
 	}
 	return APPEND(s, "\"");
 }
@@ -192,7 +247,7 @@ static char *json_ca(TALLOC_CTX *tmp, char *s, const struct ns_fleet *f,
 
 char *ns_status_json(TALLOC_CTX *mem, const struct ns_fleet *f)
 {
-	TALLOC_CTX *tmp = talloc_new(NULL);
+	TALLOC_CTX *tmp = talloc_new(mem);
 	char *s = talloc_asprintf(mem, "{\"version\":%d,\"now\":", NS_STATUS_JSON_VERSION);
 	size_t i;
 
@@ -227,18 +282,24 @@ char *ns_status_json(TALLOC_CTX *mem, const struct ns_fleet *f)
  * exposition format). */
 static char *label(char *s, const char *v)
 {
-	const char *p;
+	const unsigned char *p;
+	size_t n;
 
 	APPEND(s, "\"");
-	for (p = v != NULL ? v : ""; s != NULL && *p != '\0'; p++) {
-		if (*p == '\\')
+	for (p = (const unsigned char *)(v != NULL ? v : ""); s != NULL && *p != '\0'; p += n) {
+		n = utf8_len(p);
+		if (n == 0) {
+			APPEND(s, "\xef\xbf\xbd");	/* U+FFFD */
+			n = 1;
+		} else if (*p == '\\') {
 			APPEND(s, "\\\\");
-		else if (*p == '"')
+		} else if (*p == '"') {
 			APPEND(s, "\\\"");
-		else if (*p == '\n')
+		} else if (*p == '\n') {
 			APPEND(s, "\\n");
-		else
-			APPEND(s, "%c", *p);
+		} else {
+			APPEND(s, "%.*s", (int)n, (const char *)p);
+		}
 	}
 	return APPEND(s, "\"");
 }

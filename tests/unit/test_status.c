@@ -537,6 +537,29 @@ static void test_prometheus(void **state)
 	assert_true(outage && ra && expiry && unread && escaped);
 }
 
+/* A record's bytes are not trusted to be text: JSON and Prometheus get
+ * valid UTF-8, the table no control characters. */
+static void test_bad_bytes(void **state)
+{
+	struct fx *f = *state;
+	struct ns_fleet *fl = NULL;
+	struct ns_err err;
+	char *s;
+
+	put(path_in(f, "requests/20260101000015"),
+	    "id=d\xe9lta\nca_name=ndes\nstate=CA_REJECTED\nca_error=x\xff\x1b[31my \xc3\xa9\n");
+	assert_int_equal(ns_fleet_gather(f->mem, &f->dirs, NOW, &fl, &err), 0);
+	s = ns_status_json(f->mem, fl);
+	assert_true(json_valid(s));
+	assert_non_null(strstr(s, "\"nickname\":\"d\\ufffdlta\""));
+	assert_non_null(strstr(s, "\"cause\":\"x\\ufffd\\u001b[31my \xc3\xa9\""));
+	s = ns_status_table(f->mem, fl);
+	assert_non_null(strstr(s, "x??[31my \xc3\xa9"));
+	assert_null(strchr(s, '\x1b'));
+	s = ns_status_prometheus(f->mem, fl);
+	assert_non_null(strstr(s, "nickname=\"d\xef\xbf\xbdlta\""));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -545,6 +568,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unreadable, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_json, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prometheus, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_bytes, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
