@@ -4,7 +4,7 @@ NDES stand-in: one request issued while the stand-in runs, another failing
 after it was stopped (an outage). Checks the table, --json, --prometheus
 (parsed here, and by promtool when present) and the exit statuses.
 
-Run by status-cli.sh with Debian's python3. Port 18470."""
+Run by status-cli.sh with Debian's python3, on a free loopback port."""
 
 import base64
 import json
@@ -27,7 +27,18 @@ from cryptography.hazmat.primitives import serialization  # noqa: E402
 
 SERVER = os.path.join(SRCDIR, "tests", "ndes-server", "ndes-server")
 PW = "S1nglePassw0rd"
-PORT = 18470
+
+
+def free_port():
+    """A port nobody listens on now (other worktrees run tests on this host)."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+PORT = free_port()
 URL = "http://127.0.0.1:%d/certsrv/mscep/mscep.dll" % PORT
 TMP = tempfile.mkdtemp(prefix="ns-status-cli.")
 REQS, CAS, STATE = (os.path.join(TMP, d) for d in ("requests", "cas", "state"))
