@@ -7,6 +7,7 @@ after it was stopped (an outage). Checks the table, --json, --prometheus
 Run by status-cli.sh with Debian's python3, on a free loopback port."""
 
 import base64
+import datetime
 import json
 import os
 import re
@@ -297,7 +298,7 @@ def main():
           metric(samples, "ndes_submit_request_failing", nickname="down") == 1, text)
     check("ndes_submit_cert_expiry_timestamp_seconds of issued",
           metric(samples, "ndes_submit_cert_expiry_timestamp_seconds", nickname="issued") ==
-          cert.not_valid_after.replace(tzinfo=__import__("datetime").timezone.utc).timestamp(),
+          cert.not_valid_after.replace(tzinfo=datetime.timezone.utc).timestamp(),
           text)
     check("ndes_submit_ra_cert_expiry_timestamp_seconds per role",
           all(metric(samples, "ndes_submit_ra_cert_expiry_timestamp_seconds", role=r)
