@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "file.h"
 #include "fleetstate.h"
@@ -67,6 +68,12 @@ static int set_opt(void *arg, int key, const char *value, struct ns_err *err)
 static int write_metrics(TALLOC_CTX *mem, const char *path, const char *text,
 			 struct ns_err *err)
 {
+	struct stat st;
+
+	/* The rename would replace a device or symbolic link (/dev/stdout). */
+	if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		return ns_err_set(err, NS_CAUSE_IO, "status: cannot write %s: not a regular file",
+				  path);
 	if (ns_file_replace(mem, path, text, 0644, NULL) == 0)
 		return 0;
 	if (errno == ENOMEM)

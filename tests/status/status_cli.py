@@ -326,6 +326,11 @@ def main():
     rc, out, err = status("--prometheus", os.path.join(TMP, "no", "such", "dir", "x.prom"))
     check("metrics file cannot be written: exit 3", rc == 3 and "cannot write" in err,
           (rc, err))
+    os.symlink("/dev/null", os.path.join(TMP, "link.prom"))
+    rc, out, err = status("-q", "--prometheus", os.path.join(TMP, "link.prom"))
+    check("a symbolic link as metrics file: refused (3), left alone",
+          rc == 3 and "not a regular file" in err and
+          os.readlink(os.path.join(TMP, "link.prom")) == "/dev/null", (rc, err))
     rc, out, err = status("--bogus")
     check("bad option: exit 4", rc == 4 and "unknown option" in err, (rc, err))
     healthy = os.path.join(TMP, "healthy")
