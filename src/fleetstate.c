@@ -381,6 +381,23 @@ static void outage_unreadable(struct job *j, const char *name)
 		unreadable(j, path, "malformed or incomplete outage record");
 }
 
+/* Reads state-dir/name into r's failing_since and last_failure (outage.c's
+ * format; a record cut short counts as unreadable, not as an outage). */
+static bool read_outage(struct job *j, const char *name, struct ns_fleet_req *r)
+{
+	char *text = ns_state_read(j->tmp, &j->ctx, name, FLEET_MAX_OUTAGE);
+	long long since, last;
+
+	if (text == NULL || sscanf(text, "since=%lld\nlast=%lld", &since, &last) != 2 ||
+	    since <= 0 || since > last) {
+		outage_unreadable(j, name);
+		return false;
+	}
+	r->failing_since = (time_t)since;
+	r->last_failure = (time_t)last;
+	return true;
+}
+
 /* The outage record of transaction txid, if state-dir has one: its name is
  * outage.c's ("retry-" and 128 bits of SHA-256 of the transactionID,
  * which certmonger stores as scep_tx). */
@@ -394,21 +411,10 @@ static void outage_of(struct job *j, const char *txid, struct ns_fleet_req *r)
 		return;
 	snprintf(name, sizeof(name), "retry-%s", hex);
 	for (i = 0; i < j->noutages; i++) {
-		char *text;
-		long long since, last;
-
 		if (j->outage_used[i] || strcmp(j->outages[i], name) != 0)
 			continue;
 		j->outage_used[i] = true;
-		text = ns_state_read(j->tmp, &j->ctx, name, FLEET_MAX_OUTAGE);
-		/* outage.c's format; a record cut short counts as none. */
-		if (text != NULL && sscanf(text, "since=%lld\nlast=%lld", &since, &last) == 2 &&
-		    since > 0 && since <= last) {
-			r->failing_since = (time_t)since;
-			r->last_failure = (time_t)last;
-		} else {
-			outage_unreadable(j, name);
-		}
+		(void)read_outage(j, name, r);
 		return;
 	}
 }
@@ -524,24 +530,17 @@ static void orphan_outages(struct job *j)
 	size_t i;
 
 	for (i = 0; i < j->noutages && !j->nomem; i++) {
-		struct ns_fleet_req *r;
-		char *text;
-		long long since, last;
+		struct ns_fleet_req one, *r;
 
-		if (j->outage_used[i])
+		memset(&one, 0, sizeof(one));
+		if (j->outage_used[i] || !read_outage(j, j->outages[i], &one))
 			continue;
-		text = ns_state_read(j->tmp, &j->ctx, j->outages[i], FLEET_MAX_OUTAGE);
-		if (text == NULL || sscanf(text, "since=%lld\nlast=%lld", &since, &last) != 2 ||
-		    since <= 0 || since > last) {
-			outage_unreadable(j, j->outages[i]);
-			continue;
-		}
 		if ((r = new_req(j)) == NULL)
 			break;
 		r->nickname = talloc_strdup(j->f, j->outages[i]);
 		r->path = talloc_asprintf(j->f, "%s/%s", j->dirs->state_dir, j->outages[i]);
-		r->failing_since = (time_t)since;
-		r->last_failure = (time_t)last;
+		r->failing_since = one.failing_since;
+		r->last_failure = one.last_failure;
 		judge(j, r, NULL);
 		if (r->nickname == NULL || r->path == NULL)
 			j->nomem = 1;
