@@ -4,6 +4,7 @@
  * space) written into a temp directory, with the helper's outage and
  * automatic-password records; malformed and unreadable files; the JSON and
  * Prometheus texts checked by parsing them. */
+#define _GNU_SOURCE	/* nftw, setgroups */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -14,7 +15,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <ftw.h>
+#include <grp.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <openssl/x509v3.h>
 
@@ -24,6 +28,9 @@
 #include "x509util.h"
 
 #define NOW ((time_t)1800000000)
+
+/* The unprivileged user test_unreadable becomes when run as root. */
+#define NOBODY 65534
 
 struct fx {
 	TALLOC_CTX *mem;
@@ -251,26 +258,64 @@ static void test_missing_dirs(void **state)
 	assert_true(listed(fl, "/nonexistent/requests", NULL));
 }
 
-static void test_unreadable(void **state)
+/* The checks of test_unreadable; 0, or the line that failed (they also run
+ * in a child that cannot use cmocka's asserts). */
+#define CHECK(c) do { if (!(c)) return __LINE__; } while (0)
+static int unreadable_checks(struct fx *f)
 {
-	struct fx *f = *state;
 	struct ns_fleet *fl = NULL;
 	struct ns_err err;
 	char *req = path_in(f, "requests/20260101000010");
 
-	if (geteuid() == 0)
-		skip();		/* root reads mode 000 files */
-	assert_int_equal(chmod(req, 0), 0);
-	assert_int_equal(chmod(f->dirs.state_dir, 0), 0);
-	assert_int_equal(ns_fleet_gather(f->mem, &f->dirs, NOW, &fl, &err), 0);
-	assert_int_equal(chmod(req, 0600), 0);
-	assert_int_equal(chmod(f->dirs.state_dir, 0700), 0);
-	assert_true(listed(fl, "requests/20260101000010", "Permission denied"));
-	assert_true(listed(fl, "/state", "Permission denied"));
-	assert_null(req_named(fl, "alpha"));
+	CHECK(chmod(req, 0) == 0);
+	CHECK(chmod(f->dirs.state_dir, 0) == 0);
+	CHECK(ns_fleet_gather(f->mem, &f->dirs, NOW, &fl, &err) == 0);
+	CHECK(chmod(req, 0600) == 0);
+	CHECK(chmod(f->dirs.state_dir, 0700) == 0);
+	CHECK(listed(fl, "requests/20260101000010", "Permission denied"));
+	CHECK(listed(fl, "/state", "Permission denied"));
+	CHECK(req_named(fl, "alpha") == NULL);
 	/* beta is still there, without the outage nobody could read. */
-	assert_non_null(req_named(fl, "beta"));
-	assert_int_equal(req_named(fl, "beta")->failing_since, 0);
+	CHECK(req_named(fl, "beta") != NULL);
+	CHECK(req_named(fl, "beta")->failing_since == 0);
+	return 0;
+}
+
+static int give_to_nobody(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return lchown(path, NOBODY, NOBODY);
+}
+
+/* Mode 000 files and directories are listed as unreadable, the rest is
+ * read. Root reads mode 000 files, so as root the checks run in a child
+ * that has become nobody (owning the fixture, as certmonger's files are
+ * owned by root for a non-root admin). */
+static void test_unreadable(void **state)
+{
+	struct fx *f = *state;
+	pid_t pid;
+	int status = -1;
+
+	if (geteuid() != 0) {
+		assert_int_equal(unreadable_checks(f), 0);
+		return;
+	}
+	assert_int_equal(nftw(f->dir, give_to_nobody, 16, FTW_PHYS), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if (setgroups(0, NULL) != 0 || setgid(NOBODY) != 0 || setuid(NOBODY) != 0)
+			_exit(254);
+		status = unreadable_checks(f);
+		_exit(status == 0 ? 0 : (status & 0xff) != 0 ? status & 0xff : 253);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	/* non-zero: the low byte of the failing CHECK's line; 254: no setuid */
+	assert_int_equal(WEXITSTATUS(status), 0);
 }
 
 /* ---- a small JSON parser: enough to check the syntax and find values ---- */
