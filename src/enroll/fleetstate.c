@@ -16,6 +16,7 @@
 #include "fleetstate.h"
 #include "ns.h"
 #include "roles.h"
+#include "outage.h"
 #include "statefile.h"
 #include "x509util.h"
 
@@ -23,7 +24,6 @@
 #define FLEET_MAX_RECORD (1024 * 1024)
 /* autopw.c's record is a few lines. */
 #define FLEET_MAX_PWREC 4096
-#define FLEET_MAX_OUTAGE 512
 /* Anything more in one directory is not a certmonger host we understand. */
 #define FLEET_MAX_ENTRIES 100000
 
@@ -385,31 +385,26 @@ static void outage_unreadable(struct job *j, const char *name)
  * format; a record cut short counts as unreadable, not as an outage). */
 static bool read_outage(struct job *j, const char *name, struct ns_fleet_req *r)
 {
-	char *text = ns_state_read(j->tmp, &j->ctx, name, FLEET_MAX_OUTAGE);
-	long long since, last;
+	char *text = ns_state_read(j->tmp, &j->ctx, name, NS_OUTAGE_MAX_BYTES);
+	struct ns_outage o;
 
-	if (text == NULL || sscanf(text, "since=%lld\nlast=%lld", &since, &last) != 2 ||
-	    since <= 0 || since > last) {
+	if (ns_outage_parse(text, &o) != 0) {
 		outage_unreadable(j, name);
 		return false;
 	}
-	r->failing_since = (time_t)since;
-	r->last_failure = (time_t)last;
+	r->failing_since = o.since;
+	r->last_failure = o.last;
 	return true;
 }
 
-/* The outage record of transaction txid, if state-dir has one: its name is
- * outage.c's ("retry-" and 128 bits of SHA-256 of the transactionID,
- * which certmonger stores as scep_tx). */
+/* The outage record of transaction txid, if state-dir has one. */
 static void outage_of(struct job *j, const char *txid, struct ns_fleet_req *r)
 {
-	char hex[33], name[40];
+	char *name = ns_outage_name(j->tmp, txid);
 	size_t i;
 
-	ns_sha256_hex(NULL, txid, 16, hex);
-	if (hex[0] == '\0')
+	if (name == NULL)
 		return;
-	snprintf(name, sizeof(name), "retry-%s", hex);
 	for (i = 0; i < j->noutages; i++) {
 		if (j->outage_used[i] || strcmp(j->outages[i], name) != 0)
 			continue;
