@@ -58,23 +58,10 @@ static void unreadable(struct job *j, const char *path, const char *reason)
 	f->nunreadable++;
 }
 
-/* certmonger ignores these names in its directories (store-files.c), as
- * cmreq.c does. */
+/* certmonger's rule, and our own temp files in state-dir. */
 static bool ignored_name(const char *name)
 {
-	static const char *const suffix[] = { ".tmp", ".rpmsave", ".rpmorig", ".rpmnew", "~", "#" };
-	size_t i, n = strlen(name), k;
-
-	if (name[0] == '.')
-		return true;
-	if (strstr(name, NS_FILE_TMP_TAG) != NULL)
-		return true;
-	for (i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
-		k = strlen(suffix[i]);
-		if (n > k && strcmp(name + n - k, suffix[i]) == 0)
-			return true;
-	}
-	return false;
+	return ns_cmreq_ignored_name(name) || strstr(name, NS_FILE_TMP_TAG) != NULL;
 }
 
 static int cmp_str(const void *a, const void *b)
