@@ -14,12 +14,9 @@ if [ -z "$NS_IN_NETNS" ] && [ "$(id -u)" = 0 ] && command -v unshare >/dev/null 
     exec unshare -n env NS_IN_NETNS=1 bash -c 'ip link set lo up && exec bash "$0" "$@"' "$0" "$@"
 fi
 
-ns_require_python
-ns_require_cmd curl
-if ! curl --version | grep -q ' NTLM'; then
-    echo "SKIP: curl without NTLM"
-    exit 77
-fi
+prereq_python cryptography asn1crypto
+prereq_cmd curl
+curl --version | grep -q ' NTLM' || prereq_skip "curl without NTLM"
 if [ ! -f "$here/../winauth.py" ]; then
     echo "FAIL: tests/ndes-server/winauth.py missing"
     exit 1
