@@ -20,11 +20,9 @@ port=${WINAUTH_NTLMSSP_PORT:-18350}
 export PYTHONDONTWRITEBYTECODE=1
 
 # A private network namespace keeps the port ours (root, util-linux, iproute2).
-if [ -z "$WINAUTH_IN_NETNS" ] && [ "$(id -u)" = 0 ] && command -v unshare >/dev/null &&
-    command -v ip >/dev/null && unshare -n true 2>/dev/null; then
-    # shellcheck disable=SC2016  # $0 and $@ belong to the inner bash
-    exec unshare -n env WINAUTH_IN_NETNS=1 bash -c 'ip link set lo up && exec bash "$0" "$@"' "$0" "$@"
-fi
+# shellcheck source=../lib/netns.sh
+. "$here/../lib/netns.sh"
+netns_private "$0" "$@"
 
 # shellcheck source=../lib/prereq.sh
 . "$here/../lib/prereq.sh"

@@ -13,13 +13,11 @@ export PYTHONDONTWRITEBYTECODE=1
 # shellcheck source=../lib/prereq.sh
 . "$srcdir/tests/lib/prereq.sh"
 
+# shellcheck source=../lib/netns.sh
+. "$srcdir/tests/lib/netns.sh"
 otp_netns() {
 	# A private loopback: no clash with other tests' ports.
-	if [ -z "$NS_IN_NETNS" ] && [ "$(id -u)" = 0 ] && command -v unshare >/dev/null &&
-		command -v ip >/dev/null && unshare -n true 2>/dev/null; then
-		# shellcheck disable=SC2016
-		exec unshare -n env NS_IN_NETNS=1 bash -c 'ip link set lo up && exec bash "$0" "$@"' "$0" "$@"
-	fi
+	netns_private "$0" "$@"
 }
 
 # Checks what the tests need (else exit 77), then makes $T. Call it after
