@@ -53,19 +53,11 @@ class FaultHandler(nc.ForwardingHandler):
     def handle_any(self, body):
         mode = self.server.mode
         if "PKIOperation" not in self.path or mode == "pass":
-            status, ctype, data = self.upstream(body)
-            if "PKIOperation" in self.path:
-                self.server.last = data
-            return self.send(status, ctype, data)
-        if mode == "html":
-            return self.send(200, "text/html; charset=utf-8",
-                             b"<html><head><title>Proxy login required</title></head></html>")
-        if mode == "503":
-            return self.send(503, "text/html", b"<title>Service Unavailable</title>")
+            return self.forward(body)
+        if self.canned(mode):
+            return
         if mode == "500":
             return self.send(500, "text/plain", b"oops")
-        if mode == "garbage":
-            return self.send(200, "application/x-pki-message", os.urandom(700))
         if mode == "empty":
             return self.send(200, "application/x-pki-message", b"")
         if mode == "hang":
@@ -81,9 +73,7 @@ class FaultHandler(nc.ForwardingHandler):
         if mode == "badsig":
             return self.send(200, ctype, nc.bad_signature(data))
         if mode == "replay":
-            old = self.server.last
-            self.server.last = data
-            return self.send(200, ctype, old)
+            return self.send(200, ctype, self.replay(data))
         if mode in ("resign-enc", "resign-ca"):
             # a valid signature by a certificate certmonger holds for this
             # CA, but not the signing RA: the encryption RA or the CA

@@ -372,23 +372,15 @@ class FaultHandler(nc.ForwardingHandler):
                 return self.send(302, "text/html", b"moved",
                                  headers=[("Location", "ftp://127.0.0.1/certsrv/cacert.p7b")])
         if "PKIOperation" not in self.path or mode in ("pass", "caps503", "capstrunc"):
-            status, ctype, data = self.upstream(body)
-            if "PKIOperation" in self.path:
-                srv.last = data
-            return self.send(status, ctype, data)
-        if mode == "html":
-            return self.send(200, "text/html; charset=utf-8",
-                             b"<html><head><title>Proxy login required</title></head></html>")
-        if mode == "503":
-            return self.send(503, "text/html", b"<title>Service Unavailable</title>")
+            return self.forward(body)
+        if self.canned(mode):
+            return
         if mode == "500":
             return self.send(500, "text/html", iis_error_page("500.0"))
         if mode == "414":
             return self.send(414, "text/html", b"<h1>Request-URI Too Long</h1>")
         if mode == "404.15":
             return self.send(404, "text/html", iis_error_page("404.15"))
-        if mode == "garbage":
-            return self.send(200, "application/x-pki-message", os.urandom(700))
         if mode == "big":
             return self.send(200, "application/x-pki-message", b"\x30" * (2 << 20))
         if mode == "redirect":
@@ -432,9 +424,7 @@ class FaultHandler(nc.ForwardingHandler):
         if mode == "badsig":
             return self.send(200, ctype, nc.bad_signature(data))
         if mode == "replay":
-            old = srv.last
-            srv.last = data
-            return self.send(200, ctype, old)
+            return self.send(200, ctype, self.replay(data))
         txid, nonce = request_ids(self.pkiop_body(body))
         rep = scepmsg.CertRep(data)
         if mode == "wrongsigner":

@@ -175,8 +175,10 @@ def pem(label, der):
 
 # ------------------------------------------------------------ fault server
 class ForwardingHandler(http.server.BaseHTTPRequestHandler):
-    """Forwards a request to the server's upstream_port (upstream) and
-    answers (send); a suite's fault handler adds handle_any(body)."""
+    """Forwards a request to the server's upstream_port (upstream, forward),
+    answers (send) and injects the faults both suites know (canned, replay,
+    bad_signature); a suite's fault handler adds handle_any(body). The
+    server holds upstream_port, upstream_timeout, mode and last."""
 
     def log_message(self, *a):
         pass
@@ -201,6 +203,32 @@ class ForwardingHandler(http.server.BaseHTTPRequestHandler):
         ctype = r.getheader("Content-Type", "")
         c.close()
         return r.status, ctype, data
+
+    def forward(self, body):
+        """Passes the request on; keeps a PKIOperation reply (replay)."""
+        status, ctype, data = self.upstream(body)
+        if "PKIOperation" in self.path:
+            self.server.last = data
+        return self.send(status, ctype, data)
+
+    def replay(self, data):
+        """The PKIOperation reply kept before; keeps data instead."""
+        old, self.server.last = self.server.last, data
+        return old
+
+    def canned(self, mode):
+        """Sends the reply of a fault that needs no upstream (html: a proxy's
+        login page, 503, garbage); False for any other mode."""
+        if mode == "html":
+            self.send(200, "text/html; charset=utf-8",
+                      b"<html><head><title>Proxy login required</title></head></html>")
+        elif mode == "503":
+            self.send(503, "text/html", b"<title>Service Unavailable</title>")
+        elif mode == "garbage":
+            self.send(200, "application/x-pki-message", os.urandom(700))
+        else:
+            return False
+        return True
 
     def send(self, status, ctype, data, length=None, headers=()):
         self.send_response(status)
