@@ -25,13 +25,11 @@ fail() {
 	exit 1
 }
 
-skip() {
-	echo "SKIP: $*" >&2
-	exit 77
-}
+# shellcheck source=../lib/prereq.sh
+. "$top_srcdir/tests/lib/prereq.sh"
 
 need_fixture() {
-	[ -r "$FIXTURES/$1" ] || skip "fixture $FIXTURES/$1 absent (../shared/fixtures/ndes next to the project)"
+	[ -r "$FIXTURES/$1" ] || prereq_skip "fixture $FIXTURES/$1 absent (../shared/fixtures/ndes next to the project)"
 }
 
 [ -x "$HELPER" ] || fail "helper $HELPER not built"

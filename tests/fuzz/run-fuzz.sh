@@ -49,9 +49,9 @@ for t in $TARGETS; do
 		echo "SKIP: cannot build fuzz_$t (libclang-rt-14-dev missing?)"; exit 77; }
 done
 # Seeds: generated, plain (no coverage) so they do not depend on libFuzzer.
-$CC $CFL $SAN "$here/gen_seeds.c" "$top/tests/unit/scepbuild.c" "$top/tests/unit/core_certs.c" \
-	"$top/tests/unit/otp_testcsr.c" "$top"/src/core/x509util.c "$top"/src/scep/cookie.c "$top"/src/scep/csr.c \
-	"$top"/src/core/err.c $LIBS -o "$W/bin/gen_seeds" || exit 1
+$CC $CFL $SAN "$here/gen_seeds.c" "$top/tests/lib/scepbuild.c" "$top/tests/lib/testcerts.c" \
+	"$top"/src/core/x509util.c "$top"/src/scep/cookie.c "$top"/src/scep/csr.c \
+	"$top"/src/core/err.c "$top"/src/core/sslcompat.c "$top"/src/core/file.c $LIBS -o "$W/bin/gen_seeds" || exit 1
 rm -rf "$W/seeds"
 ASAN_OPTIONS=detect_leaks=0 "$W/bin/gen_seeds" "$W" || exit 1
 

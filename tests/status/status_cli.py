@@ -6,43 +6,25 @@ after it was stopped (an outage). Checks the table, --json, --prometheus
 
 Run by status-cli.sh with Debian's python3, on a free loopback port."""
 
-import base64
 import datetime
 import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 
-SRCDIR = os.environ["abs_top_srcdir"]
-HELPER = os.environ["NS_HELPER"]
-sys.path.insert(0, os.path.join(SRCDIR, "tests", "ndes-server", "tests"))
-import scepmsg  # noqa: E402
-from asn1crypto import cms  # noqa: E402
-from cryptography import x509  # noqa: E402
+sys.path.insert(0, os.path.join(os.environ["abs_top_srcdir"], "tests", "lib"))
+import ndes_client as nc  # noqa: E402
+from ndes_client import HELPER, PW, SRCDIR  # noqa: E402
 from cryptography.hazmat.primitives import serialization  # noqa: E402
 
-SERVER = os.path.join(SRCDIR, "tests", "ndes-server", "ndes-server")
-PW = "S1nglePassw0rd"
-
-
-def free_port():
-    """A port nobody listens on now (other worktrees run tests on this host)."""
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-PORT = free_port()
-URL = "http://127.0.0.1:%d/certsrv/mscep/mscep.dll" % PORT
-TMP = tempfile.mkdtemp(prefix="ns-status-cli.")
-REQS, CAS, STATE = (os.path.join(TMP, d) for d in ("requests", "cas", "state"))
+TMP = nc.TMP = tempfile.mkdtemp(prefix="ns-status-cli.")
+# ndes_client's helper keeps its state in TMP/cache: status reads it there
+REQS, CAS, STATE = (os.path.join(TMP, d) for d in ("requests", "cas", "cache"))
+OPTS = ("--retry-interval", "30")
 FAILED = []
 
 
@@ -54,32 +36,6 @@ def check(what, cond, detail=""):
             print("    " + str(detail)[:2000])
 
 
-def wait_port(port, proc, timeout=60):
-    end = time.time() + timeout
-    while time.time() < end:
-        if proc.poll() is not None:
-            raise SystemExit("the stand-in died")
-        try:
-            socket.create_connection(("127.0.0.1", port), 0.5).close()
-            return
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit("nothing listens on port %d" % port)
-
-
-def helper(op, extra=None):
-    """The helper as certmonger runs it: a cleared environment."""
-    env = {"PATH": "/usr/bin:/bin", "HOME": TMP, "CERTMONGER_OPERATION": op,
-           "CERTMONGER_CA_NICKNAME": "ndes"}
-    env.update(extra or {})
-    argv = [HELPER, "--url", URL, "--state-dir", STATE, "--timeout", "5",
-            "--connect-timeout", "2", "--retry-interval", "30",
-            "--certmonger-version", "0.79.17"]
-    p = subprocess.run(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                       timeout=120)
-    return p.returncode, p.stdout.decode(), p.stderr.decode()
-
-
 def status(*args, requests=REQS, state=STATE):
     argv = [HELPER, "--state-dir", state, "status", "--cas-dir", CAS,
             "--requests-dir", requests] + list(args)
@@ -88,62 +44,11 @@ def status(*args, requests=REQS, state=STATE):
     return p.returncode, p.stdout.decode(), p.stderr.decode()
 
 
-def pem_blocks(text):
-    return re.findall(r"-----BEGIN CERTIFICATE-----.*?-----END CERTIFICATE-----\n?", text, re.S)
-
-
-def pem(label, der):
-    b = base64.encodebytes(der).decode()
-    return "-----BEGIN %s-----\n%s-----END %s-----\n" % (label, b, label)
-
-
 def record_value(text):
     """A multi-line value as certmonger stores it: continuation lines start
     with a space."""
     lines = text.strip("\n").split("\n")
     return "\n".join([lines[0]] + [" " + x for x in lines[1:]])
-
-
-class Request:
-    """One certmonger request: key, CSR, minicert and its SCEP messages."""
-
-    def __init__(self, cn, blocks):
-        self.blocks = blocks
-        self.ra = x509.load_pem_x509_certificate(blocks[0].encode())
-        self.second = x509.load_pem_x509_certificate(blocks[1].encode())
-        self.key = scepmsg.key(2048)
-        self.csr = scepmsg.csr(self.key, cn=cn, password=PW)
-        self.mini = scepmsg.self_signed(self.key, cn=cn)
-        self.txid = None
-
-    def env(self):
-        csr_der = self.csr.public_bytes(serialization.Encoding.DER)
-        nonce = os.urandom(16)
-        req, self.txid, _ = scepmsg.pkimessage(csr_der, self.mini, self.key, self.ra, "19",
-                                               txid=self.txid, nonce=nonce)
-        ias = scepmsg.issuer_and_subject(self.second.issuer, self.mini.subject)
-        gci, _, _ = scepmsg.pkimessage(ias, self.mini, self.key, self.ra, "20",
-                                       txid=self.txid, nonce=nonce)
-        return {"CERTMONGER_SCEP_RA_CERTIFICATE": self.blocks[0],
-                "CERTMONGER_SCEP_CA_CERTIFICATE": self.blocks[1],
-                "CERTMONGER_SCEP_CERTIFICATES": "".join(self.blocks[2:]),
-                "CERTMONGER_CSR": self.csr.public_bytes(serialization.Encoding.PEM).decode(),
-                "CERTMONGER_PKCSREQ": pem("PKCS7", req),
-                "CERTMONGER_GETCERTINITIAL": pem("PKCS7", gci)}
-
-    def issued(self, out):
-        """Decrypts the envelope the helper printed (certmonger's job)."""
-        der = base64.b64decode("".join(out.split("-----")[2].split()))
-        _, inner = scepmsg.open_envelope(der, self.key)
-        spki = self.key.public_key().public_bytes(
-            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
-        for c in cms.ContentInfo.load(inner)["content"]["certificates"]:
-            cert = x509.load_der_x509_certificate(c.chosen.dump())
-            if cert.public_key().public_bytes(
-                    serialization.Encoding.DER,
-                    serialization.PublicFormat.SubjectPublicKeyInfo) == spki:
-                return cert
-        return None
 
 
 def write(path, text, mode=0o600):
@@ -186,44 +91,39 @@ def promtool():
 def main():
     for d in (REQS, CAS, STATE):
         os.mkdir(d, 0o700)
-    log = open(os.path.join(TMP, "stand-in.log"), "w")
-    stand = subprocess.Popen([sys.executable, SERVER, "--listen", "127.0.0.1:%d" % PORT,
-                              "--state", os.path.join(TMP, "ndes"), "--single-password", PW],
-                             stdout=log, stderr=subprocess.STDOUT)
+    stand = nc.Stand("ndes", nc.free_port())
+    url = stand.url
     try:
-        wait_port(PORT, stand)
         # certmonger's CA record, from the helper's own FETCH-SCEP-CA-CERTS
-        rc, out, err = helper("FETCH-SCEP-CA-CERTS")
+        rc, out, err, _ = nc.helper(url, "FETCH-SCEP-CA-CERTS", opts=OPTS)
         check("FETCH-SCEP-CA-CERTS while the stand-in runs", rc == 0, (rc, err))
-        blocks = pem_blocks(out)
+        blocks = nc.pem_blocks(out)
         write(os.path.join(CAS, "20260101000000"),
               "id=ndes\nca_type=EXTERNAL\nca_is_default=0\n"
-              "ca_external_helper=%s --url %s\n" % (HELPER, URL) +
+              "ca_external_helper=%s --url %s\n" % (HELPER, url) +
               "ca_encryption_cert=%s\n" % record_value(blocks[0]) +
               "ca_encryption_issuer_cert=%s\n" % record_value(blocks[1]) +
               ("ca_encryption_cert_pool=%s\n" % record_value("".join(blocks[2:]))
                if len(blocks) > 2 else ""))
         # one operation: a certificate issued
-        good = Request("issued.example.test", blocks)
-        rc, out, err = helper("SUBMIT", good.env())
+        good = nc.Client(url, "issued.example.test", opts=OPTS)
+        rc, out, err, _ = good.submit()
         check("SUBMIT while the stand-in runs: issued (0)", rc == 0, (rc, out, err))
-        cert = good.issued(out)
+        cert = good.issued_cert(out)
         check("... the certificate decrypts", cert is not None)
         write(os.path.join(REQS, "20260101000010"),
               "id=issued\nca_name=ndes\nstate=MONITORING\nscep_tx=%s\ncert=%s\n"
               % (good.txid, record_value(cert.public_bytes(serialization.Encoding.PEM)
                                          .decode())))
+        down = nc.Client(url, "down.example.test", opts=OPTS)
     finally:
-        stand.terminate()
-        stand.wait(10)
-        log.close()
+        stand.stop()
 
     # the stand-in is down: a SUBMIT fails with a bounded retry (5), twice
-    down = Request("down.example.test", blocks)
-    rc, out, err = helper("SUBMIT", down.env())
+    rc, out, err, _ = down.submit()
     check("SUBMIT with the stand-in stopped: retry (5)", rc == 5, (rc, out, err))
     time.sleep(1.2)
-    rc, out, err = helper("SUBMIT", down.env())
+    rc, out, err, _ = down.submit()
     check("... and again (5)", rc == 5, (rc, out, err))
     os.mkdir(os.path.join(TMP, "pw"))
     write(os.path.join(REQS, "20260101000011"),

@@ -22,7 +22,7 @@
 #include <unistd.h>
 #include <openssl/x509v3.h>
 
-#include "core_certs.h"
+#include "../lib/testcerts.h"
 #include "fleetstate.h"
 #include "statusfmt.h"
 #include "x509util.h"
