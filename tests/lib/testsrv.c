@@ -196,7 +196,10 @@ void ts_admin_page(int fd, const char *req, size_t len, void *arg)
 			 "</P></Body></HTML>");
 	} else if (strcmp(mode, "401") == 0) {
 		status = "401 Unauthorized";
-		extra = "WWW-Authenticate: Negotiate\r\nWWW-Authenticate: NTLM\r\n";
+		/* Kerberos only: the tests log on with NTLM, which this
+		 * one-request-per-connection server could not complete anyway
+		 * (real handshakes: tests/otp). */
+		extra = "WWW-Authenticate: Negotiate\r\n";
 		snprintf(body, sizeof(body), "denied");
 	} else if (strcmp(mode, "404") == 0) {
 		status = "404 Not Found";

@@ -38,7 +38,7 @@ void ts_puts(int fd, const char *str);
 
 /* An fn answering like NDES's mscep_admin; arg is the mode (a string):
  * "password" (a new 16-hex password per request: 00000000000000NN, NN the
- * request number), "cache-full", "401", "404", anything else a 500. */
+ * request number), "cache-full", "401" (offering Negotiate only), "404", anything else a 500. */
 void ts_admin_page(int fd, const char *req, size_t len, void *arg);
 
 #endif

@@ -104,6 +104,12 @@ static int setup(void **state)
 	f->cfg->auto_otp = true;
 	f->cfg->requests_dir = f->reqdir;
 	f->cfg->timeout = 10;
+	/* NTLM with a password: no Kerberos (see test_otp's fetch) */
+	f->cfg->auth = NS_AUTH_NTLM;
+	f->cfg->user = "EXAMPLE\\alice";
+	f->cfg->password_file = talloc_asprintf(f->mem, "%s/login-pw", f->dir);
+	put(f->cfg->password_file, "Secr3t!\n");
+	chmod(f->cfg->password_file, 0600);
 	f->ctx.cfg = f->cfg;
 	if (ts_start(&f->srv, ts_admin_page, "password") != 0)
 		return -1;
