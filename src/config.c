@@ -246,8 +246,8 @@ static const struct setting {
 	{ K_POLL_INTERVAL, T_LONG, offsetof(struct ns_config, poll_interval), 1, 365L * 86400 },
 	{ K_RETRY_INTERVAL, T_LONG, offsetof(struct ns_config, retry_interval), 1, 365L * 86400 },
 	{ K_REPORT_AFTER, T_LONG, offsetof(struct ns_config, report_after), 1, 365L * 86400 },
-	/* Up to an hour: NDES' passwords live 60 minutes. */
-	{ K_PASSWORD_SPREAD, T_LONG, offsetof(struct ns_config, password_spread), 0, 3600 },
+	/* Up to a day: 10 s per host for thousands of hosts enrolled together. */
+	{ K_PASSWORD_SPREAD, T_LONG, offsetof(struct ns_config, password_spread), 0, 86400 },
 	{ K_CACHE_FULL_BACKOFF, T_LONG, offsetof(struct ns_config, cache_full_backoff), 1, 3600 },
 	{ K_CACHE_FULL_BACKOFF_MAX, T_LONG, offsetof(struct ns_config, cache_full_backoff_max), 1, 86400 },
 	/* On the command line --allow-sha1 takes no value: yes. */

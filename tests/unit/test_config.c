@@ -313,7 +313,7 @@ static void test_fleet_settings(void **state)
 	load(mem, &r, "--cache-full-backoff", "0", NULL);
 	assert_int_equal(r.rc, -1);
 	assert_int_equal(ns_outcome(NS_OPC_HELPER, &r.err), NS_UNCONFIGURED);
-	load(mem, &r, "--password-spread", "3601", NULL);
+	load(mem, &r, "--password-spread", "86401", NULL);
 	assert_int_equal(r.rc, -1);
 	unlink(path);
 	talloc_free(mem);
