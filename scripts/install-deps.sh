@@ -38,7 +38,7 @@ BUILD="autoconf automake make gcc libc6-dev pkg-config libssl-dev libcurl4-opens
 # the fault matrix's clock skew (faketime), and what the packaging tests run
 # with CI=true (the .deb build and lintian, the Ansible example), and
 # debootstrap for the platform matrix's chroots (scripts/matrix.sh).
-TEST="libcmocka-dev openssl curl iproute2 util-linux procps time \
+TEST="libcmocka-dev openssl curl iproute2 util-linux procps time valgrind \
 scep python3 python3-cryptography python3-asn1crypto python3-gssapi \
 krb5-kdc krb5-admin-server krb5-user $NTLMSSP \
 selinux-policy-dev selinux-policy-default setools policycoreutils selinux-utils \
@@ -86,8 +86,29 @@ for p in $PKGS; do
 		missing="$missing $p"
 	fi
 done
+# promtool, which checks the Prometheus texts of "ndes-submit status"
+# (tests/status): Debian ships it only inside the prometheus package, whose
+# postinst starts a Prometheus server, so the test set-up takes just the
+# promtool binary out of the package into /usr/local/bin.
+install_promtool() {
+	case "${1:-}" in "" | --test) ;; *) return 0 ;; esac
+	command -v promtool >/dev/null 2>&1 && return 0
+	[ "$(id -u)" -eq 0 ] || { echo "install-deps: promtool missing (run as root to add it)"; return 0; }
+	local d
+	d=$(mktemp -d) || return 0
+	if (cd "$d" && apt-get download -q prometheus >/dev/null 2>&1) &&
+		dpkg-deb --fsys-tarfile "$d"/prometheus_*.deb | tar -x -C "$d" ./usr/bin/promtool 2>/dev/null &&
+		install -m 0755 "$d"/usr/bin/promtool /usr/local/bin/promtool; then
+		echo "install-deps: promtool from Debian's prometheus package into /usr/local/bin"
+	else
+		echo "install-deps: promtool not available (tests/status skips its promtool checks)"
+	fi
+	rm -rf "$d"
+}
+
 if [ -z "$missing" ]; then
 	echo "install-deps: all packages present"
+	install_promtool "${1:-}"
 	exit 0
 fi
 if [ "$(id -u)" -ne 0 ]; then
@@ -108,3 +129,4 @@ done
 # certmonger's and krb5's postinst try to start services; there is no init here
 # in CI containers, and we run private instances anyway.
 apt-get install -y -q --no-install-recommends $missing
+install_promtool "${1:-}"

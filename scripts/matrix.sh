@@ -38,7 +38,7 @@ ALL="bullseye bookworm trixie"
 # Extended Protection Required with Kerberos and with NTLM (the channel
 # binding is sent from libcurl 8.10: trixie enrolls with Kerberos and with
 # NTLM through gss-ntlmssp, the others are refused and told why).
-DEFAULT_TESTS='^tests/(unit/test_|ndes-server/|enroll/|cadata/|otp/|lint/curl-symbols|lint/configure-versions)|^tests/e2e/(01|02|13|14|15|17|22|23|24|25|26)-'
+DEFAULT_TESTS='^tests/(unit/test_|ndes-server/|enroll/|cadata/|otp/|status/|lint/curl-symbols|lint/configure-versions)|^tests/e2e/(01|02|13|14|15|17|22|23|24|25|26)-'
 TESTS_RE=${NS_MATRIX_TESTS:-$DEFAULT_TESTS}
 logs=${NS_MATRIX_LOGS:-$cache/logs}
 

@@ -36,7 +36,7 @@ sanitize() {
 		LDFLAGS="-fsanitize=address,undefined" >configure.out 2>&1 &&
 		make -j"$(nproc)" >make.out 2>&1) || { echo "sanitizer build failed"; return 1; }
 	list=$(make -s -C "$asan" print-tests | tr ' ' '\n' |
-		grep -E '^tests/(unit/test_|cadata/|otp/|enroll/|faults/|lint/)' | tr '\n' ' ')
+		grep -E '^tests/(unit/test_|cadata/|otp/|enroll/|faults/|lint/|status/)' | tr '\n' ' ')
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		make -C "$asan" -j1 check TESTS="$list" >"$asan/check.out" 2>&1
 	"$top/tests/fuzz/replay-corpus.sh" "$asan" >"$asan/corpus.out" 2>&1

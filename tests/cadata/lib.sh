@@ -25,19 +25,17 @@ fail() {
 	exit 1
 }
 
-skip() {
-	echo "SKIP: $*" >&2
-	exit 77
-}
+# shellcheck source=../lib/prereq.sh
+. "$top_srcdir/tests/lib/prereq.sh"
 
 need_fixture() {
-	[ -r "$FIXTURES/$1" ] || skip "fixture $FIXTURES/$1 absent (../shared/fixtures/ndes next to the project)"
+	[ -r "$FIXTURES/$1" ] || prereq_skip "fixture $FIXTURES/$1 absent (../shared/fixtures/ndes next to the project)"
 }
 
 [ -x "$HELPER" ] || fail "helper $HELPER not built"
 
 # jittered_delay FILE MAX: FILE holds only a retry delay the answer layer
-# may choose, MAX minus up to half of it (src/answer.h ns_answer_jitter).
+# may choose, MAX minus up to half of it (src/core/answer.h ns_answer_jitter).
 jittered_delay() {
 	d=$(cat "$1")
 	case $d in '' | *[!0-9]*) return 1 ;; esac

@@ -6,9 +6,9 @@
 # namespace (unshare -n) with its own loopback.
 . "$(dirname "$0")/lib.sh"
 
-command -v scepserver >/dev/null 2>&1 || skip "scepserver not installed (Debian package scep)"
-command -v unshare >/dev/null 2>&1 || skip "unshare not available"
-unshare -n true 2>/dev/null || skip "cannot create a network namespace (needs root)"
+command -v scepserver >/dev/null 2>&1 || prereq_skip "scepserver not installed (Debian package scep)"
+command -v unshare >/dev/null 2>&1 || prereq_skip "unshare not available"
+unshare -n true 2>/dev/null || prereq_skip "cannot create a network namespace (needs root)"
 
 scepserver ca -init -depot "$T/depot" -keySize 2048 -years 1 >"$T/ca-init.log" 2>&1 ||
 	fail "scepserver ca -init: $(cat "$T/ca-init.log")"

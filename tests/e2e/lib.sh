@@ -437,7 +437,7 @@ wait_new_cert() {
 # one from before 0.79.14: no [scep] challenge_password_otp, and it reads
 # only the reply to the request signed with the new key, so a renewal
 # through NDES is a new enrollment with a fresh password (README,
-# "certmonger versions"; src/cmversion.h).
+# "certmonger versions"; src/core/cmversion.h).
 cm_version_num() {
 	certmonger -v 2>/dev/null | awk '{ split($2, v, "."); print v[1] * 1000000 + v[2] * 1000 + v[3] }'
 }

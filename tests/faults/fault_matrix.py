@@ -43,10 +43,10 @@ import time
 
 SRCDIR = os.environ["abs_top_srcdir"]
 HELPER = os.environ["NS_HELPER"]
-sys.path.insert(0, os.path.join(SRCDIR, "tests", "enroll"))
+sys.path.insert(0, os.path.join(SRCDIR, "tests", "lib"))
 sys.path.insert(0, os.path.join(SRCDIR, "tests", "ndes-server"))
-import enroll_cases as ec  # noqa: E402  (Stand, Client, pem, pem_blocks)
-import scepmsg  # noqa: E402  (put on sys.path by enroll_cases)
+import ndes_client as nc  # noqa: E402  (Stand, Client, the forwarding handler)
+import scepmsg  # noqa: E402
 import ndes_admin  # noqa: E402  (the admin pages as NDES writes them)
 from ndes_http import iis_error_page  # noqa: E402
 from asn1crypto import cms, core, x509 as ax509  # noqa: E402
@@ -65,14 +65,13 @@ ADMIN_USER = "EXAMPLE\\svc-ndes"
 ADMIN_PW = "Adm1n-S3cret-Pw!"
 PAGE_OTP = "8CE317021F690069"   # a one-time password on a canned page
 TMP = tempfile.mkdtemp(prefix="fault-matrix.")
-os.rmdir(ec.TMP)        # enroll_cases' own temp dir: ours instead, one place to clean
-ec.TMP = os.path.join(TMP, "enroll")
-os.mkdir(ec.TMP, 0o700)
+nc.TMP = os.path.join(TMP, "enroll")      # the stand-in's and the clients' files
+os.mkdir(nc.TMP, 0o700)
 STAND_URL = "http://127.0.0.1:%d/certsrv/mscep/mscep.dll" % PORT_STAND
 FAULT_URL = "http://127.0.0.1:%d/certsrv/mscep/mscep.dll" % PORT_FAULT
 ADMIN_URL = "http://127.0.0.1:%d/certsrv/mscep_admin/" % PORT_ADMIN
 CLOSED_URL = "http://127.0.0.1:%d/certsrv/mscep/mscep.dll" % PORT_CLOSED
-SECRETS = [ec.PW, ADMIN_PW, PAGE_OTP]
+SECRETS = [nc.PW, ADMIN_PW, PAGE_OTP]
 SCEP = scepmsg.SCEP
 MS_ERR = scepmsg.MS_ERR
 
@@ -342,8 +341,8 @@ class FaultServer(http.server.ThreadingHTTPServer):
         pass    # a helper that gave up (timeout) resets the connection: expected
 
 
-class FaultHandler(ec.FaultHandler):
-    """enroll_cases' fault handler (forwarding, answering) with more faults."""
+class FaultHandler(nc.ForwardingHandler):
+    """Forwards to the stand-in, or injects the fault the server's mode names."""
     protocol_version = "HTTP/1.1"
 
     def pkiop_body(self, body):
@@ -373,23 +372,15 @@ class FaultHandler(ec.FaultHandler):
                 return self.send(302, "text/html", b"moved",
                                  headers=[("Location", "ftp://127.0.0.1/certsrv/cacert.p7b")])
         if "PKIOperation" not in self.path or mode in ("pass", "caps503", "capstrunc"):
-            status, ctype, data = self.upstream(body)
-            if "PKIOperation" in self.path:
-                srv.last = data
-            return self.send(status, ctype, data)
-        if mode == "html":
-            return self.send(200, "text/html; charset=utf-8",
-                             b"<html><head><title>Proxy login required</title></head></html>")
-        if mode == "503":
-            return self.send(503, "text/html", b"<title>Service Unavailable</title>")
+            return self.forward(body)
+        if self.canned(mode):
+            return
         if mode == "500":
             return self.send(500, "text/html", iis_error_page("500.0"))
         if mode == "414":
             return self.send(414, "text/html", b"<h1>Request-URI Too Long</h1>")
         if mode == "404.15":
             return self.send(404, "text/html", iis_error_page("404.15"))
-        if mode == "garbage":
-            return self.send(200, "application/x-pki-message", os.urandom(700))
         if mode == "big":
             return self.send(200, "application/x-pki-message", b"\x30" * (2 << 20))
         if mode == "redirect":
@@ -431,16 +422,9 @@ class FaultHandler(ec.FaultHandler):
             self.close_connection = True
             return
         if mode == "badsig":
-            ci = cms.ContentInfo.load(data)
-            si = ci["content"]["signer_infos"][0]
-            sig = bytearray(si["signature"].native)
-            sig[len(sig) // 2] ^= 1
-            si["signature"] = bytes(sig)
-            return self.send(200, ctype, ci.dump(force=True))
+            return self.send(200, ctype, nc.bad_signature(data))
         if mode == "replay":
-            old = srv.last
-            srv.last = data
-            return self.send(200, ctype, old)
+            return self.send(200, ctype, self.replay(data))
         txid, nonce = request_ids(self.pkiop_body(body))
         rep = scepmsg.CertRep(data)
         if mode == "wrongsigner":
@@ -835,15 +819,15 @@ def main():
     only = os.environ.get("FAULTS")  # a regex on fault names, for debugging
     injected = handled = 0
     not_handled, skipped = [], []
-    stand = ec.Stand("stand", PORT_STAND)
+    stand = nc.Stand("stand", PORT_STAND)
     fs = admin = None
     try:
         fs = start_fault_server(stand)
         admin = start_admin_server(stand)
         ctx = Ctx()
         ctx.fs, ctx.admin, ctx.stand = fs, admin, stand
-        ctx.client = ec.Client(FAULT_URL, "faults.example.test")
-        ctx.auto = ec.Client(FAULT_URL, "auto.example.test", password=None)
+        ctx.client = nc.Client(FAULT_URL, "faults.example.test")
+        ctx.auto = nc.Client(FAULT_URL, "auto.example.test", password=None)
         ctx.state = warm_state(ctx.client)
         ctx.pwfile = password_file()
         ctx.faketime = shutil.which("faketime") is not None

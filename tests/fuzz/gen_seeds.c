@@ -12,9 +12,8 @@
 
 #include "cookie.h"
 #include "csr.h"
-#include "core_certs.h"
-#include "otp_testcsr.h"
-#include "scepbuild.h"
+#include "../lib/scepbuild.h"
+#include "../lib/testcerts.h"
 #include "x509util.h"
 
 static const char *top;
@@ -109,10 +108,13 @@ static void write_der(const char *target, const char *name, struct sb_msg *m)
 
 static void scep_seeds(void)
 {
-	EVP_PKEY *ca_key = sb_key(2048), *ra_key = sb_key(1024);
-	X509 *ca = sb_cert("Fuzz Issuing CA", ca_key, NULL, NULL, true, "keyCertSign,cRLSign", 3650);
-	X509 *ra = sb_cert("Fuzz MSCEP-RA", ra_key, ca, ca_key, false, "digitalSignature", 3650);
-	X509 *mini = sb_cert("host.example.test", ra_key, NULL, NULL, false, NULL, 3650);
+	EVP_PKEY *ca_key = tc_rsa_key_shared(2048), *ra_key = tc_rsa_key_shared(1024);
+	X509 *ca = tc_cert("Fuzz Issuing CA", ca_key, NULL, NULL, true, KU_KEY_CERT_SIGN | KU_CRL_SIGN,
+			  NULL, -1, 3651);
+	X509 *ra = tc_cert("Fuzz MSCEP-RA", ra_key, ca, ca_key, false, KU_DIGITAL_SIGNATURE, NULL,
+			  -1, 3651);
+	X509 *mini = tc_cert("host.example.test", ra_key, NULL, NULL, false, TC_NO_KU, NULL,
+			    -1, 3651);
 	struct sb_msg m;
 	size_t elen = 0, plen = 0;
 	unsigned char *env = sb_envelope(ra, (const unsigned char *)"certificate", 11, &elen);
@@ -188,12 +190,12 @@ static void scep_seeds(void)
 
 static void csr_seeds(void)
 {
-	EVP_PKEY *key = testcsr_key();
-	char *a = testcsr_make(NULL, key, "host.example.test", "8CE317021F690069",
+	EVP_PKEY *key = tc_rsa_key(1024);
+	char *a = tc_csr_pem(NULL, key, "host.example.test", "8CE317021F690069",
 			       V_ASN1_PRINTABLESTRING, "CERTIFICATE REQUEST");
-	char *b = testcsr_make(NULL, key, "host.example.test", "pässword", V_ASN1_UTF8STRING,
+	char *b = tc_csr_pem(NULL, key, "host.example.test", "pässword", V_ASN1_UTF8STRING,
 			       "NEW CERTIFICATE REQUEST");
-	char *c = testcsr_make(NULL, key, "host.example.test", NULL, 0, "CERTIFICATE REQUEST");
+	char *c = tc_csr_pem(NULL, key, "host.example.test", NULL, 0, "CERTIFICATE REQUEST");
 	unsigned char *spki = NULL, *der;
 	char *hex, *req, *cont, path[4096];
 	size_t len = 0;

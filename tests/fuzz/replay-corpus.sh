@@ -25,7 +25,7 @@ for c in "$here"/fuzz_*.c; do
 	[ -d "$here/corpus/$t" ] || { echo "no corpus for $t"; failed=$((failed + 1)); continue; }
 	targets=$((targets + 1))
 	# shellcheck disable=SC2086
-	if ! $CC -g -O1 -D_GNU_SOURCE $SAN -I"$top/src" -I"$B" -I"$top/tests/unit" \
+	if ! $CC -g -O1 -D_GNU_SOURCE $SAN $(for l in core scep otp cadata enroll cmd; do printf -- "-I%s/src/%s " "$top" "$l"; done)-I"$B" -I"$top/tests/unit" \
 		-DNS_VERSION='"replay"' -DNS_SYSCONFDIR='"/nonexistent"' \
 		-DNS_FIXTURES_DIR='"/nonexistent"' $(pkg-config --cflags $PKG) \
 		"$c" "$here/replay.c" "$B/src/libndes.a" $(pkg-config --libs $PKG) \

@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Builds the libFuzzer harnesses of tests/fuzz/ with clang
-# (-fsanitize=fuzzer,address,undefined) against src/*.c, makes seed corpora
+# (-fsanitize=fuzzer,address,undefined) against src/*/*.c, makes seed corpora
 # at run time (gen_seeds.c; the real NDES fixtures are read in place), and
 # runs each target for a bounded time, printing executions and any crash.
 # Not part of "make check": it needs clang and libclang-rt-14-dev.
@@ -29,17 +29,17 @@ mkdir -p "$W/obj" "$W/bin" "$W/logs" "$W/corpus" "$W/crashes" || exit 1
 
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 PKG="openssl libcurl talloc"
-CFL="-g -O1 -fno-omit-frame-pointer -D_GNU_SOURCE -I$top/src -I$top/tests/unit \
+CFL="-g -O1 -fno-omit-frame-pointer -D_GNU_SOURCE $(for l in core scep otp cadata enroll cmd; do printf -- "-I%s/src/%s " "$top" "$l"; done)-I$top/tests/unit \
  -DNS_VERSION=\"fuzz\" -DNS_SYSCONFDIR=\"/nonexistent\" -DNS_FIXTURES_DIR=\"$FIX\" $(pkg-config --cflags $PKG)"
 LIBS="$(pkg-config --libs $PKG)"
 
 # The library objects, instrumented for coverage.
 objs=""
-for src in "$top"/src/*.c; do
+for src in "$top"/src/*/*.c; do
 	b=$(basename "$src" .c)
 	[ "$b" = ndes-submit ] && continue
 	o="$W/obj/$b.o"
-	if [ ! -f "$o" ] || [ "$src" -nt "$o" ] || [ "$top/src" -nt "$o" ]; then
+	if [ ! -f "$o" ] || [ "$src" -nt "$o" ] || [ "$(dirname "$src")" -nt "$o" ]; then
 		$CC $CFL $SAN -fsanitize=fuzzer-no-link -c "$src" -o "$o" || exit 1
 	fi
 	objs="$objs $o"
@@ -49,9 +49,9 @@ for t in $TARGETS; do
 		echo "SKIP: cannot build fuzz_$t (libclang-rt-14-dev missing?)"; exit 77; }
 done
 # Seeds: generated, plain (no coverage) so they do not depend on libFuzzer.
-$CC $CFL $SAN "$here/gen_seeds.c" "$top/tests/unit/scepbuild.c" "$top/tests/unit/core_certs.c" \
-	"$top/tests/unit/otp_testcsr.c" "$top"/src/x509util.c "$top"/src/cookie.c "$top"/src/csr.c \
-	"$top"/src/err.c $LIBS -o "$W/bin/gen_seeds" || exit 1
+$CC $CFL $SAN "$here/gen_seeds.c" "$top/tests/lib/scepbuild.c" "$top/tests/lib/testcerts.c" \
+	"$top"/src/core/x509util.c "$top"/src/scep/cookie.c "$top"/src/scep/csr.c \
+	"$top"/src/core/err.c "$top"/src/core/sslcompat.c "$top"/src/core/file.c $LIBS -o "$W/bin/gen_seeds" || exit 1
 rm -rf "$W/seeds"
 ASAN_OPTIONS=detect_leaks=0 "$W/bin/gen_seeds" "$W" || exit 1
 

@@ -5,8 +5,10 @@
 # install. Each library in turn is shadowed by a .pc file of an older
 # version, first in PKG_CONFIG_PATH. Exit 0 pass, 77 skip, 1 fail.
 top=${abs_top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
-[ -x "$top/configure" ] || { echo "SKIP: no configure script (run autoreconf -fi)"; exit 77; }
-command -v pkg-config >/dev/null 2>&1 || { echo "SKIP: pkg-config not installed"; exit 77; }
+# shellcheck source=../lib/prereq.sh
+. "$top/tests/lib/prereq.sh"
+[ -x "$top/configure" ] || prereq_skip "no configure script (run autoreconf -fi)"
+prereq_cmd pkg-config
 t=$(mktemp -d) || exit 1
 trap 'rm -rf "$t"' EXIT
 fails=0

@@ -7,7 +7,9 @@
 # Exit 0 pass, 77 skip (not a git checkout), 1 fail.
 top=${abs_top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 cd "$top" || exit 1
-git rev-parse --is-inside-work-tree >/dev/null 2>&1 || { echo "SKIP: not a git checkout"; exit 77; }
+# shellcheck source=../lib/prereq.sh
+. "$top/tests/lib/prereq.sh"
+git rev-parse --is-inside-work-tree >/dev/null 2>&1 || prereq_skip "not a git checkout"
 missing=$(git ls-files | grep -Ev '(^COPYING$|\.md$|^debian/(changelog|copyright|source/format|.*\.docs)$|^m4/\.keep$|^tests/otp/data/|^tests/fuzz/corpus/|^tests/lint/curl/(symbols-in-versions|functions-in-versions|COPYING)$)' |
 	while read -r f; do
 		[ -f "$f" ] || continue

@@ -16,20 +16,15 @@ base=${WINAUTH_PORT_BASE:-18340}
 export PYTHONDONTWRITEBYTECODE=1
 
 # A private network namespace keeps the ports ours (root, util-linux, iproute2).
-if [ -z "$WINAUTH_IN_NETNS" ] && [ "$(id -u)" = 0 ] && command -v unshare >/dev/null &&
-    command -v ip >/dev/null && unshare -n true 2>/dev/null; then
-    # shellcheck disable=SC2016  # $0 and $@ belong to the inner bash
-    exec unshare -n env WINAUTH_IN_NETNS=1 bash -c 'ip link set lo up && exec bash "$0" "$@"' "$0" "$@"
-fi
+# shellcheck source=../lib/netns.sh
+. "$here/../lib/netns.sh"
+netns_private "$0" "$@"
 
-if [ ! -x "$PY" ]; then
-    echo "SKIP: $PY missing"
-    exit 77
-fi
-if ! curl --version | grep -q ' NTLM'; then
-    echo "SKIP: curl without NTLM"
-    exit 77
-fi
+# shellcheck source=../lib/prereq.sh
+. "$here/../lib/prereq.sh"
+# shellcheck disable=SC2119  # no module: python3 itself
+prereq_python
+curl --version | grep -q ' NTLM' || prereq_skip "curl without NTLM"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/winauth.XXXXXX") || exit 1
 fails=0

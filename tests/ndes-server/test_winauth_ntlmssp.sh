@@ -20,31 +20,25 @@ port=${WINAUTH_NTLMSSP_PORT:-18350}
 export PYTHONDONTWRITEBYTECODE=1
 
 # A private network namespace keeps the port ours (root, util-linux, iproute2).
-if [ -z "$WINAUTH_IN_NETNS" ] && [ "$(id -u)" = 0 ] && command -v unshare >/dev/null &&
-    command -v ip >/dev/null && unshare -n true 2>/dev/null; then
-    # shellcheck disable=SC2016  # $0 and $@ belong to the inner bash
-    exec unshare -n env WINAUTH_IN_NETNS=1 bash -c 'ip link set lo up && exec bash "$0" "$@"' "$0" "$@"
-fi
+# shellcheck source=../lib/netns.sh
+. "$here/../lib/netns.sh"
+netns_private "$0" "$@"
 
-skip() {
-    echo "SKIP: $*"
-    exit 77
-}
+# shellcheck source=../lib/prereq.sh
+. "$here/../lib/prereq.sh"
 
-[ -x "$PY" ] || skip "$PY missing"
-"$PY" -c 'import cryptography' 2>/dev/null || skip "python3-cryptography missing"
-command -v openssl >/dev/null || skip "openssl missing"
-command -v curl >/dev/null || skip "curl missing"
+prereq_python cryptography
+prereq_cmd openssl curl
 cver=$(curl --version 2>/dev/null | head -1)
 read -r cmaj cmin < <(printf '%s\n' "$cver" | sed -n 's/.* libcurl\/\([0-9]*\)\.\([0-9]*\).*/\1 \2/p')
 if ! { [ "${cmaj:-0}" -gt 8 ] || { [ "${cmaj:-0}" -eq 8 ] && [ "${cmin:-0}" -ge 10 ]; }; }; then
-    skip "libcurl ${cmaj:-?}.${cmin:-?} < 8.10 passes no channel binding to GSS-API"
+    prereq_skip "libcurl ${cmaj:-?}.${cmin:-?} < 8.10 passes no channel binding to GSS-API"
 fi
 case $cver in
 *OpenSSL/*) ;;
-*) skip "libcurl not built with OpenSSL (channel binding needs it)" ;;
+*) prereq_skip "libcurl not built with OpenSSL (channel binding needs it)" ;;
 esac
-curl --version | grep -q '^Features:.* SPNEGO' || skip "curl without SPNEGO"
+curl --version | grep -q '^Features:.* SPNEGO' || prereq_skip "curl without SPNEGO"
 # gss-ntlmssp registered with MIT's mechglue (/etc/gss/mech.d/*.conf or
 # /etc/gss/mech) and its module present
 ntlm_so=""
@@ -56,7 +50,7 @@ for f in /etc/gss/mech.d/*.conf /etc/gss/mech; do
         break
     fi
 done
-[ -n "$ntlm_so" ] || skip "gss-ntlmssp not installed (no NTLMSSP mechanism in /etc/gss/mech.d)"
+[ -n "$ntlm_so" ] || prereq_skip "gss-ntlmssp not installed (no NTLMSSP mechanism in /etc/gss/mech.d)"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/winauth-ntlmssp.XXXXXX") || exit 1
 fails=0
@@ -81,7 +75,7 @@ fail() { echo "FAIL - $*"; fails=$((fails + 1)); }
 if ! openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost \
     -addext subjectAltName=DNS:localhost -keyout "$work/tls.key" \
     -out "$work/tls.pem" >/dev/null 2>&1; then
-    skip "openssl cannot make a test certificate"
+    prereq_skip "openssl cannot make a test certificate"
 fi
 printf 'EXAMPLE\\alice:Secr3t!\nEXAMPLE\\bob:Bob-Pw1!\n' >"$work/users"
 # gss-ntlmssp's credential file: DOMAIN:USER:PASSWORD; with default

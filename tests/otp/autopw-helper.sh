@@ -9,7 +9,7 @@
 . "$(cd "$(dirname "$0")" && pwd)/common.sh"
 otp_netns "$@"
 otp_require
-command -v openssl >/dev/null || { echo "SKIP: openssl missing"; exit 77; }
+prereq_cmd openssl
 
 umask 077
 otp_start

@@ -10,23 +10,22 @@ HELPER=${NS_HELPER:-$builddir/src/ndes-submit}
 SERVER=$srcdir/tests/ndes-server/ndes-server
 PY=/usr/bin/python3
 export PYTHONDONTWRITEBYTECODE=1
+# shellcheck source=../lib/prereq.sh
+. "$srcdir/tests/lib/prereq.sh"
 
+# shellcheck source=../lib/netns.sh
+. "$srcdir/tests/lib/netns.sh"
 otp_netns() {
 	# A private loopback: no clash with other tests' ports.
-	if [ -z "$NS_IN_NETNS" ] && [ "$(id -u)" = 0 ] && command -v unshare >/dev/null &&
-		command -v ip >/dev/null && unshare -n true 2>/dev/null; then
-		# shellcheck disable=SC2016
-		exec unshare -n env NS_IN_NETNS=1 bash -c 'ip link set lo up && exec bash "$0" "$@"' "$0" "$@"
-	fi
+	netns_private "$0" "$@"
 }
 
 # Checks what the tests need (else exit 77), then makes $T. Call it after
 # otp_netns: that one re-executes the script.
 otp_require() {
-	[ -x "$HELPER" ] || { echo "SKIP: helper $HELPER not built"; exit 77; }
-	[ -x "$SERVER" ] || { echo "SKIP: $SERVER missing"; exit 77; }
-	"$PY" -c 'import cryptography, asn1crypto' 2>/dev/null ||
-		{ echo "SKIP: python3-cryptography / python3-asn1crypto missing"; exit 77; }
+	[ -x "$HELPER" ] || prereq_skip "helper $HELPER not built"
+	[ -x "$SERVER" ] || prereq_skip "$SERVER missing"
+	prereq_python cryptography asn1crypto
 	T=$(mktemp -d /tmp/ns-otp-test.XXXXXX)
 	trap otp_cleanup EXIT
 }

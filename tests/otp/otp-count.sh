@@ -11,7 +11,7 @@
 otp_netns "$@"
 otp_require
 command -v scepclient >/dev/null ||
-	{ echo "SKIP: scepclient (Debian package scep) missing: scripts/install-deps.sh"; exit 77; }
+	prereq_skip "scepclient (Debian package scep) missing: scripts/install-deps.sh"
 
 umask 077
 printf 'Secr3t!\n' >"$T/alice.pw"

@@ -20,7 +20,7 @@ otp_require
 # ---- the running libcurl, by its own account --------------------------------
 # shellcheck source=../lib/epa.sh
 . "$srcdir/tests/lib/epa.sh"
-epa_libcurl || { echo "SKIP: cannot tell the libcurl version (neither curl nor curl-config)"; exit 77; }
+epa_libcurl || prereq_skip "cannot tell the libcurl version (neither curl nor curl-config)"
 cv_ver=$EPA_CURL_VER cv_tls=$EPA_CURL_TLS cv_features=$EPA_CURL_FEATURES binds=$EPA_BINDS
 echo "# libcurl $cv_ver ($cv_tls): sends a channel binding with Negotiate: $binds"
 

@@ -8,9 +8,9 @@ otp_netns "$@"
 otp_require
 # shellcheck source=../lib/kdc.sh
 . "$srcdir/tests/lib/kdc.sh"
-kdc_available || { echo "SKIP: MIT KDC tools missing (krb5-kdc, krb5-admin-server, krb5-user)"; exit 77; }
-curl --version | grep -q 'SPNEGO' || { echo "SKIP: libcurl without SPNEGO"; exit 77; }
-"$PY" -c 'import gssapi' 2>/dev/null || { echo "SKIP: python3-gssapi missing"; exit 77; }
+kdc_available || prereq_skip "MIT KDC tools missing (krb5-kdc, krb5-admin-server, krb5-user)"
+curl --version | grep -q 'SPNEGO' || prereq_skip "libcurl without SPNEGO"
+prereq_python gssapi
 
 KDC_DIR=$T/kdc
 kdc_start "$KDC_DIR" "${NS_OTP_KDC_PORT:-18210}" >"$T/kdc.log" 2>&1 ||

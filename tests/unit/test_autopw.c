@@ -22,8 +22,8 @@
 #include "cmreq.h"
 #include "csr.h"
 #include "ns.h"
-#include "otp_testcsr.h"
-#include "otp_testsrv.h"
+#include "../lib/testcerts.h"
+#include "../lib/testsrv.h"
 #include "status.h"
 
 struct fx {
@@ -107,11 +107,11 @@ static int setup(void **state)
 	f->cfg->requests_dir = f->reqdir;
 	f->cfg->timeout = 10;
 	f->ctx.cfg = f->cfg;
-	if (testsrv_start(&f->srv, "password") != 0)
+	if (ts_start(&f->srv, ts_admin_page, "password") != 0)
 		return -1;
 	f->cfg->admin_url = talloc_asprintf(f->mem, "http://127.0.0.1:%d/certsrv/mscep_admin/",
 					    f->srv.port);
-	f->key = testcsr_key();
+	f->key = tc_rsa_key(1024);
 	unsetenv("CERTMONGER_CERTIFICATE");
 	*state = f;
 	return f->key != NULL ? 0 : -1;
@@ -133,7 +133,7 @@ static int teardown(void **state)
 	struct fx *f = *state;
 	char cmd[128];
 
-	testsrv_stop(&f->srv);
+	ts_stop(&f->srv);
 	EVP_PKEY_free(f->key);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
 	if (system(cmd) != 0)
@@ -145,7 +145,7 @@ static int teardown(void **state)
 
 static char *csr(struct fx *f, const char *pw)
 {
-	char *c = testcsr_make(f->mem, f->key, "host.example", pw, V_ASN1_PRINTABLESTRING,
+	char *c = tc_csr_pem(f->mem, f->key, "host.example", pw, V_ASN1_PRINTABLESTRING,
 			       "CERTIFICATE REQUEST");
 	assert_non_null(c);
 	return c;
@@ -201,11 +201,11 @@ static void test_request_format(void **state)
 static void test_find_request(void **state)
 {
 	struct fx *f = *state;
-	EVP_PKEY *other = testcsr_key();
+	EVP_PKEY *other = tc_rsa_key(1024);
 	char *mine = csr(f, NULL);
-	char *theirs = testcsr_make(f->mem, other, "other", NULL, V_ASN1_PRINTABLESTRING,
+	char *theirs = tc_csr_pem(f->mem, other, "other", NULL, V_ASN1_PRINTABLESTRING,
 				    "CERTIFICATE REQUEST");
-	char *mine_rebuilt = testcsr_make(f->mem, f->key, "renamed", "x1", V_ASN1_PRINTABLESTRING,
+	char *mine_rebuilt = tc_csr_pem(f->mem, f->key, "renamed", "x1", V_ASN1_PRINTABLESTRING,
 					  "CERTIFICATE REQUEST");
 	struct ns_cmreq *r = NULL;
 	struct ns_err err;
@@ -226,9 +226,9 @@ static void test_find_request(void **state)
 
 	/* no request with this key */
 	EVP_PKEY_free(other);
-	other = testcsr_key();
+	other = tc_rsa_key(1024);
 	assert_int_equal(ns_cmreq_find(f->mem, f->reqdir,
-				       testcsr_make(f->mem, other, "x", NULL, V_ASN1_PRINTABLESTRING,
+				       tc_csr_pem(f->mem, other, "x", NULL, V_ASN1_PRINTABLESTRING,
 						    "CERTIFICATE REQUEST"), &r, &err), 0);
 	assert_null(r);
 
@@ -259,14 +259,14 @@ static void test_first_enrollment(void **state)
 	/* off: nothing happens */
 	f->cfg->auto_otp = false;
 	assert_int_equal(ns_autopw_before_submit(f->mem, &f->ctx, cm(f->mem, c0), &err), 0);
-	assert_int_equal(testsrv_count(&f->srv), 0);
+	assert_int_equal(ts_count(&f->srv), 0);
 	f->cfg->auto_otp = true;
 
 	/* no password in the CSR: fetch, write FILE, exit 17 */
 	assert_int_equal(ns_autopw_before_submit(f->mem, &f->ctx, cm(f->mem, c0), &err), -1);
 	assert_int_equal(ns_outcome(NS_OPC_HELPER, &err), NS_NEED_REKEY);
 	assert_null(strstr(err.msg, "0000000000000001"));
-	assert_int_equal(testsrv_count(&f->srv), 1);
+	assert_int_equal(ts_count(&f->srv), 1);
 	pw = slurp(f->mem, f->pwfile);
 	assert_string_equal(pw, "0000000000000001\n");
 	assert_int_equal(stat(f->pwfile, &st), 0);
@@ -284,7 +284,7 @@ static void test_first_enrollment(void **state)
 	assert_int_equal(ns_autopw_before_submit(f->mem, &f->ctx, cm(f->mem, c0), &err), -1);
 	assert_int_equal(ns_outcome(NS_OPC_HELPER, &err), NS_UNCONFIGURED);
 	assert_non_null(strstr(err.msg, "without the password"));
-	assert_int_equal(testsrv_count(&f->srv), 1);
+	assert_int_equal(ts_count(&f->srv), 1);
 
 	/* the rebuilt CSR carries it: go on */
 	c1 = csr(f, "0000000000000001");
@@ -298,7 +298,7 @@ static void test_first_enrollment(void **state)
 	assert_int_equal(stat(f->pwfile, &st), 0);
 	assert_int_equal(st.st_mode & 07777, 0600);
 	assert_int_equal(st.st_uid, 1234);
-	assert_int_equal(testsrv_count(&f->srv), 1);
+	assert_int_equal(ts_count(&f->srv), 1);
 }
 
 static void test_renewal_and_refusals(void **state)
@@ -313,12 +313,12 @@ static void test_renewal_and_refusals(void **state)
 	/* a renewal goes without a password first */
 	setenv("CERTMONGER_CERTIFICATE", "-----BEGIN CERTIFICATE-----\n...", 1);
 	assert_int_equal(ns_autopw_before_submit(f->mem, &f->ctx, cm(f->mem, c0), &err), 0);
-	assert_int_equal(testsrv_count(&f->srv), 0);
+	assert_int_equal(ts_count(&f->srv), 0);
 
 	/* NDES refuses it: fetch one */
 	assert_int_equal(ns_autopw_after_refusal(f->mem, &f->ctx, cm(f->mem, c0), false, &err), -1);
 	assert_int_equal(ns_outcome(NS_OPC_HELPER, &err), NS_NEED_REKEY);
-	assert_int_equal(testsrv_count(&f->srv), 1);
+	assert_int_equal(ts_count(&f->srv), 1);
 	assert_string_equal(slurp(f->mem, f->pwfile), "0000000000000001\n");
 
 	/* NDES refuses the fresh password too: one more try ... */
@@ -326,7 +326,7 @@ static void test_renewal_and_refusals(void **state)
 	write_request(f, "20260101000001", c1, f->pwfile);
 	assert_int_equal(ns_autopw_after_refusal(f->mem, &f->ctx, cm(f->mem, c1), false, &err), -1);
 	assert_int_equal(ns_outcome(NS_OPC_HELPER, &err), NS_NEED_REKEY);
-	assert_int_equal(testsrv_count(&f->srv), 2);
+	assert_int_equal(ts_count(&f->srv), 2);
 	assert_string_equal(slurp(f->mem, f->pwfile), "0000000000000002\n");
 
 	/* ... then a clear failure instead of a loop */
@@ -335,7 +335,7 @@ static void test_renewal_and_refusals(void **state)
 	assert_int_equal(ns_autopw_after_refusal(f->mem, &f->ctx, cm(f->mem, c2), false, &err), -1);
 	assert_int_equal(ns_outcome(NS_OPC_HELPER, &err), NS_REJECTED);
 	assert_non_null(strstr(err.msg, "freshly fetched"));
-	assert_int_equal(testsrv_count(&f->srv), 2);
+	assert_int_equal(ts_count(&f->srv), 2);
 	unsetenv("CERTMONGER_CERTIFICATE");
 
 	/* off: the caller reports the refusal */
@@ -360,14 +360,14 @@ static void test_rate_limit(void **state)
 	assert_int_equal(ns_autopw_before_submit(f->mem, &f->ctx, cm(f->mem, c0), &err), -1);
 	assert_int_equal(ns_outcome(NS_OPC_HELPER, &err), NS_UNREACHABLE);
 	assert_non_null(strstr(err.msg, "3 passwords were fetched"));
-	assert_int_equal(testsrv_count(&f->srv), 0);
+	assert_int_equal(ts_count(&f->srv), 0);
 
 	/* two in the last hour: one more is fine */
 	snprintf(rec, sizeof(rec), "fetched=%lld\nfetched=%lld\n", now - 4000, now - 2000);
 	put(f->state, rec);
 	assert_int_equal(ns_autopw_before_submit(f->mem, &f->ctx, cm(f->mem, c0), &err), -1);
 	assert_int_equal(ns_outcome(NS_OPC_HELPER, &err), NS_NEED_REKEY);
-	assert_int_equal(testsrv_count(&f->srv), 1);
+	assert_int_equal(ts_count(&f->srv), 1);
 }
 
 static void test_file_contents(void **state)
@@ -385,7 +385,7 @@ static void test_file_contents(void **state)
 	put(f->pwfile, "ADMINPW1\n");
 	assert_int_equal(ns_autopw_before_submit(f->mem, &f->ctx, cm(f->mem, c0), &err), -1);
 	assert_int_equal(ns_outcome(NS_OPC_HELPER, &err), NS_NEED_REKEY);
-	assert_int_equal(testsrv_count(&f->srv), 0);
+	assert_int_equal(ts_count(&f->srv), 0);
 	assert_string_equal(slurp(f->mem, f->pwfile), "ADMINPW1\n");
 
 	/* our own password, still young: nudge, no fetch */
@@ -395,7 +395,7 @@ static void test_file_contents(void **state)
 	put(f->state, rec);
 	assert_int_equal(ns_autopw_before_submit(f->mem, &f->ctx, cm(f->mem, c0), &err), -1);
 	assert_int_equal(ns_outcome(NS_OPC_HELPER, &err), NS_NEED_REKEY);
-	assert_int_equal(testsrv_count(&f->srv), 0);
+	assert_int_equal(ts_count(&f->srv), 0);
 
 	/* the same, older than NDES keeps passwords (57 min): replaced */
 	snprintf(rec, sizeof(rec), "written=%lld\nsha256=%s\n", now - 3500,
@@ -403,7 +403,7 @@ static void test_file_contents(void **state)
 	put(f->state, rec);
 	assert_int_equal(ns_autopw_before_submit(f->mem, &f->ctx, cm(f->mem, c0), &err), -1);
 	assert_int_equal(ns_outcome(NS_OPC_HELPER, &err), NS_NEED_REKEY);
-	assert_int_equal(testsrv_count(&f->srv), 1);
+	assert_int_equal(ts_count(&f->srv), 1);
 	assert_string_equal(slurp(f->mem, f->pwfile), "0000000000000001\n");
 }
 
@@ -417,7 +417,7 @@ static void test_stale_own_password(void **state)
 	ns_err_clear(&err);
 	write_request(f, "20260101000001", c0, f->pwfile);
 	assert_int_equal(ns_autopw_before_submit(f->mem, &f->ctx, cm(f->mem, c0), &err), -1);
-	assert_int_equal(testsrv_count(&f->srv), 1);
+	assert_int_equal(ts_count(&f->srv), 1);
 	/* age the record by an hour: the password in FILE is ours but stale */
 	rec = slurp(f->mem, f->state);
 	p = strstr(rec, "written=");
@@ -432,7 +432,7 @@ static void test_stale_own_password(void **state)
 	}
 	assert_int_equal(ns_autopw_before_submit(f->mem, &f->ctx, cm(f->mem, c0), &err), -1);
 	assert_int_equal(ns_outcome(NS_OPC_HELPER, &err), NS_NEED_REKEY);
-	assert_int_equal(testsrv_count(&f->srv), 2);
+	assert_int_equal(ts_count(&f->srv), 2);
 	assert_string_equal(slurp(f->mem, f->pwfile), "0000000000000002\n");
 }
 
@@ -447,7 +447,7 @@ static void test_failures(void **state)
 	write_request(f, "20260101000001", c0, NULL);
 	assert_int_equal(ns_autopw_before_submit(f->mem, &f->ctx, cm(f->mem, c0), &err), 0);
 	assert_int_equal(ns_autopw_after_refusal(f->mem, &f->ctx, cm(f->mem, c0), false, &err), 0);
-	assert_int_equal(testsrv_count(&f->srv), 0);
+	assert_int_equal(ts_count(&f->srv), 0);
 
 	/* the request is not there at all */
 	unlink(talloc_asprintf(f->mem, "%s/20260101000001", f->reqdir));
@@ -457,8 +457,8 @@ static void test_failures(void **state)
 
 	/* the admin page answers "cache full": that message, FILE untouched */
 	write_request(f, "20260101000001", c0, f->pwfile);
-	testsrv_stop(&f->srv);
-	assert_int_equal(testsrv_start(&f->srv, "cache-full"), 0);
+	ts_stop(&f->srv);
+	assert_int_equal(ts_start(&f->srv, ts_admin_page, "cache-full"), 0);
 	f->cfg->admin_url = talloc_asprintf(f->mem, "http://127.0.0.1:%d/certsrv/mscep_admin/",
 					    f->srv.port);
 	assert_int_equal(ns_autopw_before_submit(f->mem, &f->ctx, cm(f->mem, c0), &err), -1);

@@ -19,7 +19,7 @@
 
 #include "caps.h"
 #include "file.h"
-#include "core_testsrv.h"
+#include "../lib/testsrv.h"
 #include "ns.h"
 #include "status.h"
 
@@ -127,7 +127,7 @@ struct fixture {
 	TALLOC_CTX *mem;
 	struct ns_config *cfg;
 	struct ns_ctx ctx;
-	struct core_srv srv;
+	struct testsrv srv;
 	char url[128], dir[64];
 };
 
@@ -151,7 +151,7 @@ static int teardown(void **state)
 	struct fixture *f = *state;
 	char cmd[128];
 
-	core_srv_stop(&f->srv);
+	ts_stop(&f->srv);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
 	assert_int_equal(system(cmd), 0);
 	talloc_free(f->mem);
@@ -159,16 +159,16 @@ static int teardown(void **state)
 	return 0;
 }
 
-static void start(struct fixture *f, core_srv_fn fn)
+static void start(struct fixture *f, ts_fn fn)
 {
-	assert_int_equal(core_srv_start(&f->srv, fn, NULL), 0);
+	assert_int_equal(ts_start(&f->srv, fn, NULL), 0);
 	snprintf(f->url, sizeof(f->url), "http://127.0.0.1:%d/certsrv/mscep/mscep.dll", f->srv.port);
 	f->cfg->url = f->url;
 }
 
 static int requests(struct fixture *f)
 {
-	char *log = core_srv_log(&f->srv), *p = log;
+	char *log = ts_log(&f->srv), *p = log;
 	int n = 0;
 
 	while ((p = strstr(p, "operation=GetCACaps")) != NULL) {
@@ -181,7 +181,7 @@ static int requests(struct fixture *f)
 
 static void reply_caps(int fd, const char *req, size_t len, void *arg)
 {
-	core_srv_puts(fd, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 40\r\n\r\n"
+	ts_puts(fd, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 40\r\n\r\n"
 		      "POSTPKIOperation\r\nRenewal\r\nSHA-1\r\nDES3\r\n");
 }
 
@@ -196,7 +196,7 @@ static void test_fetch_and_cache(void **state)
 	assert_int_equal(ns_caps_get(f->mem, &f->ctx, &c, &err), 0);
 	assert_true(c->from_server && c->post && c->renewal);
 	assert_int_equal(requests(f), 1);
-	log = core_srv_log(&f->srv);
+	log = ts_log(&f->srv);
 	/* Old NDES logs a GET without "message": always send one. */
 	assert_non_null(strstr(log, "?operation=GetCACaps&message=0 HTTP/1.1"));
 	free(log);
@@ -239,7 +239,7 @@ static void test_unusable_state_dir(void **state)
 
 static void reply_500(int fd, const char *req, size_t len, void *arg)
 {
-	core_srv_puts(fd, "HTTP/1.1 500 Server Error\r\nContent-Length: 5\r\n\r\nerror");
+	ts_puts(fd, "HTTP/1.1 500 Server Error\r\nContent-Length: 5\r\n\r\nerror");
 }
 
 static void reply_close(int fd, const char *req, size_t len, void *arg)
@@ -248,18 +248,18 @@ static void reply_close(int fd, const char *req, size_t len, void *arg)
 
 static void reply_html(int fd, const char *req, size_t len, void *arg)
 {
-	core_srv_puts(fd, "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 26\r\n\r\n"
+	ts_puts(fd, "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 26\r\n\r\n"
 		      "<html>Server Error</html>\n");
 }
 
 static void reply_empty(int fd, const char *req, size_t len, void *arg)
 {
-	core_srv_puts(fd, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 0\r\n\r\n");
+	ts_puts(fd, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 0\r\n\r\n");
 }
 
 static void reply_truncated(int fd, const char *req, size_t len, void *arg)
 {
-	core_srv_puts(fd, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 400\r\n\r\n"
+	ts_puts(fd, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 400\r\n\r\n"
 		      "POSTPKIOperation\r\nRen");
 }
 
@@ -280,7 +280,7 @@ static int cache_files(struct fixture *f)
 /* A failed GetCACaps is no answer: an error (SUBMIT retries within its
  * bound), nothing cached, and the next call asks again. It used to become
  * the old-NDES defaults (no POSTPKIOperation), cached for a day. */
-static void check_failure(struct fixture *f, core_srv_fn fn, bool transient)
+static void check_failure(struct fixture *f, ts_fn fn, bool transient)
 {
 	struct ns_caps *c = NULL;
 	struct ns_err err;

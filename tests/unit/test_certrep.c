@@ -14,7 +14,8 @@
 
 #include "certrep.h"
 #include "mserr.h"
-#include "scepbuild.h"
+#include "../lib/scepbuild.h"
+#include "../lib/testcerts.h"
 #include "outcome.h"
 #include "status.h"
 
@@ -34,19 +35,24 @@ static int setup(void **state)
 {
 	struct world *w = calloc(1, sizeof(*w));
 
-	w->ca_key = sb_key(2048);
-	w->ra_key = sb_key(1024);
-	w->other_key = sb_key(1536);
-	w->ca = sb_cert("Test Issuing CA", w->ca_key, NULL, NULL, true, "keyCertSign,cRLSign", 365);
-	w->ra = sb_cert("Test MSCEP-RA", w->ra_key, w->ca, w->ca_key, false, "digitalSignature", 365);
-	w->other_ca = sb_cert("Other CA", w->other_key, NULL, NULL, true, "keyCertSign", 365);
-	w->stranger_ra = sb_cert("Stranger RA", w->ra_key, w->other_ca, w->other_key, false,
-				 "digitalSignature", 365);
-	w->expired_ra = sb_cert("Expired RA", w->ra_key, w->ca, w->ca_key, false,
-				"digitalSignature", -5);
-	w->root = sb_cert("Root CA", w->other_key, NULL, NULL, true, "keyCertSign", 365);
-	w->sub = sb_cert("Sub CA", w->ca_key, w->root, w->other_key, true, "keyCertSign", 365);
-	w->sub_ra = sb_cert("Sub RA", w->ra_key, w->sub, w->ca_key, false, "digitalSignature", 365);
+	w->ca_key = tc_rsa_key_shared(2048);
+	w->ra_key = tc_rsa_key_shared(1024);
+	w->other_key = tc_rsa_key_shared(1536);
+	w->ca = tc_cert("Test Issuing CA", w->ca_key, NULL, NULL, true,
+			KU_KEY_CERT_SIGN | KU_CRL_SIGN, NULL, -1, 366);
+	w->ra = tc_cert("Test MSCEP-RA", w->ra_key, w->ca, w->ca_key, false, KU_DIGITAL_SIGNATURE,
+			NULL, -1, 366);
+	w->other_ca = tc_cert("Other CA", w->other_key, NULL, NULL, true, KU_KEY_CERT_SIGN, NULL,
+			      -1, 366);
+	w->stranger_ra = tc_cert("Stranger RA", w->ra_key, w->other_ca, w->other_key, false,
+				 KU_DIGITAL_SIGNATURE, NULL, -1, 366);
+	w->expired_ra = tc_cert("Expired RA", w->ra_key, w->ca, w->ca_key, false,
+				KU_DIGITAL_SIGNATURE, NULL, -15, 10);
+	w->root = tc_cert("Root CA", w->other_key, NULL, NULL, true, KU_KEY_CERT_SIGN, NULL, -1, 366);
+	w->sub = tc_cert("Sub CA", w->ca_key, w->root, w->other_key, true, KU_KEY_CERT_SIGN, NULL,
+			 -1, 366);
+	w->sub_ra = tc_cert("Sub RA", w->ra_key, w->sub, w->ca_key, false, KU_DIGITAL_SIGNATURE,
+			    NULL, -1, 366);
 	assert_non_null(w->ra);
 	assert_non_null(w->sub_ra);
 	w->signers = sk_X509_new_null();

@@ -13,7 +13,7 @@
 
 #include "cmenv.h"
 #include "csr.h"
-#include "otp_testcsr.h"
+#include "../lib/testcerts.h"
 
 /* A CSR made by certmonger 0.79.17 itself ("getcert request -l FILE" with
  * FILE holding "abc123"): PrintableString challengePassword. */
@@ -51,29 +51,29 @@ static void test_certmonger_csr(void **state)
 static void test_made_csrs(void **state)
 {
 	TALLOC_CTX *mem = talloc_new(NULL);
-	EVP_PKEY *key = testcsr_key();
+	EVP_PKEY *key = tc_rsa_key(1024);
 	char *pem, *pw = NULL;
 
 	assert_non_null(key);
-	pem = testcsr_make(mem, key, "none", NULL, 0, "CERTIFICATE REQUEST");
+	pem = tc_csr_pem(mem, key, "none", NULL, 0, "CERTIFICATE REQUEST");
 	assert_non_null(pem);
 	assert_int_equal(ns_csr_has_challenge(pem), 0);
 	assert_int_equal(ns_csr_challenge(mem, pem, &pw), 0);
 	assert_null(pw);
 
-	pem = testcsr_make(mem, key, "p", "8CE317021F690069", V_ASN1_PRINTABLESTRING,
+	pem = tc_csr_pem(mem, key, "p", "8CE317021F690069", V_ASN1_PRINTABLESTRING,
 			   "CERTIFICATE REQUEST");
 	assert_int_equal(ns_csr_has_challenge(pem), 1);
 	assert_int_equal(ns_csr_challenge(mem, pem, &pw), 0);
 	assert_string_equal(pw, "8CE317021F690069");
 
-	pem = testcsr_make(mem, key, "u", "p\xc3\xa4ss", V_ASN1_UTF8STRING, "NEW CERTIFICATE REQUEST");
+	pem = tc_csr_pem(mem, key, "u", "p\xc3\xa4ss", V_ASN1_UTF8STRING, "NEW CERTIFICATE REQUEST");
 	assert_int_equal(ns_csr_has_challenge(pem), 1);
 	assert_int_equal(ns_csr_challenge(mem, pem, &pw), 0);
 	assert_string_equal(pw, "p\xc3\xa4ss");
 
 	/* An empty password is no password. */
-	pem = testcsr_make(mem, key, "e", "", V_ASN1_PRINTABLESTRING, "CERTIFICATE REQUEST");
+	pem = tc_csr_pem(mem, key, "e", "", V_ASN1_PRINTABLESTRING, "CERTIFICATE REQUEST");
 	assert_int_equal(ns_csr_has_challenge(pem), 0);
 	EVP_PKEY_free(key);
 	talloc_free(mem);

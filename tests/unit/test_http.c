@@ -16,7 +16,7 @@
 #include <unistd.h>
 #include <curl/curl.h>
 
-#include "core_testsrv.h"
+#include "../lib/testsrv.h"
 #include "http.h"
 #include "ns.h"
 #include "status.h"
@@ -25,7 +25,7 @@ struct fixture {
 	TALLOC_CTX *mem;
 	struct ns_config *cfg;
 	struct ns_ctx ctx;
-	struct core_srv srv;
+	struct testsrv srv;
 	char url[128];
 };
 
@@ -52,22 +52,22 @@ static int teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	core_srv_stop(&f->srv);
+	ts_stop(&f->srv);
 	assert_int_equal(talloc_total_blocks(f->mem), talloc_total_blocks(f->cfg) + 1);
 	talloc_free(f->mem);
 	free(f);
 	return 0;
 }
 
-static void start(struct fixture *f, core_srv_fn fn, const char *path)
+static void start(struct fixture *f, ts_fn fn, const char *path)
 {
-	assert_int_equal(core_srv_start(&f->srv, fn, NULL), 0);
+	assert_int_equal(ts_start(&f->srv, fn, NULL), 0);
 	snprintf(f->url, sizeof(f->url), "http://127.0.0.1:%d%s", f->srv.port, path);
 }
 
 static void reply_text(int fd, const char *req, size_t len, void *arg)
 {
-	core_srv_puts(fd, "HTTP/1.1 200 OK\r\nContent-Type: Text/Plain; charset=UTF-8\r\n"
+	ts_puts(fd, "HTTP/1.1 200 OK\r\nContent-Type: Text/Plain; charset=UTF-8\r\n"
 		      "Content-Length: 11\r\nConnection: close\r\n\r\nhello\r\nworld");
 }
 
@@ -86,7 +86,7 @@ static void test_get_ok(void **state)
 	assert_memory_equal(r->body, "hello\r\nworld", 11);
 	assert_int_equal(r->body[11], '\0');
 	assert_null(r->www_authenticate);
-	log = core_srv_log(&f->srv);
+	log = ts_log(&f->srv);
 	assert_non_null(strstr(log, "GET /certsrv/mscep/mscep.dll?operation=GetCACaps&message=0 HTTP/1.1"));
 	assert_non_null(strstr(log, "User-Agent: ndes-submit/"));
 	free(log);
@@ -96,8 +96,8 @@ static void test_get_ok(void **state)
 static void reply_binary_404(int fd, const char *req, size_t len, void *arg)
 {
 	static const char head[] = "HTTP/1.1 404 Not Found\r\nContent-Length: 5\r\n\r\n";
-	core_srv_write(fd, head, sizeof(head) - 1);
-	core_srv_write(fd, "a\0b\0c", 5);
+	ts_write(fd, head, sizeof(head) - 1);
+	ts_write(fd, "a\0b\0c", 5);
 }
 
 static void test_status_and_binary(void **state)
@@ -117,7 +117,7 @@ static void test_status_and_binary(void **state)
 
 static void reply_401(int fd, const char *req, size_t len, void *arg)
 {
-	core_srv_puts(fd, "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Negotiate\r\n"
+	ts_puts(fd, "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Negotiate\r\n"
 		      "WWW-Authenticate: NTLM\r\nContent-Length: 0\r\n\r\n");
 }
 
@@ -169,7 +169,7 @@ static void test_closed(void **state)
 
 static void reply_hang(int fd, const char *req, size_t len, void *arg)
 {
-	core_srv_puts(fd, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nstart");
+	ts_puts(fd, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nstart");
 	sleep(30);
 }
 
@@ -195,7 +195,7 @@ static void test_timeout(void **state)
 
 static void reply_truncated(int fd, const char *req, size_t len, void *arg)
 {
-	core_srv_puts(fd, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly ten b");
+	ts_puts(fd, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly ten b");
 }
 
 static void test_truncated(void **state)
@@ -218,9 +218,9 @@ static void reply_huge(int fd, const char *req, size_t len, void *arg)
 	int i;
 
 	memset(chunk, 'x', sizeof(chunk));
-	core_srv_puts(fd, "HTTP/1.1 200 OK\r\nContent-Length: 2097152\r\n\r\n");
+	ts_puts(fd, "HTTP/1.1 200 OK\r\nContent-Length: 2097152\r\n\r\n");
 	for (i = 0; i < 32; i++)
-		core_srv_write(fd, chunk, sizeof(chunk));
+		ts_write(fd, chunk, sizeof(chunk));
 }
 
 static void test_too_large(void **state)
@@ -240,9 +240,9 @@ static void test_too_large(void **state)
 static void reply_redirect(int fd, const char *req, size_t len, void *arg)
 {
 	if (strncmp(req, "GET /final", 10) == 0)
-		core_srv_puts(fd, "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\ndone");
+		ts_puts(fd, "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\ndone");
 	else
-		core_srv_puts(fd, "HTTP/1.1 301 Moved\r\nLocation: /final\r\nContent-Length: 0\r\n\r\n");
+		ts_puts(fd, "HTTP/1.1 301 Moved\r\nLocation: /final\r\nContent-Length: 0\r\n\r\n");
 }
 
 static void test_post_and_redirects(void **state)
@@ -258,7 +258,7 @@ static void test_post_and_redirects(void **state)
 	assert_int_equal(ns_http_post(f->mem, &f->ctx, f->url, "application/x-pki-message",
 				      body, sizeof(body), &r, &err), 0);
 	assert_int_equal(r->status, 301);
-	log = core_srv_log(&f->srv);
+	log = ts_log(&f->srv);
 	assert_non_null(strstr(log, "POST /certsrv/mscep/mscep.dll?operation=PKIOperation HTTP/1.1"));
 	assert_non_null(strstr(log, "Content-Type: application/x-pki-message\r\n"));
 	assert_non_null(strstr(log, "Content-Length: 5\r\n"));
@@ -276,7 +276,7 @@ static void test_post_and_redirects(void **state)
 
 static void reply_proxy(int fd, const char *req, size_t len, void *arg)
 {
-	core_srv_puts(fd, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nproxy");
+	ts_puts(fd, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nproxy");
 }
 
 static void test_proxy_from_env(void **state)
@@ -296,7 +296,7 @@ static void test_proxy_from_env(void **state)
 				     NULL, &r, &err), 0);
 	unsetenv("http_proxy");
 	assert_string_equal((char *)r->body, "proxy");
-	log = core_srv_log(&f->srv);
+	log = ts_log(&f->srv);
 	/* A proxy gets the absolute URL in the request line. */
 	assert_non_null(strstr(log, "GET http://ndes.example.invalid/certsrv/mscep/mscep.dll?operation=GetCACaps HTTP/1.1"));
 	free(log);
@@ -321,9 +321,9 @@ static void test_basic_needs_tls(void **state)
 static void reply_auth_echo(int fd, const char *req, size_t len, void *arg)
 {
 	if (strcasestr(req, "\r\nAuthorization: Basic ") != NULL)
-		core_srv_puts(fd, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+		ts_puts(fd, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
 	else
-		core_srv_puts(fd, "HTTP/1.1 401 No\r\nWWW-Authenticate: Basic realm=\"x\"\r\n"
+		ts_puts(fd, "HTTP/1.1 401 No\r\nWWW-Authenticate: Basic realm=\"x\"\r\n"
 			      "Content-Length: 0\r\n\r\n");
 }
 
@@ -341,7 +341,7 @@ static void test_ntlm_not_basic(void **state)
 	assert_int_equal(ns_http_get(f->mem, &f->ctx, f->url, &auth, &r, &err), 0);
 	assert_int_equal(r->status, 401);
 	assert_string_equal(r->www_authenticate, "Basic");
-	log = core_srv_log(&f->srv);
+	log = ts_log(&f->srv);
 	assert_null(strstr(log, "Authorization: Basic"));
 	free(log);
 	talloc_free(r);

@@ -18,7 +18,7 @@
 #include "ns.h"
 #include "otp.h"
 #include "x509util.h"
-#include "otp_testsrv.h"
+#include "../lib/testsrv.h"
 #include "status.h"
 
 static char tmpdir[] = "/tmp/ns-test-otp-XXXXXX";
@@ -292,21 +292,21 @@ static void test_fetch_loopback(void **state)
 
 	ns_err_clear(&err);
 	cfg->timeout = 10;
-	assert_int_equal(testsrv_start(&srv, "password"), 0);
+	assert_int_equal(ts_start(&srv, ts_admin_page, "password"), 0);
 	cfg->admin_url = talloc_asprintf(mem, "http://127.0.0.1:%d/certsrv/mscep_admin/", srv.port);
 	assert_int_equal(ns_otp_fetch(mem, &ctx, &otp, &err), 0);
 	assert_string_equal(otp->password, "0000000000000001");
 	assert_string_equal(otp->thumbprint, "A656FA66 AB12B433 A2DA5CF7 CC153D9A");
-	assert_int_equal(testsrv_count(&srv), 1);
-	testsrv_stop(&srv);
+	assert_int_equal(ts_count(&srv), 1);
+	ts_stop(&srv);
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		assert_int_equal(testsrv_start(&srv, cases[i].mode), 0);
+		assert_int_equal(ts_start(&srv, ts_admin_page, (void *)cases[i].mode), 0);
 		cfg->admin_url = talloc_asprintf(mem, "http://127.0.0.1:%d/certsrv/mscep_admin/",
 						 srv.port);
 		assert_int_equal(ns_otp_fetch(mem, &ctx, &otp, &err), -1);
 		assert_int_equal(err.cause, cases[i].fail);
-		testsrv_stop(&srv);
+		ts_stop(&srv);
 	}
 	/* nobody listening: unreachable */
 	assert_int_equal(ns_otp_fetch(mem, &ctx, &otp, &err), -1);

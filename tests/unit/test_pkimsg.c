@@ -8,7 +8,8 @@
 #include <cmocka.h>
 
 #include "pkimsg.h"
-#include "scepbuild.h"
+#include "../lib/scepbuild.h"
+#include "../lib/testcerts.h"
 #include "x509util.h"
 
 static const unsigned char NONCE[16] = "0123456789abcdef";
@@ -27,8 +28,8 @@ static char *pem_msg(const struct sb_msg *m)
 
 static void test_pkcsreq(void **state)
 {
-	EVP_PKEY *key = sb_key(1024);
-	X509 *mini = sb_cert("host.example.test", key, NULL, NULL, false, NULL, 1);
+	EVP_PKEY *key = tc_rsa_key_shared(1024);
+	X509 *mini = tc_cert("host.example.test", key, NULL, NULL, false, TC_NO_KU, NULL, -1, 2);
 	struct sb_msg m = { 0 };
 	struct ns_pkimsg *msg = NULL;
 	struct ns_err err;
@@ -77,8 +78,8 @@ static void test_pkcsreq(void **state)
 
 static void test_bad_messages(void **state)
 {
-	EVP_PKEY *key = sb_key(1024);
-	X509 *mini = sb_cert("h", key, NULL, NULL, false, NULL, 1);
+	EVP_PKEY *key = tc_rsa_key_shared(1024);
+	X509 *mini = tc_cert("h", key, NULL, NULL, false, TC_NO_KU, NULL, -1, 2);
 	struct sb_msg m = { 0 };
 	struct ns_pkimsg *msg = NULL;
 	struct ns_err err;

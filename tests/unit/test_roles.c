@@ -15,7 +15,7 @@
 #include <openssl/evp.h>
 #include <openssl/x509v3.h>
 
-#include "core_certs.h"
+#include "../lib/testcerts.h"
 #include "roles.h"
 #include "x509util.h"
 #include "outcome.h"

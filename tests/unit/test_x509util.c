@@ -14,7 +14,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
-#include "core_certs.h"
+#include "../lib/testcerts.h"
 #include "x509util.h"
 #include "outcome.h"
 #include "status.h"

@@ -18,6 +18,7 @@ import traceback
 HERE = os.path.dirname(os.path.realpath(__file__))
 SERVER = os.path.join(os.path.dirname(HERE), "ndes-server")
 sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(HERE)), "lib"))
 sys.dont_write_bytecode = True
 
 import scepmsg  # noqa: E402

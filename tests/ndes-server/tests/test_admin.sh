@@ -8,18 +8,13 @@
 # shellcheck source-path=SCRIPTDIR source=common.sh
 . "$(cd "$(dirname "$0")" && pwd)/common.sh"
 
-if [ -z "$NS_IN_NETNS" ] && [ "$(id -u)" = 0 ] && command -v unshare >/dev/null &&
-    command -v ip >/dev/null && unshare -n true 2>/dev/null; then
-    # shellcheck disable=SC2016  # $0 and $@ belong to the inner bash
-    exec unshare -n env NS_IN_NETNS=1 bash -c 'ip link set lo up && exec bash "$0" "$@"' "$0" "$@"
-fi
+# shellcheck source=../../lib/netns.sh
+. "$here/../../lib/netns.sh"
+netns_private "$0" "$@"
 
-ns_require_python
-ns_require_cmd curl
-if ! curl --version | grep -q ' NTLM'; then
-    echo "SKIP: curl without NTLM"
-    exit 77
-fi
+prereq_python cryptography asn1crypto
+prereq_cmd curl
+curl --version | grep -q ' NTLM' || prereq_skip "curl without NTLM"
 if [ ! -f "$here/../winauth.py" ]; then
     echo "FAIL: tests/ndes-server/winauth.py missing"
     exit 1

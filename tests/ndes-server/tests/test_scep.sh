@@ -4,6 +4,6 @@
 # Servers listen on 127.0.0.1 port 0 (the kernel picks), so runs never clash.
 # shellcheck source-path=SCRIPTDIR source=common.sh
 . "$(cd "$(dirname "$0")" && pwd)/common.sh"
-ns_require_python
-ns_require_cmd openssl curl
+prereq_python cryptography asn1crypto
+prereq_cmd openssl curl
 exec "$PY" "$here/test_scep.py"

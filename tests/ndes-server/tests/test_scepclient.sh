@@ -15,8 +15,8 @@
 
 # shellcheck source-path=SCRIPTDIR source=common.sh
 . "$(cd "$(dirname "$0")" && pwd)/common.sh"
-ns_require_python
-ns_require_cmd curl openssl scepclient iconv
+prereq_python cryptography asn1crypto
+prereq_cmd curl openssl scepclient iconv
 if [ ! -f "$here/../winauth.py" ]; then
     echo "FAIL: tests/ndes-server/winauth.py missing"
     exit 1

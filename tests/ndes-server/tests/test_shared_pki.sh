@@ -4,5 +4,5 @@
 # Exit 0 pass, 77 skip, 1 fail. Servers listen on 127.0.0.1 port 0.
 # shellcheck source-path=SCRIPTDIR source=common.sh
 . "$(cd "$(dirname "$0")" && pwd)/common.sh"
-ns_require_python
+prereq_python cryptography asn1crypto
 exec "$PY" "$here/test_shared_pki.py"

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Test-side SCEP client pieces for the stand-in's own tests: build
+"""Test-side SCEP client pieces for the stand-in's own tests, the enrollment
+cases and the fault matrix: build
 pkiMessages (PKCSReq, RenewalReq, CertPoll) with any signer, recipient,
 cipher and digest, and read CertReps. Kept apart from the server code (it
 builds with asn1crypto's CMS classes, the server encodes by hand) so that a

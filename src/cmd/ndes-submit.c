@@ -19,7 +19,7 @@
 static void usage(FILE *f)
 {
 	fputs("Usage: ndes-submit [OPTIONS]                 (run by certmonger: CERTMONGER_OPERATION set)\n"
-	      "       ndes-submit [OPTIONS] caps|cacert|check|otp [ARGS]\n"
+	      "       ndes-submit [OPTIONS] caps|cacert|check|otp|status [ARGS]\n"
 	      "\n"
 	      "certmonger CA helper for Microsoft NDES (SCEP, RFC 8894).\n"
 	      "\n"
@@ -28,6 +28,8 @@ static void usage(FILE *f)
 	      "  cacert    show the GetCACert certificates with their roles and fingerprints\n"
 	      "  check     check everything enrollment needs; exits non-zero on a failure\n"
 	      "  otp       fetch a one-time challenge password from mscep_admin\n"
+	      "  status    every request using ndes-submit, its CA's RA certificates, outages\n"
+	      "            (--json, --prometheus FILE, --cas-dir DIR, --requests-dir DIR, -q)\n"
 	      "\n"
 	      "Options (a --config file takes the same keys without \"--\"):\n"
 	      "  --url URL                 SCEP endpoint, e.g. http://HOST/certsrv/mscep/mscep.dll\n"
@@ -105,8 +107,10 @@ static int run_subcommand(TALLOC_CTX *root, struct ns_ctx *ctx, int argc, char *
 		return ns_cmd_check(root, ctx, argc, argv, err);
 	if (strcmp(name, "otp") == 0)
 		return ns_cmd_otp(root, ctx, argc, argv, err);
+	if (strcmp(name, "status") == 0)
+		return ns_cmd_status(root, ctx, argc, argv, err);
 	ns_err_set(err, NS_CAUSE_CONFIG,
-		   "unknown subcommand \"%s\" (caps, cacert, check, otp; see --help)", name);
+		   "unknown subcommand \"%s\" (caps, cacert, check, otp, status; see --help)", name);
 	return ns_outcome(NS_OPC_ADMIN, err);
 }
 

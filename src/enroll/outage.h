@@ -18,6 +18,18 @@ struct ns_outage {
 	time_t last;	/* latest failure */
 };
 
+/* Enough for a record; a bigger file is not one. */
+#define NS_OUTAGE_MAX_BYTES 512
+
+/* The state file of txid's outage: "retry-" and the first 128 bits of
+ * SHA-256 of the transactionID (from a message: never a file name as it
+ * is). NULL when out of memory. */
+char *ns_outage_name(TALLOC_CTX *mem, const char *txid);
+
+/* A record's text into *o; -1 (and *o zeroed) when it is none (NULL,
+ * cut short, malformed). Shared with "ndes-submit status" (fleetstate.c). */
+int ns_outage_parse(const char *text, struct ns_outage *o);
+
 /* Zeroes *o when nothing is recorded for txid. */
 void ns_outage_load(TALLOC_CTX *mem, const struct ns_ctx *ctx, const char *txid,
 		    struct ns_outage *o);

@@ -87,8 +87,7 @@ static char *read_small(TALLOC_CTX *mem, const char *path)
 	return buf;
 }
 
-/* certmonger ignores these names in its directories (store-files.c). */
-static bool ignored_name(const char *name)
+bool ns_cmreq_ignored_name(const char *name)
 {
 	static const char *const suffix[] = { ".tmp", ".rpmsave", ".rpmorig", ".rpmnew", "~", "#" };
 	size_t i, n = strlen(name), k;
@@ -173,7 +172,7 @@ int ns_cmreq_find_csr(TALLOC_CTX *mem, const char *dir, const struct ns_csr *w,
 		goto done;
 	}
 	while ((de = readdir(d)) != NULL && exact == NULL) {
-		char *path = ignored_name(de->d_name) ? NULL
+		char *path = ns_cmreq_ignored_name(de->d_name) ? NULL
 			: talloc_asprintf(tmp, "%s/%s", dir, de->d_name);
 		char *text = path != NULL ? read_small(tmp, path) : NULL;
 		enum match m = text != NULL ? match_text(tmp, text, w) : NO_MATCH;

@@ -39,4 +39,8 @@ int ns_cmreq_find(TALLOC_CTX *mem, const char *dir, const char *csr_pem,
  * key (continuation lines joined with '\n'), or NULL when absent/empty. */
 char *ns_cmreq_value(TALLOC_CTX *mem, const char *text, const char *key);
 
+/* Names certmonger ignores in its directories (store-files.c): dot files,
+ * editors' and package managers' leftovers. */
+bool ns_cmreq_ignored_name(const char *name);
+
 #endif

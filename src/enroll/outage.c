@@ -10,9 +10,7 @@
 #include "statefile.h"
 #include "x509util.h"
 
-#define OUTAGE_MAX_BYTES 512
-
-static char *name_of(TALLOC_CTX *mem, const char *txid)
+char *ns_outage_name(TALLOC_CTX *mem, const char *txid)
 {
 	char hex[33];
 
@@ -24,26 +22,33 @@ void ns_outage_load(TALLOC_CTX *mem, const struct ns_ctx *ctx, const char *txid,
 		    struct ns_outage *o)
 {
 	TALLOC_CTX *tmp = talloc_new(mem);
-	char *name = name_of(tmp, txid);
-	char *text = name != NULL ? ns_state_read(tmp, ctx, name, OUTAGE_MAX_BYTES) : NULL;
+	char *name = ns_outage_name(tmp, txid);
+	char *text = name != NULL ? ns_state_read(tmp, ctx, name, NS_OUTAGE_MAX_BYTES) : NULL;
+
+	/* A record from the future (clock stepped back) starts over. */
+	if (ns_outage_parse(text, o) != 0 || o->last > time(NULL) + 300)
+		o->since = o->last = 0;
+	talloc_free(tmp);
+}
+
+int ns_outage_parse(const char *text, struct ns_outage *o)
+{
 	long long since, last;
-	time_t now = time(NULL);
 
 	o->since = o->last = 0;
-	/* A record from the future (clock stepped back) starts over. */
-	if (text != NULL && sscanf(text, "since=%lld\nlast=%lld", &since, &last) == 2 &&
-	    since > 0 && since <= last && last <= (long long)now + 300) {
-		o->since = (time_t)since;
-		o->last = (time_t)last;
-	}
-	talloc_free(tmp);
+	if (text == NULL || sscanf(text, "since=%lld\nlast=%lld", &since, &last) != 2 ||
+	    since <= 0 || since > last)
+		return -1;
+	o->since = (time_t)since;
+	o->last = (time_t)last;
+	return 0;
 }
 
 void ns_outage_note(TALLOC_CTX *mem, const struct ns_ctx *ctx, const char *txid,
 		    struct ns_outage *o)
 {
 	TALLOC_CTX *tmp = talloc_new(mem);
-	char *name = name_of(tmp, txid), *text;
+	char *name = ns_outage_name(tmp, txid), *text;
 
 	o->last = time(NULL);
 	if (o->since == 0 || o->since > o->last)
@@ -58,7 +63,7 @@ void ns_outage_note(TALLOC_CTX *mem, const struct ns_ctx *ctx, const char *txid,
 void ns_outage_clear(TALLOC_CTX *mem, const struct ns_ctx *ctx, const char *txid)
 {
 	TALLOC_CTX *tmp = talloc_new(mem);
-	char *name = name_of(tmp, txid);
+	char *name = ns_outage_name(tmp, txid);
 
 	if (name != NULL)
 		ns_state_remove(tmp, ctx, name);

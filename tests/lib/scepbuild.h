@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Test-only: builds certificates and SCEP pkiMessages with OpenSSL at run
- * time, so the tests need no canned data of their own. */
+/* Test-only: builds SCEP pkiMessages and CMS envelopes with OpenSSL at run
+ * time, so the tests need no canned data of their own (the keys and
+ * certificates come from testcerts.h). */
 #ifndef NS_TEST_SCEPBUILD_H
 #define NS_TEST_SCEPBUILD_H
 
@@ -8,15 +9,6 @@
 #include <stddef.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
-
-/* An RSA key (cached per size: tests make many). Caller frees. */
-EVP_PKEY *sb_key(int bits);
-
-/* A certificate for key, signed by issuer/issuer_key (NULL: self-signed).
- * ku: keyUsage value ("digitalSignature", "keyCertSign,cRLSign"...) or NULL.
- * ca: basicConstraints CA:TRUE. days < 0 makes it expired. */
-X509 *sb_cert(const char *cn, EVP_PKEY *key, X509 *issuer, EVP_PKEY *issuer_key,
-	      bool ca, const char *ku, int days);
 
 struct sb_msg {
 	X509 *signer;

@@ -3,81 +3,8 @@
 #include <openssl/bio.h>
 #include <openssl/cms.h>
 #include <openssl/err.h>
-#include <openssl/rsa.h>
-#include <openssl/x509v3.h>
 
-#include "sslcompat.h"
 #include "scepbuild.h"
-
-EVP_PKEY *sb_key(int bits)
-{
-	static EVP_PKEY *cache[4];	/* test-only cache: key generation is slow */
-	static int sizes[4];
-	int i;
-
-	for (i = 0; i < 4; i++) {
-		if (cache[i] != NULL && sizes[i] == bits) {
-			EVP_PKEY_up_ref(cache[i]);
-			return cache[i];
-		}
-	}
-	for (i = 0; i < 4 && cache[i] != NULL; i++)
-		;
-	if (i == 4)
-		return ns_rsa_generate((unsigned int)bits);
-	cache[i] = ns_rsa_generate((unsigned int)bits);
-	sizes[i] = bits;
-	if (cache[i] != NULL)
-		EVP_PKEY_up_ref(cache[i]);
-	return cache[i];
-}
-
-static int add_ext(X509 *cert, X509 *issuer, int nid, const char *value)
-{
-	X509V3_CTX ctx;
-	X509_EXTENSION *ext;
-	int ok;
-
-	X509V3_set_ctx(&ctx, issuer ? issuer : cert, cert, NULL, NULL, 0);
-	ext = X509V3_EXT_conf_nid(NULL, &ctx, nid, value);
-	if (ext == NULL)
-		return 0;
-	ok = X509_add_ext(cert, ext, -1);
-	X509_EXTENSION_free(ext);
-	return ok;
-}
-
-X509 *sb_cert(const char *cn, EVP_PKEY *key, X509 *issuer, EVP_PKEY *issuer_key,
-	      bool ca, const char *ku, int days)
-{
-	static long serial = 1000;	/* test-only */
-	X509 *c = X509_new();
-	X509_NAME *name = X509_NAME_new();
-
-	X509_set_version(c, 2);
-	ASN1_INTEGER_set(X509_get_serialNumber(c), serial++);
-	X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0);
-	X509_set_subject_name(c, name);
-	X509_set_issuer_name(c, issuer ? X509_get_subject_name(issuer) : name);
-	X509_NAME_free(name);
-	if (days >= 0) {
-		X509_gmtime_adj(X509_getm_notBefore(c), -3600);
-		X509_gmtime_adj(X509_getm_notAfter(c), (long)days * 86400);
-	} else {
-		X509_gmtime_adj(X509_getm_notBefore(c), (long)(days - 10) * 86400);
-		X509_gmtime_adj(X509_getm_notAfter(c), (long)days * 86400);
-	}
-	X509_set_pubkey(c, key);
-	add_ext(c, issuer, NID_basic_constraints, ca ? "critical,CA:TRUE" : "CA:FALSE");
-	add_ext(c, issuer, NID_subject_key_identifier, "hash");
-	if (ku != NULL)
-		add_ext(c, issuer, NID_key_usage, ku);
-	if (!X509_sign(c, issuer_key ? issuer_key : key, EVP_sha256())) {
-		X509_free(c);
-		return NULL;
-	}
-	return c;
-}
 
 static void add_str(CMS_SignerInfo *si, const char *oid, const char *v)
 {
