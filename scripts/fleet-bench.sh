@@ -9,25 +9,45 @@
 # (getcert resubmit). It prints figures and asserts nothing about speed:
 #
 #   fleet enroll: H hosts, I issued, F password fetches, C cache-full answers, R NDES requests, T s to the last certificate
-#   fleet renew: H hosts, I issued, F password fetches, C cache-full answers, R NDES requests, T s to the last certificate
+#   fleet enroll figures: Q requests per host (A admin page, S SCEP), median password hold M s, bound B s (hosts / 5 x median hold), time/bound X
+#   fleet renew: (the same two lines)
 #   fleet: stand-in peak concurrent requests P, hosts in NEED_GUIDANCE or CA_REJECTED N, retry-interval S s
+#
+# A password is "held" from its fetch to its use (it takes one of NDES' 5
+# cache slots meanwhile): with 5 slots no fleet can enroll faster than the
+# bound, hosts / 5 x the median hold. Every admin-page visit is an NTLM
+# exchange, 2 HTTP requests; a SCEP request is 1: a host costs at least 3.
+# Each host logs on to the admin page as its own user (EXAMPLE\hostN), so
+# that the stand-in's log tells the hosts apart.
 #
 # Usage: scripts/fleet-bench.sh [HOSTS]   (default 20; root; builds the
 # helper into ./build unless NS_HELPER names one). Environment:
 # FLEET_RETRY (the helper's retry-interval, default 20 s: shortened from 300
-# for the benchmark), FLEET_TIMEOUT (seconds per phase, default 300 + 20 per
-# host), KEEP=1 (keep the work directory). Exit 0 when every host got and
+# for the benchmark), FLEET_SPREAD (password-spread, default 10 s per host:
+# what the README advises for hosts enrolled together), FLEET_BACKOFF and
+# FLEET_BACKOFF_MAX (cache-full-backoff, -max; default: the helper's),
+# FLEET_TIMEOUT (seconds per phase, default 300 + 20 per host, plus the
+# spread), FLEET_OUT=DIR (write the figures, the policy and the measured
+# times as DIR/fleet-HOSTS.json, for tests/bench/fleet-model.py), KEEP=1
+# (keep the work directory). Exit 0 when every host got and
 # renewed its certificate and none is stuck, 1 otherwise, 77 when it cannot
 # run here (not root, no namespaces, certmonger missing).
 set -u
 HOSTS=${1:-20}
 top=$(cd "$(dirname "$0")/.." && pwd)
 RETRY=${FLEET_RETRY:-20}
-TIMEOUT=${FLEET_TIMEOUT:-$((300 + 20 * HOSTS))}
+SPREAD=${FLEET_SPREAD:-$((10 * HOSTS))}
+BACKOFF=${FLEET_BACKOFF:-}
+BACKOFF_MAX=${FLEET_BACKOFF_MAX:-}
+TIMEOUT=${FLEET_TIMEOUT:-$((300 + 20 * HOSTS + SPREAD))}
 PORT=18450
 PY=/usr/bin/python3
 
 case $HOSTS in '' | *[!0-9]* | 0) echo "usage: $0 [HOSTS]" >&2; exit 2 ;; esac
+case $SPREAD in '' | *[!0-9]*) echo "fleet-bench: FLEET_SPREAD must be seconds" >&2; exit 2 ;; esac
+[ -z "${FLEET_OUT:-}" ] || FLEET_OUT=$(mkdir -p "$FLEET_OUT" && cd "$FLEET_OUT" && pwd) ||
+	{ echo "fleet-bench: cannot use FLEET_OUT" >&2; exit 2; }
+export FLEET_OUT
 [ "$(id -u)" = 0 ] || { echo "SKIP: fleet-bench needs root (namespaces)"; exit 77; }
 command -v certmonger >/dev/null || { echo "SKIP: certmonger is not installed"; exit 77; }
 
@@ -65,8 +85,10 @@ trap finish EXIT
 now() { date +%s.%N; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f", b - a }'; }
 
+users=()
+for i in $(seq "$HOSTS"); do users+=(--user "EXAMPLE\\host$i:Secr3t!"); done
 "$PY" "$top/tests/ndes-server/ndes-server" --listen "127.0.0.1:$PORT" --state "$W/ndes" \
-	--user 'EXAMPLE\alice:Secr3t!' >"$W/ndes.out" 2>&1 &
+	"${users[@]}" >"$W/ndes.out" 2>&1 &
 NDES_PID=$!
 for _ in $(seq 300); do [ -s "$W/ndes/port" ] && break; sleep 0.1; done
 [ -s "$W/ndes/port" ] || { cat "$W/ndes.out"; echo "fleet-bench: the stand-in did not start" >&2; exit 1; }
@@ -81,14 +103,17 @@ host_start() {
 	cat >"$H/ndes-submit.conf" <<EOF
 url = $URL
 admin-url = http://127.0.0.1:$PORT/certsrv/mscep_admin/
-user = EXAMPLE\\alice
+user = EXAMPLE\\host$1
 password-file = $W/admin-pw
 auth = ntlm
 auto-password = yes
 state-dir = $H/state
 certmonger-requests-dir = $H/requests
 retry-interval = $RETRY
+password-spread = $SPREAD
 EOF
+	[ -z "$BACKOFF" ] || echo "cache-full-backoff = $BACKOFF" >>"$H/ndes-submit.conf"
+	[ -z "$BACKOFF_MAX" ] || echo "cache-full-backoff-max = $BACKOFF_MAX" >>"$H/ndes-submit.conf"
 	printf '[scep]\nchallenge_password_otp = yes\n' >"$H/conf/certmonger.conf"
 	echo >"$H/otp"
 	HOME=$H/home CERTMONGER_REQUESTS_DIR=$H/requests CERTMONGER_CAS_DIR=$H/cas \
@@ -104,7 +129,7 @@ cm() {	# cm HOST getcert-args...
 }
 status_of() { cm "$1" list -i h 2>/dev/null | sed -n 's/^[[:space:]]*status: //p' | head -n 1; }
 
-echo "fleet-bench: $HOSTS hosts, helper $NS_HELPER, retry-interval $RETRY s (shortened for the benchmark)"
+echo "fleet-bench: $HOSTS hosts, helper $NS_HELPER, retry-interval $RETRY s (shortened for the benchmark), password-spread $SPREAD s, cache-full-backoff ${BACKOFF:-default} s, cache-full-backoff-max ${BACKOFF_MAX:-default} s"
 for i in $(seq "$HOSTS"); do host_start "$i"; done
 for i in $(seq "$HOSTS"); do
 	for _ in $(seq 200); do
@@ -121,18 +146,10 @@ for i in $(seq "$HOSTS"); do
 	done
 done
 
-# log_figures FROM-LINE: password fetches, cache-full answers, requests and
-# the peak concurrency in the stand-in's log after line FROM-LINE.
-log_figures() {
-	"$PY" - "$W/ndes/log.jsonl" "$1" <<'EOF'
-import json, sys
-recs = [json.loads(l) for l in open(sys.argv[1]).read().splitlines()[int(sys.argv[2]):] if l.strip()]
-f = sum(1 for r in recs if r.get("admin_result") == "password")
-c = sum(1 for r in recs if r.get("admin_result") == "cache-full")
-p = max([r.get("concurrent") or 0 for r in recs] or [0])
-print(f, c, len(recs), p)
-EOF
-}
+# figures FROM-LINE START: the phase's figures as JSON (fleet-figures.py).
+figures() { "$PY" "$top/scripts/fleet-figures.py" "$W/ndes" "$1" "$2"; }
+# jget JSON KEY: one value of a JSON object.
+jget() { "$PY" -c 'import json, sys; print(json.loads(sys.argv[1])[sys.argv[2]])' "$1" "$2"; }
 log_lines() { wc -l <"$W/ndes/log.jsonl"; }
 serial() { openssl x509 -in "$1" -noout -serial 2>/dev/null; }
 
@@ -156,10 +173,24 @@ phase() {
 		[ "$(date +%s)" -ge "$end" ] && break
 		sleep 2
 	done
-	read -r f c r p <<<"$(log_figures "$from")"
+	local js t p
+	js=$(figures "$from" "$start")
+	t=$(secs "$start" "$last")
+	p=$(jget "$js" peak_concurrent)
 	PEAK=$(( p > ${PEAK:-0} ? p : ${PEAK:-0} ))
-	echo "fleet $name: $HOSTS hosts, $done_n issued, $f password fetches, $c cache-full answers, $r NDES requests, $(secs "$start" "$last") s to the last certificate"
-	eval "ISSUED_$name=$done_n FETCHES_$name=$f"
+	echo "fleet $name: $HOSTS hosts, $done_n issued, $(jget "$js" fetches) password fetches, $(jget "$js" cache_full) cache-full answers, $(jget "$js" requests) NDES requests, $t s to the last certificate"
+	"$PY" - "$js" "$HOSTS" "$t" "$name" <<'EOF'
+import json, sys
+f, n, t, name = json.loads(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3]), sys.argv[4]
+hold = f["median_hold_s"]
+bound = n / 5 * hold
+print("fleet %s figures: %.2f requests per host (%d admin page, %d SCEP), median password hold "
+      "%.1f s, bound %.0f s (hosts / 5 x median hold), time/bound %s" % (
+          name, f["requests"] / n, f["admin_requests"], f["scep_requests"], hold, bound,
+          "%.2f" % (t / bound) if bound > 0 else "- (no password held)"))
+EOF
+	eval "ISSUED_$name=$done_n TIME_$name=$t"
+	printf -v "JSON_$name" '%s' "$js"
 	prev_n=0
 }
 
@@ -173,6 +204,7 @@ for i in $(seq "$HOSTS"); do
 	pids+=($!)
 done
 wait "${pids[@]}"
+LAUNCH=$(awk -v a="$start" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }')
 phase enroll "$start" "$from"
 
 # ---- renew: every host at once ------------------------------------------
@@ -192,4 +224,34 @@ for i in $(seq "$HOSTS"); do
 	case $(status_of "$i") in NEED_GUIDANCE | CA_REJECTED) stuck=$((stuck + 1)) ;; esac
 done
 echo "fleet: stand-in peak concurrent requests $PEAK, hosts in NEED_GUIDANCE or CA_REJECTED $stuck, retry-interval $RETRY s"
+# The run for tests/bench/fleet-model.py: policy, figures, measured times.
+"$PY" - "$W/fleet.json" "$HOSTS" "$RETRY" "$SPREAD" "${BACKOFF:-0}" "${BACKOFF_MAX:-0}" \
+	"$LAUNCH" "$JSON_enroll" "$TIME_enroll" "$ISSUED_enroll" "$JSON_renew" "$TIME_renew" \
+	"$ISSUED_renew" "$stuck" <<'EOF'
+import json, sys
+(out, hosts, retry, spread, backoff, backoff_max, launch, enroll, t_enroll, i_enroll, renew,
+ t_renew, i_renew, stuck) = sys.argv[1:]
+e, r = json.loads(enroll), json.loads(renew)
+e.update(time_s=float(t_enroll), issued=int(i_enroll))
+r.update(time_s=float(t_renew), issued=int(i_renew))
+n = int(hosts)
+hold = e["median_hold_s"]
+run = {
+    "hosts": n,
+    # the helper's defaults where the bench sets nothing (settings.h)
+    "policy": {"retry_interval": int(retry), "password_spread": int(spread),
+               "cache_full_backoff": int(backoff) or 60,
+               "cache_full_backoff_max": int(backoff_max) or 600},
+    "enroll": e, "renew": r, "stuck": int(stuck),
+    "holds": e["holds"], "median_hold_s": hold,
+    "bound_s": n / 5 * hold, "ratio": e["time_s"] / (n / 5 * hold) if hold else None,
+    "launch_s": float(launch),
+    "tail_s": max(0.0, e["time_s"] - e["last_scep_s"]),
+    # from exit 5 to certmonger's next SUBMIT (certmonger's logs: under a second)
+    "overhead_s": 0.5,
+}
+with open(out, "w") as f:
+    json.dump(run, f, indent=1, sort_keys=True)
+EOF
+[ -z "${FLEET_OUT:-}" ] || cp "$W/fleet.json" "$FLEET_OUT/fleet-$HOSTS.json"
 [ "$ISSUED_enroll" -eq "$HOSTS" ] && [ "$ISSUED_renew" -eq "$HOSTS" ] && [ "$stuck" -eq 0 ]

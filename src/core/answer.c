@@ -57,14 +57,15 @@ long ns_answer_jitter(long secs)
 	return secs - (long)(rnd % (unsigned int)(secs / 2 + 1));
 }
 
-/* Transient trouble: exit 5 after a jittered retry-interval. */
+/* Transient trouble: exit 5 after a jittered retry-interval, or after the
+ * wait the failure asked for (a fleet backoff, backoff.h: already random). */
 static int retry(TALLOC_CTX *mem, struct ns_answer *a)
 {
 	long secs = a->ctx->cfg->retry_interval > 0 ? a->ctx->cfg->retry_interval
 		: NS_DEFAULT_RETRY_INTERVAL;
 	const char *cookie = NULL;
 
-	secs = ns_answer_jitter(secs);
+	secs = a->err.retry_after > 0 ? a->err.retry_after : ns_answer_jitter(secs);
 	ns_log(a->ctx, NS_LOG_WARN, "%s: %s; trying again in %ld seconds", a->op, a->err.msg,
 	       secs);
 	if (a->retry_cookie != NULL) {

@@ -42,7 +42,7 @@ enum ns_cause {
 	NS_CAUSE_OTP_DISABLED,		/* HTTP 404 */
 	NS_CAUSE_OTP_SERVER,		/* HTTP 5xx */
 	NS_CAUSE_OTP_NO_PASSWORD,	/* a page without a password, other status */
-	NS_CAUSE_OTP_BUDGET,		/* our own limit of fetches per hour is spent */
+	NS_CAUSE_OTP_BUDGET,		/* our own limit or pacing of fetches (per hour, password-spread) */
 	/* Not failures: what certmonger is asked to do next. */
 	NS_CAUSE_WAIT,			/* ask again after a delay (pending, retry) */
 	NS_CAUSE_NEED_MESSAGES,		/* build the SCEP messages and SUBMIT again */

@@ -27,6 +27,7 @@ enum key {
 	K_ALLOW_SHA1, K_NO_ALLOW_SHA1, K_CAPS, K_STATE_DIR, K_ADMIN_URL, K_USER,
 	K_PASSWORD_FILE, K_AUTH, K_KEYTAB, K_CCACHE, K_AUTO_PASSWORD, K_NO_AUTO_PASSWORD,
 	K_REQUESTS_DIR, K_RENEWAL_KEY, K_CM_VERSION, K_RENEWAL_SUBJECT_CHECK, K_REPORT_AFTER, K_LOG, K_LOG_SOCKET,
+	K_PASSWORD_SPREAD, K_CACHE_FULL_BACKOFF, K_CACHE_FULL_BACKOFF_MAX,
 	K_VERBOSE = 'v', K_HELP = 'h', K_VERSION = 'V',
 };
 
@@ -59,6 +60,9 @@ static const struct option long_options[] = {
 	{ "certmonger-version", required_argument, NULL, K_CM_VERSION },
 	{ "renewal-subject-check", required_argument, NULL, K_RENEWAL_SUBJECT_CHECK },
 	{ "report-after", required_argument, NULL, K_REPORT_AFTER },
+	{ "password-spread", required_argument, NULL, K_PASSWORD_SPREAD },
+	{ "cache-full-backoff", required_argument, NULL, K_CACHE_FULL_BACKOFF },
+	{ "cache-full-backoff-max", required_argument, NULL, K_CACHE_FULL_BACKOFF_MAX },
 	{ "log", required_argument, NULL, K_LOG },
 	{ "log-socket", required_argument, NULL, K_LOG_SOCKET },
 	{ "verbose", no_argument, NULL, K_VERBOSE },
@@ -242,6 +246,10 @@ static const struct setting {
 	{ K_POLL_INTERVAL, T_LONG, offsetof(struct ns_config, poll_interval), 1, 365L * 86400 },
 	{ K_RETRY_INTERVAL, T_LONG, offsetof(struct ns_config, retry_interval), 1, 365L * 86400 },
 	{ K_REPORT_AFTER, T_LONG, offsetof(struct ns_config, report_after), 1, 365L * 86400 },
+	/* Up to a day: 10 s per host for thousands of hosts enrolled together. */
+	{ K_PASSWORD_SPREAD, T_LONG, offsetof(struct ns_config, password_spread), 0, 86400 },
+	{ K_CACHE_FULL_BACKOFF, T_LONG, offsetof(struct ns_config, cache_full_backoff), 1, 3600 },
+	{ K_CACHE_FULL_BACKOFF_MAX, T_LONG, offsetof(struct ns_config, cache_full_backoff_max), 1, 86400 },
 	/* On the command line --allow-sha1 takes no value: yes. */
 	{ K_ALLOW_SHA1, T_YES_BOOL, offsetof(struct ns_config, allow_sha1), 0, 0 },
 	{ K_AUTO_PASSWORD, T_YES_BOOL, offsetof(struct ns_config, auto_otp), 0, 0 },
@@ -378,6 +386,9 @@ struct ns_config *ns_config_defaults(TALLOC_CTX *mem)
 	cfg->poll_interval = NS_DEFAULT_POLL_INTERVAL;
 	cfg->retry_interval = NS_DEFAULT_RETRY_INTERVAL;
 	cfg->report_after = NS_DEFAULT_REPORT_AFTER;
+	cfg->password_spread = NS_DEFAULT_PASSWORD_SPREAD;
+	cfg->cache_full_backoff = NS_DEFAULT_CACHE_FULL_BACKOFF;
+	cfg->cache_full_backoff_max = NS_DEFAULT_CACHE_FULL_BACKOFF_MAX;
 	cfg->allow_sha1 = true;		/* NDES signs every CertRep with SHA-1 */
 	cfg->state_dir = NS_DEFAULT_STATE_DIR;
 	cfg->auth = NS_AUTH_ANY;

@@ -10,6 +10,7 @@ void ns_err_clear(struct ns_err *err)
 {
 	err->cause = NS_CAUSE_NONE;
 	err->msg[0] = '\0';
+	err->retry_after = 0;
 }
 
 const char *ns_err_was(struct ns_err *err)
@@ -25,6 +26,7 @@ void vset(struct ns_err *err, enum ns_cause cause, const char *fmt, va_list ap)
 	char *p;
 
 	err->cause = cause;
+	err->retry_after = 0;	/* a new failure brings its own wait, if any */
 	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
 	/* certmonger keeps only the first line as ca-error: keep it one line,
 	 * and free of control characters (server text such as a reply's

@@ -14,6 +14,10 @@ struct ns_err {
 	enum ns_cause cause;
 	char msg[768];
 	char was[768];		/* ns_err_was's copy of msg */
+	/* For a transient cause: seconds the run that set it asks certmonger to
+	 * wait before the next attempt (a backoff that already has its jitter);
+	 * 0: the answer layer's jittered retry-interval. */
+	long retry_after;
 };
 
 void ns_err_clear(struct ns_err *err);
@@ -29,6 +33,13 @@ static inline bool ns_err_failed(const struct ns_err *err)
  * reword a failure and keep its cause, pass err->cause. */
 int ns_err_set(struct ns_err *err, enum ns_cause cause, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/* Asks for a wait of secs before the next attempt (see retry_after); set
+ * after the cause, which ns_err_set resets it with. */
+static inline void ns_err_retry_after(struct ns_err *err, long secs)
+{
+	err->retry_after = secs;
+}
 
 /* The message so far, copied aside, for rewording a failure in one call:
  * ns_err_set(err, err->cause, "cannot use X (%s)", ns_err_was(err)). */

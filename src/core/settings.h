@@ -18,6 +18,15 @@
 #define NS_DEFAULT_POLL_INTERVAL	600
 #define NS_DEFAULT_RETRY_INTERVAL	300
 #define NS_DEFAULT_REPORT_AFTER		3600
+/* Automatic passwords in a fleet (backoff.h): a first fetch waits up to
+ * PASSWORD_SPREAD (0: a lone host is not slowed down; fleets set it); after
+ * "cache full" n times in a row the next visit waits between BACKOFF and
+ * min(BACKOFF_MAX, BACKOFF * 2^n). certmonger holds a password about 30 s
+ * (it waits that long after exit 17 before it submits again), so 60 s
+ * lets the whole cache turn over before a refused host comes back. */
+#define NS_DEFAULT_PASSWORD_SPREAD	0
+#define NS_DEFAULT_CACHE_FULL_BACKOFF	60
+#define NS_DEFAULT_CACHE_FULL_BACKOFF_MAX 600
 #define NS_DEFAULT_STATE_DIR		"/var/lib/ndes-submit"
 #define NS_DEFAULT_REQUESTS_DIR		"/var/lib/certmonger/requests"
 #define NS_DEFAULT_LOG_SOCKET		"/dev/log"
@@ -77,6 +86,9 @@ struct ns_config {
 	const char *ccache;		/* ccache: Kerberos credential cache for Negotiate */
 	bool auto_otp;			/* auto-password: fetch passwords for requests made with getcert -l FILE */
 	const char *requests_dir;	/* certmonger-requests-dir: default /var/lib/certmonger/requests */
+	long password_spread;		/* password-spread: a request's first fetch waits 0..this many seconds (default 0) */
+	long cache_full_backoff;	/* cache-full-backoff: least wait after "cache full" (default 60) */
+	long cache_full_backoff_max;	/* cache-full-backoff-max: longest wait after "cache full" (default 600) */
 
 	/* renewal */
 	bool renewal_new_key;		/* renewal-key: new (default) | same */

@@ -18,6 +18,7 @@
 #include <openssl/evp.h>
 
 #include "autopw.h"
+#include "backoff.h"
 #include "cmreq.h"
 #include "csr.h"
 #include "file.h"
@@ -42,6 +43,11 @@ struct record {
 	int nudges;		/* exit 17 since then without a fetch */
 	int refused_fresh;	/* fresh passwords refused in a row */
 	char server[17];	/* ns_servers_id of the server that issued it ("" unknown) */
+	/* Fleet pacing (backoff.h): kept here, per request, because certmonger
+	 * starts a new helper for every attempt. */
+	int cache_full;		/* "cache full" answers in a row */
+	time_t not_before;	/* no admin-page visit before this (0: none) */
+	time_t spread;		/* when the first-fetch spread was drawn (0: not yet) */
 };
 
 /* Everything one call needs: found once, used by the three entry points. */
@@ -163,6 +169,12 @@ static void load_record(struct job *j)
 			j->rec.refused_fresh = (int)v;
 		} else if (sscanf(line, "server=%16[0-9a-f]", hex) == 1) {
 			memcpy(j->rec.server, hex, sizeof(j->rec.server));
+		} else if (sscanf(line, "cache_full=%lld", &v) == 1) {
+			j->rec.cache_full = v > 0 && v < 1000 ? (int)v : 0;
+		} else if (sscanf(line, "not_before=%lld", &v) == 1) {
+			j->rec.not_before = (time_t)v;
+		} else if (sscanf(line, "spread=%lld", &v) == 1) {
+			j->rec.spread = (time_t)v;
 		}
 	}
 	talloc_free(text);
@@ -177,8 +189,10 @@ static int save_record(TALLOC_CTX *mem, struct job *j, struct ns_err *err)
 		s = talloc_asprintf_append(s, "fetched=%lld\n", (long long)j->rec.fetches[i]);
 	if (s != NULL)
 		s = talloc_asprintf_append(s, "written=%lld\nsha256=%s\nnudges=%d\nrefused_fresh=%d\n"
-					   "server=%s\n", (long long)j->rec.written, j->rec.sha256,
-					   j->rec.nudges, j->rec.refused_fresh, j->rec.server);
+					   "server=%s\ncache_full=%d\nnot_before=%lld\nspread=%lld\n",
+					   (long long)j->rec.written, j->rec.sha256, j->rec.nudges,
+					   j->rec.refused_fresh, j->rec.server, j->rec.cache_full,
+					   (long long)j->rec.not_before, (long long)j->rec.spread);
 	if (s == NULL)
 		return ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
 	return write_atomic(mem, j->state_path, s, err);
@@ -278,6 +292,72 @@ static void check_thumbprint(TALLOC_CTX *mem, struct job *j, const char *thumbpr
 		       thumbprint, desc != NULL && desc[0] != '\0' ? desc : "no CA certificate");
 }
 
+/* ---- fleet pacing (backoff.h) ------------------------------------------ */
+
+/* Ends the run with "wait secs" (exit 5 through the answer layer): the
+ * admin page is not visited now. Returns -1. */
+static int hold_off(enum ns_cause cause, long secs, const char *why, struct ns_err *err)
+{
+	ns_err_set(err, cause, "automatic password: %s; next visit to the admin page in %ld "
+		   "seconds", why, secs);
+	ns_err_retry_after(err, secs);
+	return -1;
+}
+
+/* Before an admin-page visit: 0 to visit now, -1 (err: wait) when this
+ * request is still backing off or draws its first-fetch spread. A wait
+ * already decided is kept even if certmonger comes back early (getcert
+ * resubmit, a restart): an early visit would find the same full cache. A
+ * wait over a day away is a clock that jumped: ignored. */
+static int pace(TALLOC_CTX *mem, struct job *j, struct ns_err *err)
+{
+	struct ns_err e;
+	long d;
+
+	if (j->rec.not_before > j->now && j->rec.not_before - j->now <= 86400) {
+		if (j->rec.cache_full > 0)
+			return hold_off(NS_CAUSE_OTP_CACHE_FULL, (long)(j->rec.not_before - j->now),
+					"NDES' password cache was full (backing off)", err);
+		return hold_off(NS_CAUSE_OTP_BUDGET, (long)(j->rec.not_before - j->now),
+				"spreading the first fetch (password-spread)", err);
+	}
+	if (j->rec.spread != 0 || j->ctx->cfg->password_spread <= 0)
+		return 0;
+	/* Hosts enrolled together would all find the cache full but 5: each
+	 * waits its own random share of password-spread first, once. */
+	j->rec.spread = j->now;
+	d = ns_backoff_first(j->ctx->cfg);
+	j->rec.not_before = d > 0 ? j->now + d : 0;
+	ns_err_clear(&e);
+	if (save_record(mem, j, &e) != 0) {
+		ns_log(j->ctx, NS_LOG_WARN, "automatic password: %s", e.msg);
+		return 0;	/* unrecorded, a wait would be drawn again: fetch */
+	}
+	if (d <= 0)
+		return 0;
+	return hold_off(NS_CAUSE_OTP_BUDGET, d, "spreading the first fetch (password-spread)", err);
+}
+
+/* The admin page said "cache full": count it and back off (capped
+ * exponential, random). Returns -1 with the wait set on err. */
+static int cache_full(TALLOC_CTX *mem, struct job *j, struct ns_err *err)
+{
+	struct ns_err e;
+	long d;
+
+	if (j->rec.cache_full < 1000)
+		j->rec.cache_full++;
+	d = ns_backoff_cache_full(j->ctx->cfg, j->rec.cache_full);
+	j->rec.not_before = j->now + d;
+	ns_err_clear(&e);
+	if (save_record(mem, j, &e) != 0)
+		ns_log(j->ctx, NS_LOG_WARN, "automatic password: %s", e.msg);
+	ns_err_retry_after(err, d);
+	ns_log(j->ctx, NS_LOG_INFO, "automatic password: cache full %d time%s in a row; backing "
+	       "off %ld seconds", j->rec.cache_full, j->rec.cache_full == 1 ? "" : "s", d);
+	return -1;
+}
+
 /* Fetches a password (rate limited), writes FILE, exits 17. Returns -1 (err set). */
 static int supply(TALLOC_CTX *mem, struct job *j, const char *why, struct ns_err *err)
 {
@@ -287,6 +367,8 @@ static int supply(TALLOC_CTX *mem, struct job *j, const char *why, struct ns_err
 	int server = -1;
 	const struct ns_ctx *sc;
 
+	if (pace(mem, j, err) != 0)
+		return -1;
 	if (j->rec.nfetches >= AUTOPW_MAX_FETCHES) {
 		time_t next = j->rec.fetches[j->rec.nfetches - AUTOPW_MAX_FETCHES] + 3600;
 		struct tm tm;
@@ -309,8 +391,12 @@ static int supply(TALLOC_CTX *mem, struct job *j, const char *why, struct ns_err
 	ns_err_clear(&e);
 	if (ns_servers_otp(mem, j->ctx, j->skip, &otp, &server, &e) != 0) {
 		ns_err_set(err, e.cause, "automatic password: %s", e.msg);
+		if (e.cause == NS_CAUSE_OTP_CACHE_FULL)
+			return cache_full(mem, j, err);
 		return -1;
 	}
+	j->rec.cache_full = 0;
+	j->rec.not_before = 0;
 	/* Counted before the password is stored: a crash in between must not
 	 * let the hourly limit be passed. */
 	j->rec.fetches[j->rec.nfetches++] = j->now;
@@ -500,6 +586,11 @@ void ns_autopw_after_issue(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_
 	j.rec.nudges = 0;
 	j.rec.refused_fresh = 0;
 	j.rec.server[0] = '\0';
+	/* The next password this request needs (a renewal as a new
+	 * enrollment) is spread again: the fleet renews together too. */
+	j.rec.spread = 0;
+	j.rec.cache_full = 0;
+	j.rec.not_before = 0;
 	if (save_record(tmp, &j, &e) != 0)
 		ns_log(ctx, NS_LOG_WARN, "%s", e.msg);
 	talloc_free(tmp);

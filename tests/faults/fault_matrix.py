@@ -723,7 +723,11 @@ def auto_setup(ctx, file_dir_mode=0o700):
         f.write("id=20260101000001\nkey_type=RSA\ntemplate_challenge_password_file=%s\n"
                 "csr=%s\n%s\nstate=HAVE_CSR\nca_name=ndes\n"
                 % (pwf, csr[0], "\n".join(" " + x for x in csr[1:])))
-    opts = ("--auto-password", "--certmonger-requests-dir", reqs) + otp_opts(ctx.pwfile)
+    # "cache full" backs off by its own window (backoff.h): the same
+    # [retry-interval/2, retry-interval] as every other "retry" case here.
+    opts = ("--auto-password", "--certmonger-requests-dir", reqs,
+            "--cache-full-backoff", str(RETRY // 2), "--cache-full-backoff-max", str(RETRY)) \
+        + otp_opts(ctx.pwfile)
     return d, opts
 
 

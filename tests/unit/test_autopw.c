@@ -16,7 +16,9 @@
 #include <talloc.h>
 #include <openssl/asn1.h>
 
+#include "answer.h"
 #include "autopw.h"
+#include "backoff.h"
 #include "cmreq.h"
 #include "csr.h"
 #include "ns.h"
@@ -471,6 +473,134 @@ static void test_failures(void **state)
 	assert_string_equal(slurp(f->mem, f->pwfile), "");
 }
 
+/* ---- fleet pacing (backoff.h) ------------------------------------------ */
+
+static void test_backoff_window(void **state)
+{
+	struct ns_config *cfg = ns_config_defaults(NULL);
+	long lo, hi;
+
+	(void)state;
+	cfg->cache_full_backoff = 60;
+	cfg->cache_full_backoff_max = 600;
+	ns_backoff_window(cfg, 1, &lo, &hi);
+	assert_int_equal(lo, 60);
+	assert_int_equal(hi, 120);
+	ns_backoff_window(cfg, 3, &lo, &hi);
+	assert_int_equal(hi, 480);
+	/* capped, and no overflow however many refusals */
+	ns_backoff_window(cfg, 4, &lo, &hi);
+	assert_int_equal(hi, 600);
+	ns_backoff_window(cfg, 100000, &lo, &hi);
+	assert_int_equal(lo, 60);
+	assert_int_equal(hi, 600);
+	/* a cap below the floor: the floor */
+	cfg->cache_full_backoff_max = 10;
+	ns_backoff_window(cfg, 2, &lo, &hi);
+	assert_int_equal(hi, 60);
+	/* the pick covers the window, both ends included */
+	assert_int_equal(ns_backoff_pick(60, 120, 0), 60);
+	assert_int_equal(ns_backoff_pick(60, 120, 60), 120);
+	assert_int_equal(ns_backoff_pick(60, 120, 61), 60);
+	assert_int_equal(ns_backoff_pick(60, 60, 12345), 60);
+	cfg->password_spread = 0;
+	assert_int_equal(ns_backoff_first(cfg), 0);
+	cfg->password_spread = 30;
+	for (int i = 0; i < 50; i++) {
+		long d = ns_backoff_first(cfg);
+		assert_true(d >= 0 && d <= 30);
+	}
+	talloc_free(cfg);
+}
+
+/* "Cache full" backs the request off: the wait goes to the answer layer
+ * (retry_after), grows with refusals in a row, and an early SUBMIT (getcert
+ * resubmit) does not visit the admin page before it is over. */
+static void test_cache_full_backoff(void **state)
+{
+	struct fx *f = *state;
+	char *c0 = csr(f, NULL);
+	struct ns_err err;
+	char *rec;
+
+	ns_err_clear(&err);
+	write_request(f, "20260101000001", c0, f->pwfile);
+	testsrv_stop(&f->srv);
+	assert_int_equal(testsrv_start(&f->srv, "cache-full"), 0);
+	f->cfg->admin_url = talloc_asprintf(f->mem, "http://127.0.0.1:%d/certsrv/mscep_admin/",
+					    f->srv.port);
+	f->cfg->cache_full_backoff = 60;
+	f->cfg->cache_full_backoff_max = 600;
+	assert_int_equal(ns_autopw_before_submit(f->mem, &f->ctx, cm(f->mem, c0), &err), -1);
+	assert_int_equal(err.cause, NS_CAUSE_OTP_CACHE_FULL);
+	assert_true(err.retry_after >= 60 && err.retry_after <= 120);
+	assert_int_equal(testsrv_count(&f->srv), 1);
+	rec = slurp(f->mem, f->state);
+	assert_non_null(strstr(rec, "cache_full=1\n"));
+	/* back before the wait is over: no visit, the rest of the wait */
+	ns_err_clear(&err);
+	assert_int_equal(ns_autopw_before_submit(f->mem, &f->ctx, cm(f->mem, c0), &err), -1);
+	assert_int_equal(err.cause, NS_CAUSE_OTP_CACHE_FULL);
+	assert_true(err.retry_after > 0 && err.retry_after <= 120);
+	assert_non_null(strstr(err.msg, "backing off"));
+	assert_int_equal(testsrv_count(&f->srv), 1);
+	/* the wait is over (moved into the past): the next refusal doubles the window */
+	put(f->state, talloc_asprintf(f->mem, "cache_full=1\nnot_before=%lld\nspread=1\n",
+				      (long long)time(NULL) - 1));
+	ns_err_clear(&err);
+	assert_int_equal(ns_autopw_before_submit(f->mem, &f->ctx, cm(f->mem, c0), &err), -1);
+	assert_int_equal(testsrv_count(&f->srv), 2);
+	assert_true(err.retry_after >= 60 && err.retry_after <= 240);
+	assert_non_null(strstr(slurp(f->mem, f->state), "cache_full=2\n"));
+	/* the answer layer turns it into exit 5 (transient) */
+	assert_true(ns_answer_retries(err.cause));
+	/* a password at last: the count starts over */
+	testsrv_stop(&f->srv);
+	assert_int_equal(testsrv_start(&f->srv, "password"), 0);
+	f->cfg->admin_url = talloc_asprintf(f->mem, "http://127.0.0.1:%d/certsrv/mscep_admin/",
+					    f->srv.port);
+	put(f->state, talloc_asprintf(f->mem, "cache_full=2\nnot_before=%lld\nspread=1\n",
+				      (long long)time(NULL) - 1));
+	ns_err_clear(&err);
+	assert_int_equal(ns_autopw_before_submit(f->mem, &f->ctx, cm(f->mem, c0), &err), -1);
+	assert_int_equal(err.cause, NS_CAUSE_NEED_REKEY);
+	rec = slurp(f->mem, f->state);
+	assert_non_null(strstr(rec, "cache_full=0\n"));
+	assert_non_null(strstr(rec, "not_before=0\n"));
+}
+
+/* password-spread: the first fetch waits its random share, once. */
+static void test_first_fetch_spread(void **state)
+{
+	struct fx *f = *state;
+	char *c0 = csr(f, NULL);
+	struct ns_err err;
+	int tries;
+
+	ns_err_clear(&err);
+	write_request(f, "20260101000001", c0, f->pwfile);
+	f->cfg->password_spread = 3600;
+	/* a draw of 0 fetches at once; else a wait without any visit */
+	for (tries = 0; tries < 5; tries++) {
+		unlink(f->state);
+		ns_err_clear(&err);
+		if (ns_autopw_before_submit(f->mem, &f->ctx, cm(f->mem, c0), &err) == -1 &&
+		    err.cause == NS_CAUSE_OTP_BUDGET)
+			break;
+	}
+	assert_int_equal(err.cause, NS_CAUSE_OTP_BUDGET);
+	assert_non_null(strstr(err.msg, "password-spread"));
+	assert_true(err.retry_after > 0 && err.retry_after <= 3600);
+	assert_int_equal(testsrv_count(&f->srv), 0);
+	/* once the wait is over, the fetch; no second spread */
+	put(f->state, talloc_asprintf(f->mem, "not_before=%lld\nspread=%lld\n",
+				      (long long)time(NULL) - 1, (long long)time(NULL) - 10));
+	ns_err_clear(&err);
+	assert_int_equal(ns_autopw_before_submit(f->mem, &f->ctx, cm(f->mem, c0), &err), -1);
+	assert_int_equal(err.cause, NS_CAUSE_NEED_REKEY);
+	assert_int_equal(testsrv_count(&f->srv), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -483,6 +613,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_file_contents, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stale_own_password, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failures, setup, teardown),
+		cmocka_unit_test(test_backoff_window),
+		cmocka_unit_test_setup_teardown(test_cache_full_backoff, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_first_fetch_spread, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

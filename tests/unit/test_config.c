@@ -289,6 +289,37 @@ static void test_renewal_settings(void **state)
 	(void)state;
 }
 
+/* The fleet's pacing of admin-page visits (backoff.h). */
+static void test_fleet_settings(void **state)
+{
+	TALLOC_CTX *mem = talloc_new(NULL);
+	struct run r;
+	char *path = write_file("password-spread = 1000\ncache_full_backoff = 30\n"
+				"cache-full-backoff-max = 900\n");
+
+	load(mem, &r, NULL);
+	assert_int_equal(r.rc, 0);
+	assert_int_equal(r.cfg->password_spread, 0);
+	assert_int_equal(r.cfg->cache_full_backoff, 60);
+	assert_int_equal(r.cfg->cache_full_backoff_max, 600);
+	load(mem, &r, "--config", path, NULL);
+	assert_int_equal(r.rc, 0);
+	assert_int_equal(r.cfg->password_spread, 1000);
+	assert_int_equal(r.cfg->cache_full_backoff, 30);
+	assert_int_equal(r.cfg->cache_full_backoff_max, 900);
+	load(mem, &r, "--config", path, "--password-spread", "0", NULL);
+	assert_int_equal(r.rc, 0);
+	assert_int_equal(r.cfg->password_spread, 0);
+	load(mem, &r, "--cache-full-backoff", "0", NULL);
+	assert_int_equal(r.rc, -1);
+	assert_int_equal(ns_outcome(NS_OPC_HELPER, &r.err), NS_UNCONFIGURED);
+	load(mem, &r, "--password-spread", "86401", NULL);
+	assert_int_equal(r.rc, -1);
+	unlink(path);
+	talloc_free(mem);
+	(void)state;
+}
+
 static void test_file_errors(void **state)
 {
 	TALLOC_CTX *mem = talloc_new(NULL);
@@ -464,6 +495,7 @@ int main(void)
 		cmocka_unit_test(test_file_and_precedence),
 		cmocka_unit_test(test_servers),
 		cmocka_unit_test(test_renewal_settings),
+		cmocka_unit_test(test_fleet_settings),
 		cmocka_unit_test(test_file_errors),
 		cmocka_unit_test(test_bad_values),
 		cmocka_unit_test(test_subcommand_args),
