@@ -216,9 +216,11 @@ static char *json_req(TALLOC_CTX *tmp, char *s, const struct ns_fleet_req *r)
 	APPEND(s, ",\"next_attempt\":");
 	s = json_time(tmp, s, r->next_attempt);
 	if (r->pw_fetches >= 0)
-		APPEND(s, ",\"password_fetches_last_hour\":%d}", r->pw_fetches);
+		APPEND(s, ",\"password_fetches_last_hour\":%d,\"password_fetch_total\":"
+		       "{\"password\":%lld,\"cache_full\":%lld,\"failed\":%lld}}", r->pw_fetches,
+		       r->pw_total_password, r->pw_total_cache_full, r->pw_total_failed);
 	else
-		APPEND(s, ",\"password_fetches_last_hour\":null}");
+		APPEND(s, ",\"password_fetches_last_hour\":null,\"password_fetch_total\":null}");
 	return s;
 }
 
@@ -319,6 +321,25 @@ static char *req_metric(char *s, const char *name, const struct ns_fleet_req *r,
 	return APPEND(s, "} %lld\n", value);
 }
 
+/* The admin-page visit counters of one request, one sample per result. */
+static char *fetch_totals(char *s, const struct ns_fleet_req *r)
+{
+	const struct { const char *result; long long n; } by[] = {
+		{ "password", r->pw_total_password }, { "cache_full", r->pw_total_cache_full },
+		{ "failed", r->pw_total_failed },
+	};
+	size_t k;
+
+	for (k = 0; k < sizeof(by) / sizeof(by[0]); k++) {
+		APPEND(s, "ndes_submit_password_fetch_total{nickname=");
+		s = label(s, r->nickname);
+		APPEND(s, ",ca=");
+		s = label(s, r->ca);
+		APPEND(s, ",result=\"%s\"} %lld\n", by[k].result, by[k].n);
+	}
+	return s;
+}
+
 static char *prom_requests(char *s, const struct ns_fleet *f)
 {
 	static const enum ns_fleet_outcome all[] = {
@@ -350,13 +371,18 @@ static char *prom_requests(char *s, const struct ns_fleet *f)
 		if (f->reqs[i].failing_since != 0)
 			s = req_metric(s, "ndes_submit_request_failing_since_timestamp_seconds",
 				       &f->reqs[i], (long long)f->reqs[i].failing_since);
-	/* autopw.c keeps the fetch times of the last hour only: no counter. */
 	s = head(s, "ndes_submit_password_fetches_last_hour", "gauge",
 		 "One-time passwords fetched for the request in the last hour.");
 	for (i = 0; i < f->nreqs; i++)
 		if (f->reqs[i].pw_fetches >= 0)
 			s = req_metric(s, "ndes_submit_password_fetches_last_hour", &f->reqs[i],
 				       f->reqs[i].pw_fetches);
+	s = head(s, "ndes_submit_password_fetch_total", "counter",
+		 "Admin-page visits for the request's automatic passwords, by result "
+		 "(password, cache_full, failed).");
+	for (i = 0; i < f->nreqs; i++)
+		if (f->reqs[i].pw_fetches >= 0)
+			s = fetch_totals(s, &f->reqs[i]);
 	return s;
 }
 

@@ -24,31 +24,15 @@
 #include "file.h"
 #include "ns.h"
 #include "otp.h"
+#include "pwrecord.h"
 #include "servers.h"
 #include "x509util.h"
 
 /* A password we wrote is stale after this (NDES default validity 60 min). */
 #define AUTOPW_MAX_AGE (57 * 60)
-/* Fetches per request within one hour (NDES caches 5 for everybody). */
-#define AUTOPW_MAX_FETCHES 3
 /* Exit 17 without a new fetch, at most this many times per password. */
 #define AUTOPW_MAX_NUDGES 3
 #define AUTOPW_MAX_REFUSED_FRESH 2
-
-struct record {
-	time_t fetches[AUTOPW_MAX_FETCHES + 1];	/* within the last hour, oldest first */
-	int nfetches;
-	time_t written;		/* when our password went into FILE (0: none pending) */
-	char sha256[65];	/* SHA-256 hex of that password ("" none) */
-	int nudges;		/* exit 17 since then without a fetch */
-	int refused_fresh;	/* fresh passwords refused in a row */
-	char server[17];	/* ns_servers_id of the server that issued it ("" unknown) */
-	/* Fleet pacing (backoff.h): kept here, per request, because certmonger
-	 * starts a new helper for every attempt. */
-	int cache_full;		/* "cache full" answers in a row */
-	time_t not_before;	/* no admin-page visit before this (0: none) */
-	time_t spread;		/* when the first-fetch spread was drawn (0: not yet) */
-};
 
 /* Everything one call needs: found once, used by the three entry points. */
 struct job {
@@ -57,7 +41,7 @@ struct job {
 	struct ns_cmreq *req;
 	char *state_path;
 	char *file_pw;		/* FILE's current password, NULL if empty/absent */
-	struct record rec;
+	struct ns_pwrecord rec;
 	time_t now;
 	int skip;		/* a server not to fetch from (down), -1: none */
 	bool ready;		/* the request has a FILE: automatic mode can work */
@@ -135,64 +119,21 @@ static int write_atomic(TALLOC_CTX *mem, const char *path, const char *text, str
 			  path, strerror(errno));
 }
 
-/* The record is a few lines: anything larger is not ours. */
-#define AUTOPW_MAX_RECORD 4096
-
 static void load_record(struct job *j)
 {
-	char *text = NULL, *next, *line;
+	char *text = NULL;
 
 	memset(&j->rec, 0, sizeof(j->rec));
-	if (ns_file_read(NULL, j->state_path, AUTOPW_MAX_RECORD, 0, &text, NULL, NULL) != 0)
+	if (ns_file_read(NULL, j->state_path, NS_PWREC_MAX_BYTES, 0, &text, NULL, NULL) != 0)
 		return;
-	for (next = text; (line = strsep(&next, "\n")) != NULL;) {
-		long long v;
-		char hex[65];
-
-		if (sscanf(line, "fetched=%lld", &v) == 1) {
-			/* keep only the last hour, oldest first */
-			if ((time_t)v > j->now - 3600 && (time_t)v <= j->now) {
-				if (j->rec.nfetches == AUTOPW_MAX_FETCHES + 1) {
-					memmove(j->rec.fetches, j->rec.fetches + 1,
-						sizeof(time_t) * AUTOPW_MAX_FETCHES);
-					j->rec.nfetches--;
-				}
-				j->rec.fetches[j->rec.nfetches++] = (time_t)v;
-			}
-		} else if (sscanf(line, "written=%lld", &v) == 1) {
-			j->rec.written = (time_t)v;
-		} else if (sscanf(line, "sha256=%64[0-9a-f]", hex) == 1) {
-			memcpy(j->rec.sha256, hex, sizeof(hex));
-		} else if (sscanf(line, "nudges=%lld", &v) == 1) {
-			j->rec.nudges = (int)v;
-		} else if (sscanf(line, "refused_fresh=%lld", &v) == 1) {
-			j->rec.refused_fresh = (int)v;
-		} else if (sscanf(line, "server=%16[0-9a-f]", hex) == 1) {
-			memcpy(j->rec.server, hex, sizeof(j->rec.server));
-		} else if (sscanf(line, "cache_full=%lld", &v) == 1) {
-			j->rec.cache_full = v > 0 && v < 1000 ? (int)v : 0;
-		} else if (sscanf(line, "not_before=%lld", &v) == 1) {
-			j->rec.not_before = (time_t)v;
-		} else if (sscanf(line, "spread=%lld", &v) == 1) {
-			j->rec.spread = (time_t)v;
-		}
-	}
+	ns_pwrecord_parse(text, j->now, &j->rec);
 	talloc_free(text);
 }
 
 static int save_record(TALLOC_CTX *mem, struct job *j, struct ns_err *err)
 {
-	char *s = talloc_strdup(mem, "# ndes-submit automatic password record (no secrets)\n");
-	int i;
+	char *s = ns_pwrecord_format(mem, &j->rec);
 
-	for (i = 0; s != NULL && i < j->rec.nfetches; i++)
-		s = talloc_asprintf_append(s, "fetched=%lld\n", (long long)j->rec.fetches[i]);
-	if (s != NULL)
-		s = talloc_asprintf_append(s, "written=%lld\nsha256=%s\nnudges=%d\nrefused_fresh=%d\n"
-					   "server=%s\ncache_full=%d\nnot_before=%lld\nspread=%lld\n",
-					   (long long)j->rec.written, j->rec.sha256, j->rec.nudges,
-					   j->rec.refused_fresh, j->rec.server, j->rec.cache_full,
-					   (long long)j->rec.not_before, (long long)j->rec.spread);
 	if (s == NULL)
 		return ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
 	return write_atomic(mem, j->state_path, s, err);
@@ -229,7 +170,7 @@ static int job_start(TALLOC_CTX *mem, const struct ns_ctx *ctx, struct ns_cmenv 
 		       j->req->has_inline_pw ? " (it has a fixed -L password)" : "");
 		return 0;	/* not ready */
 	}
-	j->state_path = talloc_asprintf(mem, "%s.ndes-submit-state", j->req->pw_file);
+	j->state_path = ns_pwrecord_path(mem, j->req->pw_file);
 	if (j->state_path == NULL)
 		return ns_err_set(err, NS_CAUSE_NOMEM, "out of memory");
 	if (read_pw_file(mem, j->req->pw_file, &j->file_pw, err) != 0)
@@ -347,6 +288,7 @@ static int cache_full(TALLOC_CTX *mem, struct job *j, struct ns_err *err)
 
 	if (j->rec.cache_full < 1000)
 		j->rec.cache_full++;
+	j->rec.total_cache_full++;
 	d = ns_backoff_cache_full(j->ctx->cfg, j->rec.cache_full);
 	j->rec.not_before = j->now + d;
 	ns_err_clear(&e);
@@ -369,8 +311,8 @@ static int supply(TALLOC_CTX *mem, struct job *j, const char *why, struct ns_err
 
 	if (pace(mem, j, err) != 0)
 		return -1;
-	if (j->rec.nfetches >= AUTOPW_MAX_FETCHES) {
-		time_t next = j->rec.fetches[j->rec.nfetches - AUTOPW_MAX_FETCHES] + 3600;
+	if (j->rec.nfetches >= NS_PWREC_MAX_FETCHES) {
+		time_t next = j->rec.fetches[j->rec.nfetches - NS_PWREC_MAX_FETCHES] + 3600;
 		struct tm tm;
 		char when[32] = "";
 
@@ -393,6 +335,10 @@ static int supply(TALLOC_CTX *mem, struct job *j, const char *why, struct ns_err
 		ns_err_set(err, e.cause, "automatic password: %s", e.msg);
 		if (e.cause == NS_CAUSE_OTP_CACHE_FULL)
 			return cache_full(mem, j, err);
+		j->rec.total_failed++;
+		ns_err_clear(&e);
+		if (save_record(mem, j, &e) != 0)
+			ns_log(j->ctx, NS_LOG_WARN, "automatic password: %s", e.msg);
 		return -1;
 	}
 	j->rec.cache_full = 0;
@@ -400,6 +346,7 @@ static int supply(TALLOC_CTX *mem, struct job *j, const char *why, struct ns_err
 	/* Counted before the password is stored: a crash in between must not
 	 * let the hourly limit be passed. */
 	j->rec.fetches[j->rec.nfetches++] = j->now;
+	j->rec.total_password++;
 	if (save_record(mem, j, &e) != 0)
 		ns_log(j->ctx, NS_LOG_WARN, "automatic password: %s", e.msg);
 	check_thumbprint(mem, j, otp->thumbprint);

@@ -17,13 +17,13 @@
 #include "ns.h"
 #include "roles.h"
 #include "outage.h"
+#include "pwrecord.h"
 #include "statefile.h"
 #include "x509util.h"
 
 /* certmonger's records are small; a megabyte is not one of them. */
 #define FLEET_MAX_RECORD (1024 * 1024)
 /* autopw.c's record is a few lines. */
-#define FLEET_MAX_PWREC 4096
 /* Anything more in one directory is not a certmonger host we understand. */
 #define FLEET_MAX_ENTRIES 100000
 
@@ -323,36 +323,38 @@ static time_t cert_expiry(struct job *j, const char *text)
 	return t;
 }
 
-/* Automatic passwords fetched in the last hour (autopw.c's record next to
- * the request's -l FILE: "fetched=EPOCH" lines). -1: not in automatic mode
- * or unreadable. The record holds no secret; FILE itself is never read. */
-static int pw_fetches(struct job *j, const char *text)
+/* The automatic-password record next to the request's -l FILE
+ * (pwrecord.h): fetches of the last hour, counters, and the backoff's next
+ * admin-page visit. Leaves pw_fetches at -1 when the request is not in
+ * automatic mode or its record is unreadable. FILE itself is never read. */
+static void pw_record(struct job *j, const char *text, struct ns_fleet_req *r)
 {
 	char *pw_file = ns_cmreq_value(j->tmp, text, "template_challenge_password_file");
-	char *path, *rec = NULL, *line, *next;
-	int n = 0;
+	char *path, *rec = NULL;
+	struct ns_pwrecord pr;
 
 	if (pw_file == NULL)
-		return -1;
-	path = talloc_asprintf(j->tmp, "%s.ndes-submit-state", pw_file);
+		return;
+	path = ns_pwrecord_path(j->tmp, pw_file);
 	if (path == NULL) {
 		j->nomem = 1;
-		return -1;
+		return;
 	}
-	if (ns_file_read(j->tmp, path, FLEET_MAX_PWREC, NS_FILE_NOFOLLOW, &rec, NULL, NULL) != 0) {
+	if (ns_file_read(j->tmp, path, NS_PWREC_MAX_BYTES, NS_FILE_NOFOLLOW, &rec, NULL,
+			 NULL) != 0) {
 		if (errno == ENOENT)
-			return 0;	/* no fetch recorded yet */
-		unreadable(j, path, ns_file_strerror(errno));
-		return -1;
+			r->pw_fetches = 0;	/* no fetch recorded yet */
+		else
+			unreadable(j, path, ns_file_strerror(errno));
+		return;
 	}
-	for (next = rec; (line = strsep(&next, "\n")) != NULL;) {
-		long long v;
-
-		if (sscanf(line, "fetched=%lld", &v) == 1 && v > (long long)j->f->now - 3600 &&
-		    v <= (long long)j->f->now)
-			n++;
-	}
-	return n;
+	ns_pwrecord_parse(rec, j->f->now, &pr);
+	r->pw_fetches = pr.nfetches;
+	r->pw_total_password = pr.total_password;
+	r->pw_total_cache_full = pr.total_cache_full;
+	r->pw_total_failed = pr.total_failed;
+	if (pr.not_before > j->f->now)
+		r->next_attempt = pr.not_before;
 }
 
 /* statefile.c's reader does not say why it found nothing. */
@@ -474,7 +476,7 @@ static void gather_requests(struct job *j)
 		r->ca = talloc_strdup(j->f, ca_name);
 		r->state = ns_cmreq_value(j->f, text, "state");
 		r->cert_not_after = cert_expiry(j, text);
-		r->pw_fetches = pw_fetches(j, text);
+		pw_record(j, text, r);
 		txid = ns_cmreq_value(j->tmp, text, "scep_tx");
 		if (txid != NULL)
 			outage_of(j, txid, r);

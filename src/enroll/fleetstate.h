@@ -62,8 +62,13 @@ struct ns_fleet_req {
 	char *cause;		/* why it is failing (ca_error, the outage), or NULL */
 	time_t failing_since;	/* outage start (0: not known) */
 	time_t last_failure;	/* latest failure of the outage (0: not known) */
-	time_t next_attempt;	/* 0: not known (certmonger 0.79 does not record it) */
+	time_t next_attempt;	/* the next admin-page visit an automatic password
+				 * waits for (0: not known: certmonger 0.79 does
+				 * not record its own schedule) */
 	int pw_fetches;		/* automatic passwords fetched in the last hour; -1 unknown */
+	/* admin-page visits for it by result, since its record began (counters;
+	 * meaningful only when pw_fetches >= 0) */
+	long long pw_total_password, pw_total_cache_full, pw_total_failed;
 };
 
 /* A file or directory that could not be read or made sense of. */

@@ -117,24 +117,30 @@ static struct ns_cmreq *make_req(TALLOC_CTX *mem, const char *path, const char *
 
 enum match { NO_MATCH, SAME_KEY, SAME_CSR };
 
-/* Does the request file text hold the CSR, or one with its key? */
+/* Does the request file text hold the CSR, or one with its key? Cheapest
+ * test first: the same DER needs no decoding, nor does certmonger's record
+ * of the key; the saved CSR is decoded only when neither decides. */
 static enum match match_text(TALLOC_CTX *tmp, const char *text, const struct ns_csr *w)
 {
 	char *pem = ns_cmreq_value(tmp, text, "csr");
 	struct ns_csr *f = NULL;
+	unsigned char *der = NULL;
+	size_t len = 0;
 
 	if (pem != NULL)
-		ns_csr_parse(tmp, pem, &f);
-	if (f != NULL && f->len == w->len && memcmp(f->der, w->der, w->len) == 0)
+		der = ns_csr_der(tmp, pem, &len);
+	if (der != NULL && len == w->len && memcmp(der, w->der, w->len) == 0)
 		return SAME_CSR;
 	if (w->spki == NULL)
 		return NO_MATCH;
-	/* certmonger may not have saved a rebuilt CSR yet: match the key. */
-	if (f != NULL && f->spki != NULL && f->spki_len == w->spki_len &&
-	    memcmp(f->spki, w->spki, w->spki_len) == 0)
-		return SAME_KEY;
 	if (hex_equals(ns_cmreq_value(tmp, text, "key_pubkey_info"), w->spki, w->spki_len) ||
 	    hex_equals(ns_cmreq_value(tmp, text, "key_next_pubkey_info"), w->spki, w->spki_len))
+		return SAME_KEY;
+	/* certmonger may not have saved a rebuilt CSR yet: match the key. */
+	if (der != NULL)
+		ns_csr_parse(tmp, pem, &f);
+	if (f != NULL && f->spki != NULL && f->spki_len == w->spki_len &&
+	    memcmp(f->spki, w->spki, w->spki_len) == 0)
 		return SAME_KEY;
 	return NO_MATCH;
 }

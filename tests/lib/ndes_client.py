@@ -34,13 +34,15 @@ TMP = None      # the suite's temporary directory: set it first
 
 # ------------------------------------------------------------ the stand-in
 class Stand:
-    def __init__(self, name, port, *switches):
+    def __init__(self, name, port, *switches, single_password=True):
         self.port = port
+        if single_password:
+            switches = ("--single-password", PW) + switches
         self.state = os.path.join(TMP, name)
         self.log = open(os.path.join(TMP, name + ".log"), "w")
         self.proc = subprocess.Popen(
             [sys.executable, SERVER, "--listen", "127.0.0.1:%d" % port,
-             "--state", self.state, "--single-password", PW] + list(switches),
+             "--state", self.state] + list(switches),
             stdout=self.log, stderr=subprocess.STDOUT)
         wait_port(port, self.proc)
         self.url = "http://127.0.0.1:%d/certsrv/mscep/mscep.dll" % port

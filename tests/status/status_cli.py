@@ -130,8 +130,12 @@ def main():
           "id=down\nca_name=ndes\nstate=SUBMITTING\nscep_tx=%s\n"
           "template_challenge_password=%s\ntemplate_challenge_password_file=%s\n"
           % (down.txid, PW, os.path.join(TMP, "pw", "down")))
+    # autopw.c's record: a fetch a minute ago, then "cache full" twice and a
+    # backoff for ten minutes
+    backoff_end = int(time.time()) + 600
     write(os.path.join(TMP, "pw", "down.ndes-submit-state"),
-          "# no secrets\nfetched=%d\n" % (int(time.time()) - 60))
+          "# no secrets\nfetched=%d\ncache_full=2\nnot_before=%d\ntotal_password=1\n"
+          "total_cache_full=2\ntotal_failed=0\n" % (int(time.time()) - 60, backoff_end))
     time.sleep(1.1)
 
     # the table
@@ -164,7 +168,12 @@ def main():
         d = reqs.get("down", {})
         check("JSON: down is failing since the first failed SUBMIT",
               d.get("outcome") == "failing" and d.get("failing_since") is not None and
-              d.get("last_failure") is not None and d.get("next_attempt") is None, d)
+              d.get("last_failure") is not None, d)
+        check("JSON: down's next attempt is the end of its backoff",
+              d.get("next_attempt") == time.strftime("%Y-%m-%dT%H:%M:%SZ",
+                                                     time.gmtime(backoff_end)), d)
+        check("JSON: down's admin-page visits by result",
+              d.get("password_fetch_total") == {"password": 1, "cache_full": 2, "failed": 0}, d)
         check("JSON: down's password fetches in the last hour",
               d.get("password_fetches_last_hour") == 1, d)
         i = reqs.get("issued", {})
@@ -196,6 +205,9 @@ def main():
           text)
     check("ndes_submit_request_failing{nickname=\"down\"} 1",
           metric(samples, "ndes_submit_request_failing", nickname="down") == 1, text)
+    check("ndes_submit_password_fetch_total{nickname=\"down\",result=\"cache_full\"} 2",
+          metric(samples, "ndes_submit_password_fetch_total", nickname="down",
+                 result="cache_full") == 2, text)
     check("ndes_submit_cert_expiry_timestamp_seconds of issued",
           metric(samples, "ndes_submit_cert_expiry_timestamp_seconds", nickname="issued") ==
           cert.not_valid_after.replace(tzinfo=datetime.timezone.utc).timestamp(),

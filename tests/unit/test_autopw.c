@@ -525,8 +525,8 @@ static void test_cache_full_backoff(void **state)
 
 	ns_err_clear(&err);
 	write_request(f, "20260101000001", c0, f->pwfile);
-	testsrv_stop(&f->srv);
-	assert_int_equal(testsrv_start(&f->srv, "cache-full"), 0);
+	ts_stop(&f->srv);
+	assert_int_equal(ts_start(&f->srv, ts_admin_page, "cache-full"), 0);
 	f->cfg->admin_url = talloc_asprintf(f->mem, "http://127.0.0.1:%d/certsrv/mscep_admin/",
 					    f->srv.port);
 	f->cfg->cache_full_backoff = 60;
@@ -534,39 +534,42 @@ static void test_cache_full_backoff(void **state)
 	assert_int_equal(ns_autopw_before_submit(f->mem, &f->ctx, cm(f->mem, c0), &err), -1);
 	assert_int_equal(err.cause, NS_CAUSE_OTP_CACHE_FULL);
 	assert_true(err.retry_after >= 60 && err.retry_after <= 120);
-	assert_int_equal(testsrv_count(&f->srv), 1);
+	assert_int_equal(ts_count(&f->srv), 1);
 	rec = slurp(f->mem, f->state);
 	assert_non_null(strstr(rec, "cache_full=1\n"));
+	assert_non_null(strstr(rec, "total_cache_full=1\ntotal_failed=0\n"));
 	/* back before the wait is over: no visit, the rest of the wait */
 	ns_err_clear(&err);
 	assert_int_equal(ns_autopw_before_submit(f->mem, &f->ctx, cm(f->mem, c0), &err), -1);
 	assert_int_equal(err.cause, NS_CAUSE_OTP_CACHE_FULL);
 	assert_true(err.retry_after > 0 && err.retry_after <= 120);
 	assert_non_null(strstr(err.msg, "backing off"));
-	assert_int_equal(testsrv_count(&f->srv), 1);
+	assert_int_equal(ts_count(&f->srv), 1);
 	/* the wait is over (moved into the past): the next refusal doubles the window */
 	put(f->state, talloc_asprintf(f->mem, "cache_full=1\nnot_before=%lld\nspread=1\n",
 				      (long long)time(NULL) - 1));
 	ns_err_clear(&err);
 	assert_int_equal(ns_autopw_before_submit(f->mem, &f->ctx, cm(f->mem, c0), &err), -1);
-	assert_int_equal(testsrv_count(&f->srv), 2);
+	assert_int_equal(ts_count(&f->srv), 2);
 	assert_true(err.retry_after >= 60 && err.retry_after <= 240);
 	assert_non_null(strstr(slurp(f->mem, f->state), "cache_full=2\n"));
 	/* the answer layer turns it into exit 5 (transient) */
 	assert_true(ns_answer_retries(err.cause));
 	/* a password at last: the count starts over */
-	testsrv_stop(&f->srv);
-	assert_int_equal(testsrv_start(&f->srv, "password"), 0);
+	ts_stop(&f->srv);
+	assert_int_equal(ts_start(&f->srv, ts_admin_page, "password"), 0);
 	f->cfg->admin_url = talloc_asprintf(f->mem, "http://127.0.0.1:%d/certsrv/mscep_admin/",
 					    f->srv.port);
-	put(f->state, talloc_asprintf(f->mem, "cache_full=2\nnot_before=%lld\nspread=1\n",
-				      (long long)time(NULL) - 1));
+	put(f->state, talloc_asprintf(f->mem, "cache_full=2\nnot_before=%lld\nspread=1\n"
+				      "total_cache_full=5\n", (long long)time(NULL) - 1));
 	ns_err_clear(&err);
 	assert_int_equal(ns_autopw_before_submit(f->mem, &f->ctx, cm(f->mem, c0), &err), -1);
 	assert_int_equal(err.cause, NS_CAUSE_NEED_REKEY);
 	rec = slurp(f->mem, f->state);
 	assert_non_null(strstr(rec, "cache_full=0\n"));
 	assert_non_null(strstr(rec, "not_before=0\n"));
+	/* the counters "ndes-submit status" exports: they only grow */
+	assert_non_null(strstr(rec, "total_password=1\ntotal_cache_full=5\n"));
 }
 
 /* password-spread: the first fetch waits its random share, once. */
@@ -591,14 +594,14 @@ static void test_first_fetch_spread(void **state)
 	assert_int_equal(err.cause, NS_CAUSE_OTP_BUDGET);
 	assert_non_null(strstr(err.msg, "password-spread"));
 	assert_true(err.retry_after > 0 && err.retry_after <= 3600);
-	assert_int_equal(testsrv_count(&f->srv), 0);
+	assert_int_equal(ts_count(&f->srv), 0);
 	/* once the wait is over, the fetch; no second spread */
 	put(f->state, talloc_asprintf(f->mem, "not_before=%lld\nspread=%lld\n",
 				      (long long)time(NULL) - 1, (long long)time(NULL) - 10));
 	ns_err_clear(&err);
 	assert_int_equal(ns_autopw_before_submit(f->mem, &f->ctx, cm(f->mem, c0), &err), -1);
 	assert_int_equal(err.cause, NS_CAUSE_NEED_REKEY);
-	assert_int_equal(testsrv_count(&f->srv), 1);
+	assert_int_equal(ts_count(&f->srv), 1);
 }
 
 int main(void)

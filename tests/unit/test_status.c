@@ -126,8 +126,12 @@ static int setup(void **state)
 	put(path_in(f, "requests/20260101000013"), "\x01\x02 not a record\n=\n");
 	put(path_in(f, "requests/20260101000014.tmp"), "id=ignored\nca_name=ndes\n");
 
-	text = talloc_asprintf(f->mem, "# no secrets\nfetched=%lld\nfetched=%lld\nwritten=1\n",
-			       (long long)NOW - 7200, (long long)NOW - 60);
+	/* autopw.c's record: one fetch within the hour, a backoff until NOW + 300,
+	 * its visit counters */
+	text = talloc_asprintf(f->mem, "# no secrets\nfetched=%lld\nfetched=%lld\nwritten=1\n"
+			       "cache_full=2\nnot_before=%lld\ntotal_password=4\n"
+			       "total_cache_full=2\ntotal_failed=1\n",
+			       (long long)NOW - 7200, (long long)NOW - 60, (long long)NOW + 300);
 	put(path_in(f, "pw.ndes-submit-state"), text);
 
 	ns_sha256_hex(NULL, "12345678901234567890", 16, hex);
@@ -225,8 +229,11 @@ static void test_gather(void **state)
 	assert_string_equal(b->state, "SUBMITTING");
 	assert_int_equal(b->failing_since, NOW - 600);
 	assert_int_equal(b->last_failure, NOW - 5);
-	assert_int_equal(b->next_attempt, 0);
+	assert_int_equal(b->next_attempt, NOW + 300);	/* the backoff's end */
 	assert_int_equal(b->pw_fetches, 1);	/* the one of the last hour */
+	assert_int_equal(b->pw_total_password, 4);
+	assert_int_equal(b->pw_total_cache_full, 2);
+	assert_int_equal(b->pw_total_failed, 1);
 	assert_non_null(b->cause);
 	for (i = 0; i < fl->nreqs; i++)
 		if (strncmp(fl->reqs[i].nickname, "retry-", 6) == 0)
@@ -437,7 +444,10 @@ static void test_json(void **state)
 	assert_non_null(strstr(s, "\"outcome\":\"failing\""));
 	assert_non_null(strstr(s, "\"failing_since\":\"2027-01-15T07:50:00Z\""));
 	assert_non_null(strstr(s, "\"password_fetches_last_hour\":1"));
-	assert_non_null(strstr(s, "\"next_attempt\":null"));
+	assert_non_null(strstr(s, "\"next_attempt\":\"2027-01-15T08:05:00Z\""));
+	assert_non_null(strstr(s, "\"password_fetch_total\":{\"password\":4,\"cache_full\":2,"
+			       "\"failed\":1}"));
+	assert_non_null(strstr(s, "\"next_attempt\":null"));	/* alpha: not known */
 	assert_non_null(strstr(s, "\"outage_seconds\":600"));
 	assert_non_null(strstr(s, "\"role\":\"signing\""));
 	assert_non_null(strstr(s, "\"summary\":{\"requests\":3,\"failing\":2,\"unreadable\":2}"));
@@ -447,6 +457,8 @@ static void test_json(void **state)
 	assert_non_null(s);
 	assert_null(strstr(s, "never-printed"));
 	assert_non_null(strstr(s, "3 request(s), 2 failing, 2 unreadable"));
+	/* beta: failing, backing off until 08:05 (next attempt), 1 fetch this hour */
+	assert_non_null(strstr(s, "2027-01-15 08:05 UTC"));
 }
 
 /* ---- the Prometheus text format: each sample's name has a TYPE line, label
@@ -529,6 +541,7 @@ static void test_prometheus(void **state)
 	char *s, *line, *save = NULL, typed[64][128];
 	int ntyped = 0, i, samples = 0;
 	bool outage = false, ra = false, expiry = false, unread = false, escaped = false;
+	int totals = 0;
 
 	assert_int_equal(ns_fleet_gather(f->mem, &f->dirs, NOW, &fl, &err), 0);
 	s = ns_status_prometheus(f->mem, fl);
@@ -573,6 +586,13 @@ static void test_prometheus(void **state)
 		} else if (strcmp(smp.name, "ndes_submit_status_unreadable") == 0) {
 			assert_true(smp.value == 2);
 			unread = true;
+		} else if (strcmp(smp.name, "ndes_submit_password_fetch_total") == 0) {
+			const char *res = label_of(&smp, "result");
+
+			assert_string_equal(label_of(&smp, "nickname"), "beta");
+			assert_true(smp.value == (strcmp(res, "password") == 0 ? 4
+						  : strcmp(res, "cache_full") == 0 ? 2 : 1));
+			totals++;
 		} else if (strcmp(smp.name, "ndes_submit_request_failing") == 0 &&
 			   strcmp(label_of(&smp, "nickname"), "beta") == 0) {
 			assert_true(smp.value == 1);
@@ -580,6 +600,7 @@ static void test_prometheus(void **state)
 	}
 	assert_true(samples > 8);
 	assert_true(outage && ra && expiry && unread && escaped);
+	assert_int_equal(totals, 3);
 }
 
 /* A record's bytes are not trusted to be text: JSON and Prometheus get
