@@ -311,13 +311,20 @@ static char *head(char *s, const char *name, const char *type, const char *help)
 	return APPEND(s, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
+/* A request's labels: nickname="...",ca="..." */
+static char *req_labels(char *s, const struct ns_fleet_req *r)
+{
+	APPEND(s, "nickname=");
+	s = label(s, r->nickname);
+	APPEND(s, ",ca=");
+	return label(s, r->ca);
+}
+
 static char *req_metric(char *s, const char *name, const struct ns_fleet_req *r,
 			long long value)
 {
-	APPEND(s, "%s{nickname=", name);
-	s = label(s, r->nickname);
-	APPEND(s, ",ca=");
-	s = label(s, r->ca);
+	APPEND(s, "%s{", name);
+	s = req_labels(s, r);
 	return APPEND(s, "} %lld\n", value);
 }
 
@@ -331,10 +338,8 @@ static char *fetch_totals(char *s, const struct ns_fleet_req *r)
 	size_t k;
 
 	for (k = 0; k < sizeof(by) / sizeof(by[0]); k++) {
-		APPEND(s, "ndes_submit_password_fetch_total{nickname=");
-		s = label(s, r->nickname);
-		APPEND(s, ",ca=");
-		s = label(s, r->ca);
+		APPEND(s, "ndes_submit_password_fetch_total{");
+		s = req_labels(s, r);
 		APPEND(s, ",result=\"%s\"} %lld\n", by[k].result, by[k].n);
 	}
 	return s;

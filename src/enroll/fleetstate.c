@@ -23,7 +23,6 @@
 
 /* certmonger's records are small; a megabyte is not one of them. */
 #define FLEET_MAX_RECORD (1024 * 1024)
-/* autopw.c's record is a few lines. */
 /* Anything more in one directory is not a certmonger host we understand. */
 #define FLEET_MAX_ENTRIES 100000
 
